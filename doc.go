@@ -1,0 +1,27 @@
+// Package spherekit is a Go SDK that gives any Go program the capabilities of
+// KubeSphere, the multi-tenant Kubernetes platform, as importable packages.
+//
+// Each capability lives in a domain package with the same shape: CRD types
+// wire-compatible with KubeSphere's under api/, reconcilers under controllers/
+// that a host registers with its controller-runtime manager, and a Client with
+// intent-level operations. Start from the domain you need:
+//
+//   - tenancy: workspaces, projects, users, groups, roles and quotas
+//     (tenancy/api/tenant/v1beta1 holds the Workspace type)
+//   - devops, appstore, observability, mesh, storage, network: later domains
+//     with the same layout
+//
+// Supporting packages:
+//
+//   - crds: the CustomResourceDefinitions of every api group, embedded
+//   - testenv: a real local control plane (etcd, kube-apiserver and, on
+//     request, controller-manager, scheduler and simulated nodes) built from
+//     source and cached, for the SDK's tests and for yours
+//
+// AddToScheme registers every api group of the SDK in a scheme; pair it with
+// client-go's clientgoscheme.AddToScheme for the built-in kinds.
+package spherekit
+
+//go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths=./tenancy/api/...
+//go:generate go tool controller-gen crd:crdVersions=v1 paths=./tenancy/api/... output:crd:artifacts:config=crds
+//go:generate go tool controller-gen applyconfiguration:headerFile=hack/boilerplate.go.txt paths=./tenancy/api/...

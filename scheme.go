@@ -1,0 +1,23 @@
+package spherekit
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+)
+
+// AddToScheme registers every API group of the SDK in s. It does not register
+// the built-in Kubernetes kinds; use client-go's clientgoscheme.AddToScheme
+// for those.
+func AddToScheme(s *runtime.Scheme) error {
+	for _, add := range []func(*runtime.Scheme) error{
+		tenantv1beta1.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			return fmt.Errorf("register spherekit api groups: %w", err)
+		}
+	}
+	return nil
+}
