@@ -1,0 +1,270 @@
+package testenv
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/discovery"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+)
+
+func TestInvalidOptions(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  Options
+		field string
+	}{
+		{"negative nodes", Options{Nodes: -1}, "Nodes"},
+		{"too many nodes", Options{Nodes: 5000}, "Nodes"},
+		{"unknown version", Options{KubernetesVersion: "1.20.0"}, "KubernetesVersion"},
+		{"negative timeout", Options{StartTimeout: -time.Second}, "StartTimeout"},
+		{"missing binary folder", Options{BinaryDir: "/does/not/exist"}, "BinaryDir"},
+		{"nameless crd", Options{CRDs: []*apiextensionsv1.CustomResourceDefinition{{}}}, "CRDs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Start(context.Background(), tt.opts)
+			var oe *OptionsError
+			require.ErrorAs(t, err, &oe)
+			assert.Equal(t, tt.field, oe.Field)
+			assert.Contains(t, err.Error(), "Options."+tt.field)
+		})
+	}
+	_, err := Start(context.Background(), Options{KubernetesVersion: "v" + KubernetesVersion, Nodes: -1})
+	var oe *OptionsError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "Nodes", oe.Field, "a leading v is accepted in the version")
+}
+
+func TestAPIOnlyCluster(t *testing.T) {
+	ctx := context.Background()
+	dc, err := discovery.NewDiscoveryClientForConfig(shared.Config)
+	require.NoError(t, err)
+	v, err := dc.ServerVersion()
+	require.NoError(t, err)
+	assert.Equal(t, "v"+KubernetesVersion, v.GitVersion)
+	assert.Empty(t, shared.NodeNames())
+	assert.FileExists(t, shared.KubeconfigPath())
+
+	ns := shared.NewNamespace(t)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: ns}, Data: map[string]string{"k": "v"}}
+	require.NoError(t, shared.Client.Create(ctx, cm))
+	got := &corev1.ConfigMap{}
+	require.NoError(t, shared.Client.Get(ctx, client.ObjectKeyFromObject(cm), got))
+	assert.Equal(t, "v", got.Data["k"])
+}
+
+func TestWorkspaceRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	c := shared.Client
+	ws := &tenantv1beta1.Workspace{
+		ObjectMeta: metav1.ObjectMeta{Name: "round-trip"},
+		Spec:       tenantv1beta1.WorkspaceSpec{Manager: "admin"},
+	}
+	require.NoError(t, c.Create(ctx, ws))
+	t.Cleanup(func() { _ = c.Delete(context.Background(), ws) })
+
+	got := &tenantv1beta1.Workspace{}
+	require.NoError(t, c.Get(ctx, client.ObjectKey{Name: "round-trip"}, got))
+	assert.Equal(t, "admin", got.Spec.Manager)
+	assert.Empty(t, got.Namespace, "workspaces are cluster-scoped")
+
+	var list tenantv1beta1.WorkspaceList
+	require.NoError(t, c.List(ctx, &list))
+	var names []string
+	for _, w := range list.Items {
+		names = append(names, w.Name)
+	}
+	assert.Contains(t, names, "round-trip")
+
+	require.NoError(t, c.Delete(ctx, got))
+	err := c.Get(ctx, client.ObjectKey{Name: "round-trip"}, &tenantv1beta1.Workspace{})
+	assert.True(t, apierrors.IsNotFound(err), "deleted: %v", err)
+}
+
+func TestInvalidWorkspaceIsRefused(t *testing.T) {
+	tests := []struct {
+		name    string
+		ws      tenantv1beta1.Workspace
+		message string
+	}{
+		{
+			name:    "manager is not a user name",
+			ws:      tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "bad-manager"}, Spec: tenantv1beta1.WorkspaceSpec{Manager: "Not A User!"}},
+			message: "spec.manager",
+		},
+		{
+			name:    "name longer than a label value",
+			ws:      tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: strings.Repeat("w", 64)}},
+			message: "at most 63 characters",
+		},
+		{
+			name:    "name with dots",
+			ws:      tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "dotted.name"}},
+			message: "DNS-1123 labels",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := shared.Client.Create(context.Background(), tt.ws.DeepCopy())
+			require.Error(t, err)
+			assert.True(t, apierrors.IsInvalid(err), "want Invalid, got %v", err)
+			assert.Contains(t, err.Error(), tt.message)
+		})
+	}
+}
+
+func TestTwoClustersAtOnce(t *testing.T) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	clusters := make([]*Cluster, 2)
+	errs := make([]error, 2)
+	for i := range clusters {
+		wg.Go(func() { clusters[i], errs[i] = Start(ctx, Options{}) })
+	}
+	wg.Wait()
+	for i, c := range clusters {
+		require.NoError(t, errs[i])
+		t.Cleanup(func() { _ = c.Stop() })
+	}
+	require.NotEqual(t, clusters[0].Config.Host, clusters[1].Config.Host)
+
+	// An object in one is absent from the other.
+	ws := &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "only-in-first"}}
+	require.NoError(t, clusters[0].Client.Create(ctx, ws))
+	err := clusters[1].Client.Get(ctx, client.ObjectKeyFromObject(ws), &tenantv1beta1.Workspace{})
+	assert.True(t, apierrors.IsNotFound(err))
+}
+
+func TestRestartAPIServer(t *testing.T) {
+	ctx := context.Background()
+	c, err := Start(ctx, Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Stop() })
+
+	ws := &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "survives-restart"}}
+	require.NoError(t, c.Client.Create(ctx, ws))
+	require.NoError(t, c.RestartAPIServer(ctx))
+
+	// The same client works again, and the data kept in etcd is still there.
+	got := &tenantv1beta1.Workspace{}
+	require.NoError(t, c.Client.Get(ctx, client.ObjectKeyFromObject(ws), got))
+	assert.Equal(t, ws.UID, got.UID)
+	require.NoError(t, c.Client.Create(ctx, &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "after-restart"}}))
+}
+
+func TestStopLeavesNothingBehind(t *testing.T) {
+	c, err := Start(context.Background(), Options{Nodes: 1})
+	require.NoError(t, err)
+	dir := c.dir
+	pids := processesMentioning(t, dir)
+	require.Len(t, pids, 5, "etcd, kube-apiserver, controller-manager, scheduler and kwok")
+
+	require.NoError(t, c.Stop())
+	require.NoError(t, c.Stop(), "Stop is idempotent")
+	for _, pid := range pids {
+		err := syscall.Kill(pid, 0)
+		assert.True(t, errors.Is(err, syscall.ESRCH), "process %d is gone, got %v", pid, err)
+	}
+	assert.Empty(t, processesMentioning(t, dir))
+	_, err = os.Stat(dir)
+	assert.True(t, os.IsNotExist(err), "cluster folder %s is removed", dir)
+}
+
+func TestStartHonoursCancellation(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c, err := Start(ctx, Options{})
+	assert.Nil(t, c)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestNodesModeRollsOutDeployment(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, Options{Nodes: 3})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Stop() })
+	assert.Len(t, c.NodeNames(), 3)
+
+	var nodes corev1.NodeList
+	require.NoError(t, c.Client.List(ctx, &nodes))
+	require.Len(t, nodes.Items, 3)
+	for _, n := range nodes.Items {
+		assert.Equal(t, "32", n.Status.Allocatable.Cpu().String())
+	}
+
+	ns := c.NewNamespace(t)
+	dep := deployment(ns, "web", 100)
+	require.NoError(t, c.CreateAndWait(ctx, dep, func(o client.Object) (bool, error) {
+		d := o.(*appsv1.Deployment)
+		return d.Status.AvailableReplicas == 100 && d.Status.ObservedGeneration == d.Generation, nil
+	}))
+
+	var pods corev1.PodList
+	require.NoError(t, c.Client.List(ctx, &pods, client.InNamespace(ns)))
+	running, perNode := 0, map[string]int{}
+	for _, p := range pods.Items {
+		if p.Status.Phase == corev1.PodRunning {
+			running++
+			perNode[p.Spec.NodeName]++
+		}
+	}
+	assert.Equal(t, 100, running)
+	assert.Len(t, perNode, 3, "pods are spread over every node")
+}
+
+// processesMentioning lists the processes whose command line contains s (the
+// cluster folder appears in the arguments of every process of a cluster).
+func processesMentioning(t *testing.T, s string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err, "this test reads /proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmdline), s) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func deployment(ns, name string, replicas int32) *appsv1.Deployment {
+	labels := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					Containers:                    []corev1.Container{{Name: "app", Image: "nginx"}},
+					TerminationGracePeriodSeconds: new(int64(0)),
+				},
+			},
+		},
+	}
+}

@@ -1,0 +1,42 @@
+package testenv
+
+import (
+	"fmt"
+
+	"github.com/spherekit/spherekit/testenv/internal/provision"
+)
+
+// OptionsError reports an invalid Options field.
+type OptionsError struct {
+	// Field is the Options field at fault, such as "Nodes".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+func (e *OptionsError) Error() string {
+	return fmt.Sprintf("testenv: invalid Options.%s: %s", e.Field, e.Reason)
+}
+
+// BuildError reports a control-plane component that could not be built from
+// source. Its message carries the tail of the go command's output.
+type BuildError = provision.BuildError
+
+// ProcessError reports a control-plane process that failed to start or
+// exited while starting, with the last lines it logged.
+type ProcessError struct {
+	// Component is the process name, such as "kube-apiserver" or "kwok".
+	Component string
+	// LogTail holds its last log lines.
+	LogTail string
+	Err     error
+}
+
+func (e *ProcessError) Error() string {
+	if e.LogTail == "" {
+		return fmt.Sprintf("testenv: %s: %v", e.Component, e.Err)
+	}
+	return fmt.Sprintf("testenv: %s: %v; last log lines:\n%s", e.Component, e.Err, e.LogTail)
+}
+
+func (e *ProcessError) Unwrap() error { return e.Err }

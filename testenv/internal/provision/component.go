@@ -1,0 +1,98 @@
+package provision
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Component is one upstream Go module built into one or more binaries.
+type Component struct {
+	// Name identifies the component in progress lines, errors and the cache.
+	Name string
+	// Module and Version name the upstream module.
+	Module  string
+	Version string
+	// Binaries maps each binary name to the main package that builds it.
+	Binaries map[string]string
+	// StagingReplaces adds, for every `replace X => ./staging/...` line of the
+	// upstream go.mod, a `replace X => X <StagingVersion>` line, the way
+	// k8s.io/kubernetes must be consumed as a dependency.
+	StagingReplaces bool
+	StagingVersion  string
+	// Assets copies files out of the upstream module into the cache entry.
+	Assets func(moduleDir, dest string) error
+	// LDFlags are added to the linker flags of every binary, for example to
+	// stamp a version.
+	LDFlags []string
+	// Revision changes the cache key when the recipe changes (new assets, new
+	// build flags) without a version change.
+	Revision int
+}
+
+// Key is the cache folder name of the component: name, version and platform.
+func (c Component) Key(goos, goarch string) string {
+	return fmt.Sprintf("%s-%s-r%d-%s-%s", c.Name, strings.TrimPrefix(c.Version, "v"), c.Revision, goos, goarch)
+}
+
+// stagingReplaces reads the upstream go.mod through `go mod download -json`
+// and `go mod edit -json` and returns the replace lines to add.
+func (c Component) stagingReplaces(ctx context.Context, g *goCmd, dir string) ([]string, error) {
+	out, err := g.run(ctx, dir, "mod", "download", "-json", c.Module+"@"+c.Version)
+	if err != nil {
+		return nil, err
+	}
+	var dl struct{ GoMod string }
+	if err := json.Unmarshal(out, &dl); err != nil || dl.GoMod == "" {
+		return nil, fmt.Errorf("read go mod download output for %s: %v", c.Module, err)
+	}
+	out, err = g.run(ctx, dir, "mod", "edit", "-json", dl.GoMod)
+	if err != nil {
+		return nil, err
+	}
+	var mod struct {
+		Replace []struct {
+			Old struct{ Path string }
+			New struct{ Path string }
+		}
+	}
+	if err := json.Unmarshal(out, &mod); err != nil {
+		return nil, fmt.Errorf("parse go.mod of %s: %w", c.Module, err)
+	}
+	var lines []string
+	for _, r := range mod.Replace {
+		if strings.HasPrefix(r.New.Path, "./staging/") {
+			lines = append(lines, fmt.Sprintf("replace %s => %s %s", r.Old.Path, r.Old.Path, c.StagingVersion))
+		}
+	}
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("go.mod of %s@%s has no staging replace lines", c.Module, c.Version)
+	}
+	return lines, nil
+}
+
+// writeModule writes the throwaway module that builds the component.
+func (c Component) writeModule(ctx context.Context, g *goCmd, dir string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "module spherekit.local/build/%s\n\ngo 1.26\n\nrequire %s %s\n", c.Name, c.Module, c.Version)
+	if c.StagingReplaces {
+		lines, err := c.stagingReplaces(ctx, g, dir)
+		if err != nil {
+			return err
+		}
+		b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	var t strings.Builder
+	t.WriteString("//go:build tools\n\npackage tools\n\nimport (\n")
+	for _, pkg := range sortedValues(c.Binaries) {
+		fmt.Fprintf(&t, "\t_ %q\n", pkg)
+	}
+	t.WriteString(")\n")
+	return os.WriteFile(filepath.Join(dir, "tools.go"), []byte(t.String()), 0o644)
+}

@@ -1,0 +1,116 @@
+package provision
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Pinned upstream versions. They are the versions verified to build together
+// with Go 1.26 through the module proxy.
+const (
+	KubernetesVersion = "v1.37.2"
+	EtcdVersion       = "v3.6.7"
+	KwokVersion       = "v0.8.0"
+
+	// KwokStagesFile is the file, in the kwok cache entry, holding the Stage
+	// objects kwok needs to move simulated nodes and pods through their
+	// lifecycle.
+	KwokStagesFile = "kwok-stages.yaml"
+)
+
+// Etcd builds etcd.
+func Etcd() Component {
+	return Component{
+		Name:     "etcd",
+		Module:   "go.etcd.io/etcd/server/v3",
+		Version:  EtcdVersion,
+		Binaries: map[string]string{"etcd": "go.etcd.io/etcd/server/v3"},
+	}
+}
+
+// Kubernetes builds kube-apiserver, kube-controller-manager and
+// kube-scheduler from k8s.io/kubernetes, whose staging modules must be
+// replaced by their published v0 versions.
+func Kubernetes() Component {
+	return Component{
+		Name:    "kubernetes",
+		Module:  "k8s.io/kubernetes",
+		Version: KubernetesVersion,
+		Binaries: map[string]string{
+			"kube-apiserver":          "k8s.io/kubernetes/cmd/kube-apiserver",
+			"kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
+			"kube-scheduler":          "k8s.io/kubernetes/cmd/kube-scheduler",
+		},
+		StagingReplaces: true,
+		StagingVersion:  "v0" + KubernetesVersion[2:],
+		LDFlags:         versionLDFlags(KubernetesVersion),
+		Revision:        1,
+	}
+}
+
+// Kwok builds kwok and collects the Stage objects it needs for nodes that
+// become Ready and pods that start, complete and delete.
+func Kwok() Component {
+	return Component{
+		Name:     "kwok",
+		Module:   "sigs.k8s.io/kwok",
+		Version:  KwokVersion,
+		Binaries: map[string]string{"kwok": "sigs.k8s.io/kwok/cmd/kwok"},
+		Assets:   kwokStages,
+		Revision: 1,
+	}
+}
+
+// kwokStages concatenates the upstream stage files into KwokStagesFile.
+func kwokStages(moduleDir, dest string) error {
+	var out bytes.Buffer
+	for _, pattern := range []string{
+		"kustomize/stage/node/fast/node-initialize.yaml",
+		"kustomize/stage/node/heartbeat-with-lease/*.yaml",
+		"kustomize/stage/pod/fast/*.yaml",
+	} {
+		matches, err := filepath.Glob(filepath.Join(moduleDir, filepath.FromSlash(pattern)))
+		if err != nil {
+			return err
+		}
+		var kept int
+		for _, m := range matches {
+			if filepath.Base(m) == "kustomization.yaml" {
+				continue
+			}
+			data, err := os.ReadFile(m)
+			if err != nil {
+				return err
+			}
+			out.WriteString("---\n")
+			out.Write(bytes.TrimSpace(data))
+			out.WriteString("\n")
+			kept++
+		}
+		if kept == 0 {
+			return fmt.Errorf("no kwok stage files match %s in %s", pattern, moduleDir)
+		}
+	}
+	return os.WriteFile(filepath.Join(dest, KwokStagesFile), out.Bytes(), 0o644)
+}
+
+// versionLDFlags stamps the version the binaries report (kubectl version,
+// /version) the way Kubernetes' own release build does.
+func versionLDFlags(v string) []string {
+	major, rest, _ := strings.Cut(strings.TrimPrefix(v, "v"), ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	var flags []string
+	for _, pkg := range []string{"k8s.io/component-base/version", "k8s.io/client-go/pkg/version"} {
+		flags = append(flags,
+			"-X "+pkg+".gitVersion="+v,
+			"-X "+pkg+".gitMajor="+major,
+			"-X "+pkg+".gitMinor="+minor,
+			"-X "+pkg+".gitTreeState=clean",
+			"-X "+pkg+".buildDate=1970-01-01T00:00:00Z",
+		)
+	}
+	return flags
+}

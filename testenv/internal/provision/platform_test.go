@@ -1,0 +1,5 @@
+package provision
+
+import "runtime"
+
+func goosArch() (string, string) { return runtime.GOOS, runtime.GOARCH }

@@ -1,0 +1,129 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Run is the body of a package's TestMain: it starts one cluster for the
+// package, hands it to use (typically to keep it in a package variable),
+// runs the tests, stops the cluster and exits with the tests' status.
+// Provisioning and start-up happen before m.Run, so a first build of the
+// binaries does not count against go test's -timeout. Progress goes to
+// standard error unless opts.Progress is set.
+//
+//	var env *testenv.Cluster
+//
+//	func TestMain(m *testing.M) {
+//		testenv.Run(m, testenv.Options{}, func(c *testenv.Cluster) { env = c })
+//	}
+func Run(m *testing.M, opts Options, use func(*Cluster)) {
+	if opts.Progress == nil {
+		opts.Progress = os.Stderr
+	}
+	c, err := Start(context.Background(), opts)
+	if err != nil {
+		_, _ = fmt.Fprintf(os.Stderr, "testenv: start cluster: %v\n", err)
+		os.Exit(1)
+	}
+	if use != nil {
+		use(c)
+	}
+	code := m.Run()
+	if err := c.Stop(); err != nil {
+		_, _ = fmt.Fprintf(os.Stderr, "testenv: stop cluster: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// NamespaceLabel is set on every namespace NewNamespace creates, with the
+// test's name (shortened to a label value) as its value.
+const NamespaceLabel = "testenv.spherekit.io/test"
+
+// NewNamespace creates a fresh namespace for t, named after the test with a
+// random suffix, and deletes it when the test ends.
+func (c *Cluster) NewNamespace(t testing.TB) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		GenerateName: "test-",
+		Labels:       map[string]string{NamespaceLabel: labelValue(t.Name())},
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Client.Create(ctx, ns); err != nil {
+		t.Fatalf("testenv: create namespace: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := c.Client.Delete(ctx, ns); err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("testenv: delete namespace %s: %v", ns.Name, err)
+		}
+	})
+	return ns.Name
+}
+
+// CreateAndWait creates obj and polls it until ready reports true, an error,
+// or ctx ends. obj holds the last state read. It returns the create error,
+// ready's error, or ctx's error wrapped with the object's key.
+func (c *Cluster) CreateAndWait(ctx context.Context, obj client.Object, ready func(client.Object) (bool, error)) error {
+	if err := c.Client.Create(ctx, obj); err != nil {
+		return fmt.Errorf("create %s: %w", client.ObjectKeyFromObject(obj), err)
+	}
+	return c.WaitFor(ctx, obj, ready)
+}
+
+// WaitFor polls obj until ready reports true, an error, or ctx ends.
+func (c *Cluster) WaitFor(ctx context.Context, obj client.Object, ready func(client.Object) (bool, error)) error {
+	key := client.ObjectKeyFromObject(obj)
+	err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		if err := c.Client.Get(ctx, key, obj); err != nil {
+			if apierrors.IsNotFound(err) {
+				return false, nil
+			}
+			return false, err
+		}
+		return ready(obj)
+	})
+	if err != nil {
+		return fmt.Errorf("wait for %s: %w", key, err)
+	}
+	return nil
+}
+
+// labelValue shortens s to a valid label value.
+func labelValue(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && len(b) < 63; i++ {
+		ch := s[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9', ch == '-', ch == '_', ch == '.':
+			b = append(b, ch)
+		default:
+			b = append(b, '_')
+		}
+	}
+	for len(b) > 0 && !isAlnum(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	for len(b) > 0 && !isAlnum(b[0]) {
+		b = b[1:]
+	}
+	return string(b)
+}
+
+func isAlnum(ch byte) bool {
+	return ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9'
+}
