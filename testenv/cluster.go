@@ -82,6 +82,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		if err := clientgoscheme.AddToScheme(c.Scheme); err != nil {
 			return nil, fmt.Errorf("testenv: build scheme: %w", err)
 		}
+		if err := apiextensionsv1.AddToScheme(c.Scheme); err != nil {
+			return nil, fmt.Errorf("testenv: build scheme: %w", err)
+		}
 		if err := spherekit.AddToScheme(c.Scheme); err != nil {
 			return nil, fmt.Errorf("testenv: build scheme: %w", err)
 		}

@@ -42,7 +42,7 @@ type Options struct {
 	KubernetesVersion string
 
 	// Scheme is the scheme of the Cluster's client. Nil means client-go's
-	// kinds plus every spherekit API group.
+	// kinds, CustomResourceDefinitions and every spherekit API group.
 	Scheme *runtime.Scheme
 
 	// CRDs are installed in addition to the SDK's own (crds.All()).

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/spherekit/spherekit/testenv"
+)
+
+var env *testenv.Cluster
+
+func TestMain(m *testing.M) {
+	ctrllog.SetLogger(logr.Discard())
+	testenv.Run(m, testenv.Options{}, func(c *testenv.Cluster) { env = c })
+}
+
+// TestTourAgainstRunningCluster runs the tour with a kubeconfig, on a cluster
+// that lacks the spherekit CRDs: the tour installs them.
+func TestTourAgainstRunningCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	crd.Name = "workspaces.tenant.kubesphere.io"
+	require.NoError(t, env.Client.Delete(ctx, crd))
+	require.Eventually(t, func() bool {
+		return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(crd), crd))
+	}, time.Minute, 100*time.Millisecond)
+
+	var out bytes.Buffer
+	require.NoError(t, run(ctx, &out, env.KubeconfigPath(), 0))
+	s := out.String()
+	assert.Contains(t, s, "Installed CRD workspaces.tenant.kubesphere.io")
+	assert.Contains(t, s, "Server version v"+testenv.KubernetesVersion+", 0 nodes.")
+	assert.Regexp(t, `Created workspace quickstart-\w+ \(manager admin\)`, s)
+	assert.Contains(t, s, "Workspaces (1):")
+	assert.Contains(t, s, "Deleted workspace")
+
+	// A second run finds the CRDs in place.
+	out.Reset()
+	require.NoError(t, run(ctx, &out, env.KubeconfigPath(), 0))
+	assert.NotContains(t, out.String(), "Installed CRD")
+}
+
+func TestTourOnEmbeddedCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	require.NoError(t, run(ctx, &out, "", 2))
+	s := out.String()
+	assert.Contains(t, s, "starting an embedded cluster")
+	assert.Contains(t, s, ", 2 nodes.")
+	assert.Contains(t, s, "Tearing down the embedded cluster.")
+}
+
+func TestTourFailsOnBadKubeconfig(t *testing.T) {
+	path := t.TempDir() + "/kubeconfig"
+	require.NoError(t, os.WriteFile(path, []byte("not: [a kubeconfig"), 0o600))
+	err := run(context.Background(), &bytes.Buffer{}, path, 0)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "load kubeconfig")
+}
