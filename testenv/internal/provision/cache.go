@@ -185,7 +185,7 @@ func (c *Cache) heartbeat(name string) (stop func()) {
 
 func (c *Cache) printf(format string, args ...any) {
 	if c.Progress != nil {
-		_, _ = fmt.Fprintf(c.Progress, format+"\n", args...)
+		fmt.Fprintf(c.Progress, format+"\n", args...)
 	}
 }
 

@@ -15,12 +15,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The helper process builds kwok into the cache named by
+// small is a real component that builds in seconds, so the cache mechanics
+// are tested without the minutes a Kubernetes build takes. testenv's own
+// tests build and run the real components.
+func small() Component {
+	return Component{
+		Name:     "stringer",
+		Module:   "golang.org/x/tools",
+		Version:  "v0.51.0",
+		Binaries: map[string]string{"stringer": "golang.org/x/tools/cmd/stringer"},
+	}
+}
+
+// The helper process builds small() into the cache named by
 // SPHEREKIT_PROVISION_HELPER_ROOT and prints "built" or "cached".
 func TestMain(m *testing.M) {
 	if root := os.Getenv("SPHEREKIT_PROVISION_HELPER_ROOT"); root != "" {
 		c := &Cache{Root: root, Progress: os.Stderr}
-		res, err := c.Ensure(context.Background(), Kwok())
+		res, err := c.Ensure(context.Background(), small())
 		if err != nil {
 			_, _ = os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(3)
@@ -59,35 +71,36 @@ func TestConcurrentProcessesBuildOnce(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"built", "cached"}, results)
 
-	dir := filepath.Join(root, Kwok().Key(goosArch()))
-	require.NoError(t, verify(dir, Kwok()))
-	assert.FileExists(t, filepath.Join(dir, "kwok"))
-	stages, err := os.ReadFile(filepath.Join(dir, KwokStagesFile))
-	require.NoError(t, err)
-	assert.Contains(t, string(stages), "name: node-initialize")
-	assert.Contains(t, string(stages), "name: pod-ready")
+	dir := filepath.Join(root, small().Key(goosArch()))
+	require.NoError(t, verify(dir, small()))
+	assert.FileExists(t, filepath.Join(dir, "stringer"))
 
 	leftovers, err := filepath.Glob(filepath.Join(root, ".build-*"))
 	require.NoError(t, err)
 	assert.Empty(t, leftovers, "temporary build folders are removed")
 
 	// A corrupted binary is detected and rebuilt.
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "kwok"), []byte("truncated"), 0o755))
-	assert.Error(t, verify(dir, Kwok()))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stringer"), []byte("truncated"), 0o755))
+	assert.Error(t, verify(dir, small()))
 	var progress bytes.Buffer
-	res, err := (&Cache{Root: root, Progress: &progress}).Ensure(context.Background(), Kwok())
+	res, err := (&Cache{Root: root, Progress: &progress}).Ensure(context.Background(), small())
 	require.NoError(t, err)
 	assert.True(t, res.Built)
 	assert.Contains(t, progress.String(), "is broken")
-	assert.NoError(t, verify(dir, Kwok()))
+	assert.NoError(t, verify(dir, small()))
+
+	// A later call uses the entry without building.
+	res, err = (&Cache{Root: root}).Ensure(context.Background(), small())
+	require.NoError(t, err)
+	assert.False(t, res.Built)
 }
 
 func TestBuildFailureNamesComponentAndOutput(t *testing.T) {
 	comp := Component{
 		Name:     "nonexistent",
-		Module:   "sigs.k8s.io/kwok",
-		Version:  KwokVersion,
-		Binaries: map[string]string{"nothing": "sigs.k8s.io/kwok/cmd/does-not-exist"},
+		Module:   "golang.org/x/tools",
+		Version:  "v0.51.0",
+		Binaries: map[string]string{"nothing": "golang.org/x/tools/cmd/does-not-exist"},
 	}
 	root := t.TempDir()
 	_, err := (&Cache{Root: root}).Ensure(context.Background(), comp)
@@ -107,14 +120,47 @@ func TestEnsureHonoursContext(t *testing.T) {
 	defer cancel()
 	root := t.TempDir()
 	// Hold the lock so Ensure has to wait, then let the context end it.
-	unlock, err := lockFile(context.Background(), filepath.Join(root, Kwok().Key(goosArch())+".lock"), nil)
+	unlock, err := lockFile(context.Background(), filepath.Join(root, small().Key(goosArch())+".lock"), nil)
 	require.NoError(t, err)
 	defer unlock()
-	_, err = (&Cache{Root: root}).Ensure(ctx, Kwok())
+	_, err = (&Cache{Root: root}).Ensure(ctx, small())
 	assert.True(t, errors.Is(err, context.DeadlineExceeded), "got %v", err)
 }
 
 func TestVerifyDetectsMissingEntry(t *testing.T) {
 	err := verify(filepath.Join(t.TempDir(), "absent"), Kwok())
 	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestKwokStagesCollectsUpstreamFiles(t *testing.T) {
+	mod := t.TempDir()
+	for _, f := range []string{
+		"kustomize/stage/node/fast/node-initialize.yaml",
+		"kustomize/stage/node/fast/kustomization.yaml",
+		"kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+		"kustomize/stage/pod/fast/pod-ready.yaml",
+	} {
+		p := filepath.Join(mod, filepath.FromSlash(f))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("kind: Stage\nmetadata:\n  name: "+filepath.Base(f)+"\n"), 0o644))
+	}
+	dest := t.TempDir()
+	require.NoError(t, kwokStages(mod, dest))
+	data, err := os.ReadFile(filepath.Join(dest, KwokStagesFile))
+	require.NoError(t, err)
+	s := string(data)
+	assert.Equal(t, 3, strings.Count(s, "---\n"), "one document per stage file")
+	assert.Contains(t, s, "node-initialize.yaml")
+	assert.NotContains(t, s, "kustomization.yaml")
+
+	// A module without the expected files is an error, not an empty config.
+	require.NoError(t, os.RemoveAll(filepath.Join(mod, "kustomize/stage/pod")))
+	assert.ErrorContains(t, kwokStages(mod, dest), "pod/fast")
+}
+
+func TestKubernetesVersionFlags(t *testing.T) {
+	flags := strings.Join(versionLDFlags("v1.37.2"), " ")
+	assert.Contains(t, flags, "-X k8s.io/component-base/version.gitVersion=v1.37.2")
+	assert.Contains(t, flags, "-X k8s.io/component-base/version.gitMajor=1")
+	assert.Contains(t, flags, "-X k8s.io/component-base/version.gitMinor=37")
 }

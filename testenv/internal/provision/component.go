@@ -46,8 +46,11 @@ func (c Component) stagingReplaces(ctx context.Context, g *goCmd, dir string) ([
 		return nil, err
 	}
 	var dl struct{ GoMod string }
-	if err := json.Unmarshal(out, &dl); err != nil || dl.GoMod == "" {
-		return nil, fmt.Errorf("read go mod download output for %s: %v", c.Module, err)
+	if err := json.Unmarshal(out, &dl); err != nil {
+		return nil, fmt.Errorf("read go mod download output for %s: %w", c.Module, err)
+	}
+	if dl.GoMod == "" {
+		return nil, fmt.Errorf("go mod download named no go.mod for %s@%s", c.Module, c.Version)
 	}
 	out, err = g.run(ctx, dir, "mod", "edit", "-json", dl.GoMod)
 	if err != nil {
