@@ -38,11 +38,14 @@ func (t *logTail) Write(p []byte) (int, error) {
 func (t *logTail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := strings.Join(t.lines, "\n")
+	lines := t.lines
 	if t.part != "" {
-		out += "\n" + t.part
+		lines = append(lines[:len(lines):len(lines)], t.part)
 	}
-	return strings.TrimSpace(out)
+	if over := len(lines) - t.max; over > 0 {
+		lines = lines[over:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 // child is a control-plane process testenv runs itself (controller-manager,
