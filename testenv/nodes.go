@@ -44,6 +44,10 @@ func (c *Cluster) startNodes(ctx context.Context, bins binaries) error {
 			"--concurrent-replicaset-syncs=10",
 			"--kube-api-qps=500",
 			"--kube-api-burst=1000",
+			// Recount quota usage every 10s rather than 5m, so tests see a
+			// ResourceQuota converge after a race between its creation and
+			// objects created at the same time.
+			"--resource-quota-sync-period=10s",
 		}},
 		{"kube-scheduler", bins.scheduler, []string{
 			"--kubeconfig=" + kubeconfig,

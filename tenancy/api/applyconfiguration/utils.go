@@ -6,9 +6,9 @@
 package applyconfiguration
 
 import (
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/iam/v1beta1"
 	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
-	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/tenant/v1beta1"
-	v1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	v1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
 	schema "k8s.io/apimachinery/pkg/runtime/schema"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
@@ -18,11 +18,47 @@ import (
 // apply configuration type exists for the given GroupVersionKind.
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
-	// Group=tenant.kubesphere.io, Version=v1beta1
-	case v1beta1.SchemeGroupVersion.WithKind("Workspace"):
-		return &tenantv1beta1.WorkspaceApplyConfiguration{}
-	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceSpec"):
-		return &tenantv1beta1.WorkspaceSpecApplyConfiguration{}
+	// Group=iam.kubesphere.io, Version=v1beta1
+	case v1beta1.SchemeGroupVersion.WithKind("AggregationRoleTemplates"):
+		return &iamv1beta1.AggregationRoleTemplatesApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("BuiltinRole"):
+		return &iamv1beta1.BuiltinRoleApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ClusterRole"):
+		return &iamv1beta1.ClusterRoleApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ClusterRoleBinding"):
+		return &iamv1beta1.ClusterRoleBindingApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("GlobalRole"):
+		return &iamv1beta1.GlobalRoleApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("GlobalRoleBinding"):
+		return &iamv1beta1.GlobalRoleBindingApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("Group"):
+		return &iamv1beta1.GroupApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("GroupBinding"):
+		return &iamv1beta1.GroupBindingApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("GroupReference"):
+		return &iamv1beta1.GroupReferenceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("LoginRecord"):
+		return &iamv1beta1.LoginRecordApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("LoginRecordSpec"):
+		return &iamv1beta1.LoginRecordSpecApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("Role"):
+		return &iamv1beta1.RoleApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("RoleBinding"):
+		return &iamv1beta1.RoleBindingApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("RoleTemplate"):
+		return &iamv1beta1.RoleTemplateApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("RoleTemplateSpec"):
+		return &iamv1beta1.RoleTemplateSpecApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("User"):
+		return &iamv1beta1.UserApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("UserSpec"):
+		return &iamv1beta1.UserSpecApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("UserStatus"):
+		return &iamv1beta1.UserStatusApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceRole"):
+		return &iamv1beta1.WorkspaceRoleApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceRoleBinding"):
+		return &iamv1beta1.WorkspaceRoleBindingApplyConfiguration{}
 
 	}
 	return nil

@@ -26,7 +26,121 @@ func Parser() *typed.Parser {
 var parserOnce sync.Once
 var parser *typed.Parser
 var schemaYAML = typed.YAMLObject(`types:
-- name: com.github.spherekit.spherekit.tenancy.api.tenant.v1beta1.Workspace
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.AggregationRoleTemplates
+  map:
+    fields:
+    - name: roleSelector
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
+    - name: templateNames
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: associative
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.BuiltinRole
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: role
+      type:
+        namedType: __untyped_atomic_
+    - name: targetSelector
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.ClusterRole
+  map:
+    fields:
+    - name: aggregationRoleTemplates
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.AggregationRoleTemplates
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: rules
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.rbac.v1.PolicyRule
+          elementRelationship: atomic
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.ClusterRoleBinding
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: roleRef
+      type:
+        namedType: io.k8s.api.rbac.v1.RoleRef
+    - name: subjects
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.rbac.v1.Subject
+          elementRelationship: atomic
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GlobalRole
+  map:
+    fields:
+    - name: aggregationRoleTemplates
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.AggregationRoleTemplates
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: rules
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.rbac.v1.PolicyRule
+          elementRelationship: atomic
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GlobalRoleBinding
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: roleRef
+      type:
+        namedType: io.k8s.api.rbac.v1.RoleRef
+    - name: subjects
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.rbac.v1.Subject
+          elementRelationship: atomic
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.Group
   map:
     fields:
     - name: apiVersion
@@ -40,17 +154,41 @@ var schemaYAML = typed.YAMLObject(`types:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
     - name: spec
       type:
-        namedType: com.github.spherekit.spherekit.tenancy.api.tenant.v1beta1.WorkspaceSpec
-    - name: status
-      type:
-        namedType: com.github.spherekit.spherekit.tenancy.api.tenant.v1beta1.WorkspaceStatus
-- name: com.github.spherekit.spherekit.tenancy.api.tenant.v1beta1.WorkspaceSpec
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupSpec
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupBinding
   map:
     fields:
-    - name: manager
+    - name: apiVersion
       type:
         scalar: string
-- name: com.github.spherekit.spherekit.tenancy.api.tenant.v1beta1.WorkspaceStatus
+    - name: groupRef
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupReference
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: users
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: associative
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupReference
+  map:
+    fields:
+    - name: apiGroup
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupSpec
   map:
     elementType:
       scalar: untyped
@@ -62,6 +200,283 @@ var schemaYAML = typed.YAMLObject(`types:
         elementType:
           namedType: __untyped_deduced_
         elementRelationship: separable
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.LoginRecord
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: spec
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.LoginRecordSpec
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.LoginRecordSpec
+  map:
+    fields:
+    - name: provider
+      type:
+        scalar: string
+    - name: reason
+      type:
+        scalar: string
+    - name: sourceIP
+      type:
+        scalar: string
+    - name: success
+      type:
+        scalar: boolean
+    - name: type
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.LoginType
+    - name: userAgent
+      type:
+        scalar: string
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.LoginType
+  scalar: string
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.Role
+  map:
+    fields:
+    - name: aggregationRoleTemplates
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.AggregationRoleTemplates
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: rules
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.rbac.v1.PolicyRule
+          elementRelationship: atomic
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.RoleBinding
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: roleRef
+      type:
+        namedType: io.k8s.api.rbac.v1.RoleRef
+    - name: subjects
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.rbac.v1.Subject
+          elementRelationship: atomic
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.RoleTemplate
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: spec
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.RoleTemplateSpec
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.RoleTemplateSpec
+  map:
+    fields:
+    - name: description
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: displayName
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: rules
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.rbac.v1.PolicyRule
+          elementRelationship: atomic
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.User
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: spec
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.UserSpec
+    - name: status
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.UserStatus
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.UserSpec
+  map:
+    fields:
+    - name: description
+      type:
+        scalar: string
+    - name: displayName
+      type:
+        scalar: string
+    - name: email
+      type:
+        scalar: string
+    - name: groups
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: associative
+    - name: lang
+      type:
+        scalar: string
+    - name: password
+      type:
+        scalar: string
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.UserState
+  scalar: string
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.UserStatus
+  map:
+    fields:
+    - name: lastLoginTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: lastTransitionTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: reason
+      type:
+        scalar: string
+    - name: state
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.UserState
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.WorkspaceRole
+  map:
+    fields:
+    - name: aggregationRoleTemplates
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.AggregationRoleTemplates
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: rules
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.rbac.v1.PolicyRule
+          elementRelationship: atomic
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.WorkspaceRoleBinding
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: roleRef
+      type:
+        namedType: io.k8s.api.rbac.v1.RoleRef
+    - name: subjects
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.rbac.v1.Subject
+          elementRelationship: atomic
+- name: io.k8s.api.rbac.v1.PolicyRule
+  map:
+    fields:
+    - name: apiGroups
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: nonResourceURLs
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: resourceNames
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: resources
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: verbs
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+- name: io.k8s.api.rbac.v1.RoleRef
+  map:
+    fields:
+    - name: apiGroup
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+    elementRelationship: atomic
+- name: io.k8s.api.rbac.v1.Subject
+  map:
+    fields:
+    - name: apiGroup
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+    - name: namespace
+      type:
+        scalar: string
+    elementRelationship: atomic
 - name: io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1
   map:
     elementType:
@@ -74,6 +489,38 @@ var schemaYAML = typed.YAMLObject(`types:
         elementType:
           namedType: __untyped_deduced_
         elementRelationship: separable
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
+  map:
+    fields:
+    - name: matchExpressions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement
+          elementRelationship: atomic
+    - name: matchLabels
+      type:
+        map:
+          elementType:
+            scalar: string
+    elementRelationship: atomic
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorOperator
+  scalar: string
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement
+  map:
+    fields:
+    - name: key
+      type:
+        scalar: string
+    - name: operator
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorOperator
+    - name: values
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
 - name: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry
   map:
     fields:
@@ -187,6 +634,18 @@ var schemaYAML = typed.YAMLObject(`types:
     elementRelationship: atomic
 - name: io.k8s.apimachinery.pkg.apis.meta.v1.Time
   scalar: untyped
+- name: io.k8s.apimachinery.pkg.runtime.RawExtension
+  map:
+    elementType:
+      scalar: untyped
+      list:
+        elementType:
+          namedType: __untyped_atomic_
+        elementRelationship: atomic
+      map:
+        elementType:
+          namedType: __untyped_deduced_
+        elementRelationship: separable
 - name: io.k8s.apimachinery.pkg.types.UID
   scalar: string
 - name: __untyped_atomic_

@@ -1,0 +1,46 @@
+package v1beta1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// GroupName is the API group of the iam types.
+const GroupName = "iam.kubesphere.io"
+
+// SchemeGroupVersion is the group and version of the types in this package.
+var SchemeGroupVersion = schema.GroupVersion{Group: GroupName, Version: "v1beta1"}
+
+var (
+	schemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
+
+	// AddToScheme registers the types of this package in a scheme.
+	AddToScheme = schemeBuilder.AddToScheme
+)
+
+// Resource returns the GroupResource of a resource of this group.
+func Resource(resource string) schema.GroupResource {
+	return SchemeGroupVersion.WithResource(resource).GroupResource()
+}
+
+func addKnownTypes(scheme *runtime.Scheme) error {
+	scheme.AddKnownTypes(SchemeGroupVersion,
+		&User{}, &UserList{},
+		&LoginRecord{}, &LoginRecordList{},
+		&GlobalRole{}, &GlobalRoleList{},
+		&GlobalRoleBinding{}, &GlobalRoleBindingList{},
+		&ClusterRole{}, &ClusterRoleList{},
+		&ClusterRoleBinding{}, &ClusterRoleBindingList{},
+		&WorkspaceRole{}, &WorkspaceRoleList{},
+		&WorkspaceRoleBinding{}, &WorkspaceRoleBindingList{},
+		&Role{}, &RoleList{},
+		&RoleBinding{}, &RoleBindingList{},
+		&RoleTemplate{}, &RoleTemplateList{},
+		&BuiltinRole{}, &BuiltinRoleList{},
+		&Group{}, &GroupList{},
+		&GroupBinding{}, &GroupBindingList{},
+	)
+	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
+	return nil
+}

@@ -1,0 +1,61 @@
+package v1beta1
+
+// Labels and annotations of the iam group. They are part of the wire
+// contract with KubeSphere.
+const (
+	// UserReferenceLabel names the user an object belongs to: login records
+	// and member bindings carry it.
+	UserReferenceLabel = "iam.kubesphere.io/user-ref"
+	// RoleReferenceLabel names the role a binding grants.
+	RoleReferenceLabel = "iam.kubesphere.io/role-ref"
+	// GroupReferenceLabel names the group a GroupBinding or a group's role
+	// binding refers to.
+	GroupReferenceLabel = "iam.kubesphere.io/group-ref"
+	// GroupParentLabel names a group's parent group.
+	GroupParentLabel = "iam.kubesphere.io/group-parent"
+
+	// ScopeLabel on a RoleTemplate or BuiltinRole says which kind of role it
+	// is for: ScopeGlobal, ScopeCluster, ScopeWorkspace or ScopeNamespace.
+	ScopeLabel     = "iam.kubesphere.io/scope"
+	ScopeGlobal    = "global"
+	ScopeCluster   = "cluster"
+	ScopeWorkspace = "workspace"
+	ScopeNamespace = "namespace"
+
+	// CategoryLabel groups RoleTemplates for display.
+	CategoryLabel = "iam.kubesphere.io/category"
+	// AggregateToLabelPrefix followed by a role name (or a built-in role
+	// kind such as "operator") on a RoleTemplate selects it for that role.
+	AggregateToLabelPrefix = "iam.kubesphere.io/aggregate-to-"
+
+	// AutoAggregateAnnotation set to "true" on a role makes it pick up
+	// RoleTemplates created later that its roleSelector matches.
+	AutoAggregateAnnotation = "iam.kubesphere.io/auto-aggregate"
+
+	// RoleTemplateRulesAnnotation on a role holds, as JSON, the rules each
+	// aggregated template contributed, so a controller can tell aggregated
+	// rules from ones written by hand.
+	RoleTemplateRulesAnnotation = "iam.kubesphere.io/role-template-rules"
+)
+
+// Names of the built-in global roles.
+const (
+	PlatformAdmin           = "platform-admin"
+	PlatformRegular         = "platform-regular"
+	PlatformSelfProvisioner = "platform-self-provisioner"
+	Anonymous               = "anonymous"
+	Authenticated           = "authenticated"
+)
+
+// Names of the built-in workspace and project roles (a workspace role is
+// named "<workspace>-<role>").
+const (
+	WorkspaceAdmin           = "admin"
+	WorkspaceRegular         = "regular"
+	WorkspaceSelfProvisioner = "self-provisioner"
+	WorkspaceViewer          = "viewer"
+
+	ProjectAdmin    = "admin"
+	ProjectOperator = "operator"
+	ProjectViewer   = "viewer"
+)

@@ -1,0 +1,60 @@
+package v1alpha2
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ResourceResourceQuotas is the plural resource name of ResourceQuota.
+const ResourceResourceQuotas = "resourcequotas"
+
+// ResourceQuotaSpec is the desired state of a ResourceQuota.
+type ResourceQuotaSpec struct {
+	// Selector chooses the namespaces whose usage counts against the quota,
+	// by their labels. A workspace quota selects
+	// {"kubesphere.io/workspace": "<workspace>"}.
+	// +kubebuilder:validation:MinProperties=1
+	Selector map[string]string `json:"selector"`
+	// Quota holds the limits, in the form of a core ResourceQuota.
+	Quota corev1.ResourceQuotaSpec `json:"quota"`
+}
+
+// ResourceQuotaStatusByNamespace is the usage of one selected namespace.
+type ResourceQuotaStatusByNamespace struct {
+	corev1.ResourceQuotaStatus `json:",inline"`
+	Namespace                  string `json:"namespace"`
+}
+
+// ResourceQuotaStatus is the observed usage, in total and per namespace.
+type ResourceQuotaStatus struct {
+	// +optional
+	Total corev1.ResourceQuotaStatus `json:"total,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=namespace
+	Namespaces []ResourceQuotaStatusByNamespace `json:"namespaces,omitempty"`
+}
+
+// ResourceQuota limits the aggregate usage of every namespace its selector
+// matches.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,categories=quota
+// +kubebuilder:subresource:status
+type ResourceQuota struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec ResourceQuotaSpec `json:"spec"`
+	// +optional
+	Status ResourceQuotaStatus `json:"status,omitempty"`
+}
+
+// ResourceQuotaList is a list of ResourceQuotas.
+//
+// +kubebuilder:object:root=true
+type ResourceQuotaList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ResourceQuota `json:"items"`
+}

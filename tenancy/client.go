@@ -1,0 +1,83 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+)
+
+// DefaultFieldOwner is the server-side apply field manager of Client.
+const DefaultFieldOwner = "spherekit-tenancy-client"
+
+// ClientOptions configures NewClient. The zero value is ready to use.
+type ClientOptions struct {
+	// FieldOwner is the field manager of the objects the Client applies;
+	// empty means DefaultFieldOwner.
+	FieldOwner string
+}
+
+// Client performs tenancy operations (workspaces, projects, members, users,
+// groups, quotas) against one cluster. It writes KubeSphere-shaped objects;
+// the reconcilers in package controllers (or a KubeSphere installation) turn
+// them into roles, bindings and native RBAC. A Client is safe for concurrent
+// use.
+type Client struct {
+	c          client.Client
+	fieldOwner string
+}
+
+// NewClient returns a Client over c, whose scheme must know the built-in
+// kinds and the spherekit API groups (spherekit.AddToScheme).
+func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
+	if c == nil {
+		return nil, &InvalidError{Field: "c", Reason: "a controller-runtime client is required"}
+	}
+	for _, obj := range []client.Object{&tenantv1beta1.Workspace{}, &iamv1beta1.User{}, &quotav1alpha2.ResourceQuota{}} {
+		if _, err := c.GroupVersionKindFor(obj); err != nil {
+			return nil, &InvalidError{Field: "c", Reason: fmt.Sprintf("its scheme lacks the spherekit API groups (%v); register them with spherekit.AddToScheme", err)}
+		}
+	}
+	owner := opts.FieldOwner
+	if owner == "" {
+		owner = DefaultFieldOwner
+	}
+	return &Client{c: c, fieldOwner: owner}, nil
+}
+
+// mustExist gets key into obj, turning NotFound into a *NotFoundError naming
+// field.
+func (c *Client) mustExist(ctx context.Context, field, kind string, key client.ObjectKey, obj client.Object) error {
+	if err := c.c.Get(ctx, key, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			name := key.Name
+			if key.Namespace != "" {
+				name = key.Namespace + "/" + key.Name
+			}
+			return &NotFoundError{Field: field, Kind: kind, Name: name}
+		}
+		return fmt.Errorf("get %s %s: %w", kind, key, err)
+	}
+	return nil
+}
+
+func (c *Client) userExists(ctx context.Context, field, user string) error {
+	if err := checkUserName(field, user); err != nil {
+		return err
+	}
+	return c.mustExist(ctx, field, "User", client.ObjectKey{Name: user}, &iamv1beta1.User{})
+}
+
+// isInputError reports whether err is one of the typed input errors.
+func isInputError(err error) bool {
+	var ie *InvalidError
+	var nf *NotFoundError
+	var ce *ConflictError
+	return errors.As(err, &ie) || errors.As(err, &nf) || errors.As(err, &ce)
+}

@@ -1,0 +1,40 @@
+// Package controllers holds the tenancy reconcilers a host registers with its
+// controller-runtime manager. SetupWithManager registers all of them:
+//
+//	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{}); err != nil { ... }
+//
+// What each keeps in step:
+//
+//   - WorkspaceTemplateReconciler: a Workspace for each WorkspaceTemplate.
+//   - WorkspaceReconciler: the workspace's roles (stamped from BuiltinRoles of
+//     scope workspace), the manager's admin binding, and on deletion the
+//     workspace's projects as its deletion-propagation annotation says
+//     (Orphan by default: projects stay and lose their workspace label).
+//   - NamespaceReconciler: a namespace labelled kubesphere.io/workspace is a
+//     project: it gets the project roles (from BuiltinRoles of scope
+//     namespace), its creator is bound as admin, and the workspace's role
+//     bindings are mirrored into it; when the label goes, so do its roles and
+//     bindings.
+//   - RoleAggregationReconciler: roles' rules aggregated from RoleTemplates.
+//   - RBACReconciler: every iam role and binding mirrored into native RBAC
+//     (named kubesphere:iam:<name>; global and workspace roles as
+//     kubesphere:iam:global:<name> and kubesphere:iam:workspace:<name> so the
+//     four role kinds never collide), so the API server enforces what the
+//     iam objects grant.
+//   - UserReconciler: plain passwords hashed with bcrypt, the user's state
+//     (Active, AuthLimitExceeded after repeated failed logins), login-record
+//     retention, spec.groups kept in step with GroupBindings, and on deletion
+//     the user's bindings and records removed.
+//   - ResourceQuotaReconciler: a workspace quota's usage, aggregated from
+//     native ResourceQuotas it keeps in each selected namespace, so usage is
+//     computed by Kubernetes itself.
+//
+// Derived objects are written with server-side apply under Options.FieldOwner
+// and carry owner references, so the garbage collector removes them with
+// their source. Roles stamped from BuiltinRoles are created once and then
+// belong to the administrators, who may edit them.
+//
+// The manager's identity needs, besides read access to everything it
+// watches, the bind and escalate verbs on native roles and cluster roles:
+// mirroring grants permissions the controller does not itself hold.
+package controllers

@@ -1,0 +1,140 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+)
+
+// DefaultFieldOwner is the server-side apply field manager of the tenancy
+// controllers.
+const DefaultFieldOwner = "spherekit-tenancy"
+
+// Options configures the tenancy controllers. The zero value gives
+// KubeSphere's defaults.
+type Options struct {
+	// FieldOwner is the field manager for server-side apply; empty means
+	// DefaultFieldOwner.
+	FieldOwner string
+
+	// MaxConcurrentReconciles per controller; zero means 1.
+	MaxConcurrentReconciles int
+
+	// LoginFailureLimit failed logins within LoginFailureWindow block a user
+	// (state AuthLimitExceeded) until the window has passed. Zero means 5 and
+	// 30 minutes.
+	LoginFailureLimit  int
+	LoginFailureWindow time.Duration
+
+	// LoginRecordTTL is how long login records are kept, and
+	// LoginRecordsPerUser how many at most per user. Zero means 7 days and
+	// 100.
+	LoginRecordTTL      time.Duration
+	LoginRecordsPerUser int
+
+	// BcryptCost is the cost of password hashes; zero means 10. Tests may
+	// lower it to bcrypt's minimum, 4.
+	BcryptCost int
+}
+
+func (o Options) withDefaults() Options {
+	if o.FieldOwner == "" {
+		o.FieldOwner = DefaultFieldOwner
+	}
+	if o.MaxConcurrentReconciles == 0 {
+		o.MaxConcurrentReconciles = 1
+	}
+	if o.LoginFailureLimit == 0 {
+		o.LoginFailureLimit = 5
+	}
+	if o.LoginFailureWindow == 0 {
+		o.LoginFailureWindow = 30 * time.Minute
+	}
+	if o.LoginRecordTTL == 0 {
+		o.LoginRecordTTL = 7 * 24 * time.Hour
+	}
+	if o.LoginRecordsPerUser == 0 {
+		o.LoginRecordsPerUser = 100
+	}
+	if o.BcryptCost == 0 {
+		o.BcryptCost = 10
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	switch {
+	case o.MaxConcurrentReconciles < 0:
+		return &OptionsError{Field: "MaxConcurrentReconciles", Reason: "must not be negative"}
+	case o.LoginFailureLimit < 0:
+		return &OptionsError{Field: "LoginFailureLimit", Reason: "must not be negative"}
+	case o.LoginFailureWindow < 0:
+		return &OptionsError{Field: "LoginFailureWindow", Reason: "must not be negative"}
+	case o.LoginRecordTTL < 0:
+		return &OptionsError{Field: "LoginRecordTTL", Reason: "must not be negative"}
+	case o.LoginRecordsPerUser < 0:
+		return &OptionsError{Field: "LoginRecordsPerUser", Reason: "must not be negative"}
+	case o.BcryptCost != 0 && (o.BcryptCost < 4 || o.BcryptCost > 31):
+		return &OptionsError{Field: "BcryptCost", Reason: "must be between 4 and 31"}
+	}
+	return nil
+}
+
+// OptionsError reports an invalid Options field.
+type OptionsError struct {
+	Field  string
+	Reason string
+}
+
+func (e *OptionsError) Error() string {
+	return fmt.Sprintf("tenancy controllers: invalid Options.%s: %s", e.Field, e.Reason)
+}
+
+// Field indexes the controllers register on the manager's cache.
+const (
+	// indexGroupBindingUsers indexes GroupBindings by each user they list.
+	indexGroupBindingUsers = "spherekit.tenancy.groupbinding.users"
+)
+
+// SetupWithManager registers every tenancy reconciler and the field indexes
+// they use with mgr. mgr's scheme must know the built-in kinds and the
+// spherekit API groups (spherekit.AddToScheme).
+func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error {
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	opts = opts.withDefaults()
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1beta1.GroupBinding{}, indexGroupBindingUsers, func(o client.Object) []string {
+		return o.(*iamv1beta1.GroupBinding).Users
+	}); err != nil {
+		return fmt.Errorf("index group bindings by user: %w", err)
+	}
+	base := reconcilerBase{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), opts: opts}
+	for _, r := range []interface{ setup(ctrl.Manager) error }{
+		&WorkspaceTemplateReconciler{reconcilerBase: base},
+		&WorkspaceReconciler{reconcilerBase: base},
+		&NamespaceReconciler{reconcilerBase: base},
+		&RoleAggregationReconciler{reconcilerBase: base},
+		&RBACReconciler{reconcilerBase: base},
+		&UserReconciler{reconcilerBase: base},
+		&ResourceQuotaReconciler{reconcilerBase: base},
+	} {
+		if err := r.setup(mgr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reconcilerBase is what every tenancy reconciler holds.
+type reconcilerBase struct {
+	Client client.Client
+	Scheme *runtime.Scheme
+	opts   Options
+}

@@ -1,0 +1,263 @@
+package controllers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/spherekit/spherekit/internal/apply"
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/internal/membership"
+)
+
+// WorkspaceTemplateReconciler keeps a Workspace of the same name in step
+// with each WorkspaceTemplate: its labels, annotations and spec. The
+// Workspace is owned by the template, so deleting the template deletes it.
+type WorkspaceTemplateReconciler struct{ reconcilerBase }
+
+func (r *WorkspaceTemplateReconciler) setup(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("workspacetemplate").
+		For(&tenantv1beta1.WorkspaceTemplate{}).
+		Owns(&tenantv1beta1.Workspace{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+// Reconcile implements reconcile.Reconciler.
+func (r *WorkspaceTemplateReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	tpl := &tenantv1beta1.WorkspaceTemplate{}
+	if err := r.Client.Get(ctx, req.NamespacedName, tpl); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	if !tpl.DeletionTimestamp.IsZero() {
+		return reconcile.Result{}, nil
+	}
+	ws := &tenantv1beta1.Workspace{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        tpl.Name,
+			Labels:      maps.Clone(tpl.Spec.Template.Labels),
+			Annotations: maps.Clone(tpl.Spec.Template.Annotations),
+		},
+		Spec: tpl.Spec.Template.Spec,
+	}
+	if err := controllerutil.SetControllerReference(tpl, ws, r.Scheme); err != nil {
+		return reconcile.Result{}, fmt.Errorf("own workspace %s: %w", ws.Name, err)
+	}
+	if err := apply.Object(ctx, r.Client, ws, r.opts.FieldOwner); err != nil {
+		return reconcile.Result{}, err
+	}
+	return reconcile.Result{}, nil
+}
+
+// WorkspaceReconciler gives each Workspace its roles and its manager's
+// binding, and on deletion handles its projects as the workspace's
+// deletion-propagation annotation says.
+type WorkspaceReconciler struct{ reconcilerBase }
+
+func (r *WorkspaceReconciler) setup(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("workspace").
+		For(&tenantv1beta1.Workspace{}).
+		Watches(&iamv1beta1.BuiltinRole{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces),
+			builder.WithPredicates(scopePredicate(iamv1beta1.ScopeWorkspace))).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.terminatingOwner)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+// allWorkspaces enqueues every workspace, for a changed BuiltinRole.
+func (r *WorkspaceReconciler) allWorkspaces(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list tenantv1beta1.WorkspaceList
+	if err := r.Client.List(ctx, &list); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "list workspaces for a changed builtin role")
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, ws := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: ws.Name}})
+	}
+	return out
+}
+
+// terminatingOwner enqueues a namespace's workspace, so a Foreground deletion
+// waiting for its projects moves on when one goes.
+func (r *WorkspaceReconciler) terminatingOwner(_ context.Context, o client.Object) []reconcile.Request {
+	if ws := o.GetLabels()[tenantv1beta1.WorkspaceLabel]; ws != "" && !o.GetDeletionTimestamp().IsZero() {
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: ws}}}
+	}
+	return nil
+}
+
+// Reconcile implements reconcile.Reconciler.
+func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	ws := &tenantv1beta1.Workspace{}
+	if err := r.Client.Get(ctx, req.NamespacedName, ws); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	if !ws.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, ws)
+	}
+	if controllerutil.AddFinalizer(ws, tenantv1beta1.CascadingDeletionFinalizer) {
+		if err := r.Client.Update(ctx, ws); err != nil {
+			return reconcile.Result{}, fmt.Errorf("add finalizer: %w", err)
+		}
+	}
+	if err := r.stampRoles(ctx, ws); err != nil {
+		return reconcile.Result{}, err
+	}
+	if ws.Spec.Manager != "" {
+		scope := membership.Scope{Workspace: ws.Name}
+		if _, err := membership.Set(ctx, r.Client, scope, ws.Spec.Manager, iamv1beta1.WorkspaceAdmin); err != nil {
+			return reconcile.Result{}, fmt.Errorf("bind manager %q: %w", ws.Spec.Manager, err)
+		}
+	}
+	return reconcile.Result{}, nil
+}
+
+// stampRoles creates the workspace roles of every BuiltinRole of scope
+// workspace whose target selector matches the workspace's labels. Existing
+// roles are left as they are: they belong to the administrators.
+func (r *WorkspaceReconciler) stampRoles(ctx context.Context, ws *tenantv1beta1.Workspace) error {
+	roles, err := builtinRoles(ctx, r.Client, iamv1beta1.ScopeWorkspace, ws.Labels)
+	if err != nil {
+		return err
+	}
+	for _, br := range roles {
+		role := &iamv1beta1.WorkspaceRole{}
+		if err := decodeBuiltinRole(br, role); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "skip builtin role", "builtinRole", br.Name)
+			continue
+		}
+		short := role.Name
+		role.ObjectMeta = metav1.ObjectMeta{
+			Name:        iamv1beta1.WorkspaceRoleName(ws.Name, short),
+			Labels:      mergeLabels(role.Labels, map[string]string{tenantv1beta1.WorkspaceLabel: ws.Name}),
+			Annotations: role.Annotations,
+		}
+		if err := controllerutil.SetOwnerReference(ws, role, r.Scheme); err != nil {
+			return fmt.Errorf("own workspace role: %w", err)
+		}
+		if err := r.Client.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create workspace role %s: %w", role.Name, err)
+		}
+	}
+	return nil
+}
+
+// finalize handles the workspace's projects, removes its roles and bindings
+// and then the finalizer.
+func (r *WorkspaceReconciler) finalize(ctx context.Context, ws *tenantv1beta1.Workspace) (reconcile.Result, error) {
+	if !controllerutil.ContainsFinalizer(ws, tenantv1beta1.CascadingDeletionFinalizer) {
+		return reconcile.Result{}, nil
+	}
+	var nss corev1.NamespaceList
+	if err := r.Client.List(ctx, &nss, client.MatchingLabels{tenantv1beta1.WorkspaceLabel: ws.Name}); err != nil {
+		return reconcile.Result{}, fmt.Errorf("list projects: %w", err)
+	}
+	policy := ws.Annotations[tenantv1beta1.DeletionPropagationAnnotation]
+	waiting := 0
+	for i := range nss.Items {
+		ns := &nss.Items[i]
+		switch policy {
+		case tenantv1beta1.DeletionPropagationBackground, tenantv1beta1.DeletionPropagationForeground:
+			if ns.DeletionTimestamp.IsZero() {
+				if err := r.Client.Delete(ctx, ns); client.IgnoreNotFound(err) != nil {
+					return reconcile.Result{}, fmt.Errorf("delete project %s: %w", ns.Name, err)
+				}
+			}
+			waiting++
+		default: // Orphan
+			patch := map[string]any{"metadata": map[string]any{"labels": map[string]any{tenantv1beta1.WorkspaceLabel: nil}}}
+			data, err := json.Marshal(patch)
+			if err != nil {
+				return reconcile.Result{}, err
+			}
+			if err := r.Client.Patch(ctx, ns, client.RawPatch("application/merge-patch+json", data)); client.IgnoreNotFound(err) != nil {
+				return reconcile.Result{}, fmt.Errorf("orphan project %s: %w", ns.Name, err)
+			}
+		}
+	}
+	if policy == tenantv1beta1.DeletionPropagationForeground && waiting > 0 {
+		// Foreground: the workspace goes only after its projects are gone.
+		return reconcile.Result{RequeueAfter: 2 * time.Second}, nil
+	}
+	sel := client.MatchingLabels{tenantv1beta1.WorkspaceLabel: ws.Name}
+	if err := r.Client.DeleteAllOf(ctx, &iamv1beta1.WorkspaceRoleBinding{}, sel); err != nil {
+		return reconcile.Result{}, fmt.Errorf("delete workspace role bindings: %w", err)
+	}
+	if err := r.Client.DeleteAllOf(ctx, &iamv1beta1.WorkspaceRole{}, sel); err != nil {
+		return reconcile.Result{}, fmt.Errorf("delete workspace roles: %w", err)
+	}
+	controllerutil.RemoveFinalizer(ws, tenantv1beta1.CascadingDeletionFinalizer)
+	if err := r.Client.Update(ctx, ws); client.IgnoreNotFound(err) != nil {
+		return reconcile.Result{}, fmt.Errorf("remove finalizer: %w", err)
+	}
+	return reconcile.Result{}, nil
+}
+
+// builtinRoles lists the BuiltinRoles of scope whose target selector matches
+// target labels, sorted by name.
+func builtinRoles(ctx context.Context, c client.Reader, scope string, target map[string]string) ([]iamv1beta1.BuiltinRole, error) {
+	var list iamv1beta1.BuiltinRoleList
+	if err := c.List(ctx, &list, client.MatchingLabels{iamv1beta1.ScopeLabel: scope}); err != nil {
+		return nil, fmt.Errorf("list builtin roles: %w", err)
+	}
+	var out []iamv1beta1.BuiltinRole
+	for _, br := range list.Items {
+		sel, err := metav1.LabelSelectorAsSelector(&br.TargetSelector)
+		if err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "skip builtin role with an invalid target selector", "builtinRole", br.Name)
+			continue
+		}
+		if sel.Matches(labels.Set(target)) {
+			out = append(out, br)
+		}
+	}
+	return out, nil
+}
+
+// decodeBuiltinRole decodes the role a BuiltinRole carries into into.
+func decodeBuiltinRole(br iamv1beta1.BuiltinRole, into client.Object) error {
+	if len(br.Role.Raw) == 0 {
+		return fmt.Errorf("builtin role %s carries no role", br.Name)
+	}
+	if err := json.Unmarshal(br.Role.Raw, into); err != nil {
+		return fmt.Errorf("builtin role %s: decode role: %w", br.Name, err)
+	}
+	if into.GetName() == "" {
+		return fmt.Errorf("builtin role %s: its role has no metadata.name", br.Name)
+	}
+	return nil
+}
+
+func scopePredicate(scope string) predicate.Predicate {
+	return predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return o.GetLabels()[iamv1beta1.ScopeLabel] == scope
+	})
+}
+
+func mergeLabels(base, extra map[string]string) map[string]string {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, extra)
+	return out
+}

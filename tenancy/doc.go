@@ -1,0 +1,28 @@
+// Package tenancy is KubeSphere's multi-tenancy as a library: workspaces
+// that group projects (namespaces), users and groups, members with roles at
+// platform, workspace and project scope, role templates, and quotas across a
+// workspace's projects.
+//
+// Start from Client, created over a controller-runtime client whose scheme
+// knows the spherekit API groups:
+//
+//	tc, err := tenancy.NewClient(c, tenancy.ClientOptions{})
+//	_ = tc.EnsureDefaults(ctx)                           // built-in roles, once per cluster
+//	_, err = tc.CreateUser(ctx, "alice", "alice@example.com", tenancy.CreateUserOptions{Password: "Str0ngPass"})
+//	_, err = tc.CreateWorkspace(ctx, "team-a", tenancy.CreateWorkspaceOptions{Manager: "alice"})
+//	_, err = tc.CreateProject(ctx, "team-a", "web", tenancy.CreateProjectOptions{Creator: "alice"})
+//
+// The Client writes KubeSphere-shaped objects (package api/tenant/v1beta1,
+// api/iam/v1beta1 and api/quota/v1alpha2). The reconcilers in package
+// controllers, which a host registers with its manager, derive the rest:
+// workspace and project roles, admin bindings, aggregated rules, native RBAC
+// that the API server enforces, hashed passwords, user states and quota
+// usage. Because the objects are KubeSphere's, the Client also drives an
+// existing KubeSphere installation.
+//
+// Every operation validates its input first and reports bad input as an
+// *InvalidError (naming the field and the reason), a *NotFoundError (an
+// unknown workspace, user, role or member; errors.Is(err, ErrNotFound)) or a
+// *ConflictError (such as a duplicate e-mail address). API errors are
+// wrapped with %w, so apierrors.IsAlreadyExists and friends keep working.
+package tenancy

@@ -1,0 +1,122 @@
+package tenancy_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/spherekit/spherekit/tenancy"
+	"github.com/spherekit/spherekit/tenancy/controllers"
+	"github.com/spherekit/spherekit/testenv"
+)
+
+// env is a control plane with kube-controller-manager (one simulated node),
+// so namespaces terminate, the garbage collector removes owned objects and
+// native ResourceQuotas get their usage, as on a real cluster. The tenancy
+// controllers run against it for the whole package.
+var (
+	env *testenv.Cluster
+	tc  *tenancy.Client
+)
+
+// Short login limits so tests see a user blocked and unblocked.
+const (
+	testFailureLimit  = 3
+	testFailureWindow = 4 * time.Second
+)
+
+func TestMain(m *testing.M) {
+	ctrllog.SetLogger(logr.Discard())
+	os.Exit(run(m))
+}
+
+// run starts the cluster and the controllers, runs the tests, and stops the
+// manager before the cluster, so the API server has no clients left when it
+// shuts down.
+func run(m *testing.M) int {
+	var err error
+	env, err = testenv.Start(context.Background(), testenv.Options{Nodes: 1, Progress: os.Stderr})
+	if err != nil {
+		_, _ = fmt.Fprintf(os.Stderr, "start cluster: %v\n", err)
+		return 1
+	}
+	defer func() {
+		if err := env.Stop(); err != nil {
+			_, _ = fmt.Fprintf(os.Stderr, "stop cluster: %v\n", err)
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped, err := startControllers(ctx, env)
+	if err != nil {
+		cancel()
+		_, _ = fmt.Fprintf(os.Stderr, "start tenancy controllers: %v\n", err)
+		return 1
+	}
+	code := m.Run()
+	cancel()
+	<-stopped
+	return code
+}
+
+func startControllers(ctx context.Context, c *testenv.Cluster) (<-chan struct{}, error) {
+	mgr, err := ctrl.NewManager(c.Config, ctrl.Options{
+		Scheme:  c.Scheme,
+		Metrics: metricsserver.Options{BindAddress: "0"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = controllers.SetupWithManager(ctx, mgr, controllers.Options{
+		LoginFailureLimit:  testFailureLimit,
+		LoginFailureWindow: testFailureWindow,
+		BcryptCost:         4,
+	})
+	if err != nil {
+		return nil, err
+	}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		if err := mgr.Start(ctx); err != nil {
+			_, _ = fmt.Fprintf(os.Stderr, "manager: %v\n", err)
+		}
+	}()
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		return nil, fmt.Errorf("caches did not sync")
+	}
+	tc, err = tenancy.NewClient(c.Client, tenancy.ClientOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return stopped, tc.EnsureDefaults(ctx)
+}
+
+// eventually polls cond every 100ms for up to 30s.
+func eventually(t *testing.T, cond func() bool, msg string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: "+msg, args...)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// exists reports whether obj (with name and namespace set) exists.
+func exists(t *testing.T, obj client.Object) bool {
+	t.Helper()
+	err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(obj), obj)
+	if err != nil && client.IgnoreNotFound(err) != nil {
+		t.Fatalf("get %s: %v", client.ObjectKeyFromObject(obj), err)
+	}
+	return err == nil
+}

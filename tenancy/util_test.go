@@ -1,0 +1,9 @@
+package tenancy_test
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+func metaItems(list client.ObjectList) ([]runtime.Object, error) { return meta.ExtractList(list) }

@@ -1,0 +1,167 @@
+package tenancy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+)
+
+// CreateWorkspaceOptions are the optional inputs of CreateWorkspace.
+type CreateWorkspaceOptions struct {
+	// Manager is the user who administers the workspace; they are bound as
+	// its admin. The user must exist.
+	Manager string
+	// AliasName and Description are shown by consoles.
+	AliasName   string
+	Description string
+	// Labels are set on the workspace.
+	Labels map[string]string
+	// Clusters the workspace is placed on (multi-cluster hosts).
+	Clusters []string
+}
+
+// CreateWorkspace creates a workspace the way KubeSphere's console does: as
+// a WorkspaceTemplate, which the workspace controller turns into a Workspace
+// with its roles and the manager's admin binding. Use WaitForWorkspace to
+// wait for those.
+func (c *Client) CreateWorkspace(ctx context.Context, name string, opts CreateWorkspaceOptions) (*tenantv1beta1.WorkspaceTemplate, error) {
+	if err := checkLabelName("name", name); err != nil {
+		return nil, err
+	}
+	if opts.Manager != "" {
+		if err := c.userExists(ctx, "Manager", opts.Manager); err != nil {
+			return nil, err
+		}
+	}
+	for _, cl := range opts.Clusters {
+		if err := checkLabelName("Clusters", cl); err != nil {
+			return nil, err
+		}
+	}
+	ann := map[string]string{}
+	if opts.AliasName != "" {
+		ann[tenantv1beta1.AliasNameAnnotation] = opts.AliasName
+	}
+	if opts.Description != "" {
+		ann[tenantv1beta1.DescriptionAnnotation] = opts.Description
+	}
+	if opts.Manager != "" {
+		ann[tenantv1beta1.CreatorAnnotation] = opts.Manager
+	}
+	tpl := &tenantv1beta1.WorkspaceTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: maps.Clone(opts.Labels), Annotations: ann},
+		Spec: tenantv1beta1.WorkspaceTemplateSpec{
+			Template: tenantv1beta1.WorkspaceTemplateBody{
+				TemplateMeta: tenantv1beta1.TemplateMeta{Labels: maps.Clone(opts.Labels), Annotations: maps.Clone(ann)},
+				Spec:         tenantv1beta1.WorkspaceSpec{Manager: opts.Manager},
+			},
+		},
+	}
+	for _, cl := range opts.Clusters {
+		tpl.Spec.Placement.Clusters = append(tpl.Spec.Placement.Clusters, tenantv1beta1.ClusterReference{Name: cl})
+	}
+	if err := c.c.Create(ctx, tpl); err != nil {
+		return nil, fmt.Errorf("create workspace %q: %w", name, err)
+	}
+	return tpl, nil
+}
+
+// WaitForWorkspace waits until the workspace controller has created the
+// Workspace name and its admin role, and returns the Workspace. It ends with
+// ctx's error when ctx ends first.
+func (c *Client) WaitForWorkspace(ctx context.Context, name string) (*tenantv1beta1.Workspace, error) {
+	if err := checkLabelName("name", name); err != nil {
+		return nil, err
+	}
+	ws := &tenantv1beta1.Workspace{}
+	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		if err := c.c.Get(ctx, client.ObjectKey{Name: name}, ws); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		role := &iamv1beta1.WorkspaceRole{}
+		err := c.c.Get(ctx, client.ObjectKey{Name: iamv1beta1.WorkspaceRoleName(name, iamv1beta1.WorkspaceAdmin)}, role)
+		return err == nil, client.IgnoreNotFound(err)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wait for workspace %q: %w", name, err)
+	}
+	return ws, nil
+}
+
+// DeleteWorkspaceOptions are the optional inputs of DeleteWorkspace.
+type DeleteWorkspaceOptions struct {
+	// Propagation says what happens to the workspace's projects:
+	// tenantv1beta1.DeletionPropagationOrphan (the default when empty) keeps
+	// them as plain namespaces; DeletionPropagationBackground deletes them
+	// after the workspace; DeletionPropagationForeground deletes them first.
+	Propagation string
+}
+
+// DeleteWorkspace deletes the workspace (its template and the Workspace).
+// Its roles and member bindings go with it; its projects go or stay as
+// opts.Propagation says.
+func (c *Client) DeleteWorkspace(ctx context.Context, name string, opts DeleteWorkspaceOptions) error {
+	if err := checkLabelName("name", name); err != nil {
+		return err
+	}
+	policy := opts.Propagation
+	switch policy {
+	case "":
+		policy = tenantv1beta1.DeletionPropagationOrphan
+	case tenantv1beta1.DeletionPropagationOrphan, tenantv1beta1.DeletionPropagationBackground, tenantv1beta1.DeletionPropagationForeground:
+	default:
+		return &InvalidError{Field: "Propagation", Reason: fmt.Sprintf("%q is not Orphan, Background or Foreground", policy)}
+	}
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{tenantv1beta1.DeletionPropagationAnnotation: policy}}})
+	if err != nil {
+		return err
+	}
+	found := false
+	// The Workspace first: its annotation decides what its finalizer does.
+	for _, obj := range []client.Object{&tenantv1beta1.Workspace{}, &tenantv1beta1.WorkspaceTemplate{}} {
+		obj.SetName(name)
+		err := c.c.Patch(ctx, obj, client.RawPatch("application/merge-patch+json", patch))
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("delete workspace %q: %w", name, err)
+		}
+		found = true
+	}
+	if !found {
+		return &NotFoundError{Field: "name", Kind: "Workspace", Name: name}
+	}
+	for _, obj := range []client.Object{&tenantv1beta1.WorkspaceTemplate{}, &tenantv1beta1.Workspace{}} {
+		obj.SetName(name)
+		if err := c.c.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("delete workspace %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// workspaceExists checks that workspace names an existing Workspace.
+func (c *Client) workspaceExists(ctx context.Context, field, workspace string) (*tenantv1beta1.Workspace, error) {
+	if err := checkLabelName(field, workspace); err != nil {
+		return nil, err
+	}
+	ws := &tenantv1beta1.Workspace{}
+	if err := c.mustExist(ctx, field, "Workspace", client.ObjectKey{Name: workspace}, ws); err != nil {
+		return nil, err
+	}
+	if !ws.DeletionTimestamp.IsZero() {
+		return nil, &InvalidError{Field: field, Reason: fmt.Sprintf("workspace %q is being deleted", workspace)}
+	}
+	return ws, nil
+}
