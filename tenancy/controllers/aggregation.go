@@ -45,7 +45,7 @@ func (r *RoleAggregationReconciler) setup(mgr ctrl.Manager) error {
 	for _, k := range roleKinds {
 		a := &aggregator{reconcilerBase: r.reconcilerBase, scope: k.scope, new: k.new, list: k.list}
 		err := ctrl.NewControllerManagedBy(mgr).
-			Named("aggregate-" + k.name).
+			Named("aggregate-"+k.name).
 			For(k.new()).
 			Watches(&iamv1beta1.RoleTemplate{}, handler.EnqueueRequestsFromMapFunc(a.autoAggregating)).
 			WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
