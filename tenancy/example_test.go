@@ -1,0 +1,319 @@
+package tenancy_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/spherekit/spherekit"
+	"github.com/spherekit/spherekit/tenancy"
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+)
+
+// newTenancyClient connects to the cluster of the current kubeconfig.
+func newTenancyClient() *tenancy.Client {
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		log.Fatal(err)
+	}
+	if err := spherekit.AddToScheme(scheme); err != nil {
+		log.Fatal(err)
+	}
+	c, err := client.New(ctrl.GetConfigOrDie(), client.Options{Scheme: scheme})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tc, err := tenancy.NewClient(c, tenancy.ClientOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return tc
+}
+
+func ExampleNewClient() {
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = spherekit.AddToScheme(scheme)
+	c, err := client.New(ctrl.GetConfigOrDie(), client.Options{Scheme: scheme})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tc, err := tenancy.NewClient(c, tenancy.ClientOptions{FieldOwner: "my-portal"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = tc
+}
+
+func ExampleClient_EnsureDefaults() {
+	tc := newTenancyClient()
+	// Built-in global roles, BuiltinRoles and RoleTemplates; safe on every start.
+	if err := tc.EnsureDefaults(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleDefaults() {
+	objs, err := tenancy.Defaults()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, o := range objs {
+		if o.GetKind() == "GlobalRole" {
+			fmt.Println(o.GetName())
+		}
+	}
+	// Output:
+	// platform-admin
+	// platform-regular
+	// platform-self-provisioner
+	// anonymous
+	// authenticated
+}
+
+func ExampleCheckPassword() {
+	fmt.Println(tenancy.CheckPassword("Passw0rdOK"))
+	fmt.Println(tenancy.CheckPassword("password"))
+	// Output:
+	// <nil>
+	// invalid password: must contain an upper-case letter
+}
+
+func ExampleClient_CreateUser() {
+	tc := newTenancyClient()
+	_, err := tc.CreateUser(context.Background(), "alice", "alice@example.com", tenancy.CreateUserOptions{
+		Password:    "Str0ngPassword",
+		DisplayName: "Alice",
+	})
+	var conflict *tenancy.ConflictError
+	if errors.As(err, &conflict) {
+		log.Fatalf("%s is taken: %s", conflict.Field, conflict.Reason)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_SetPassword() {
+	tc := newTenancyClient()
+	if err := tc.SetPassword(context.Background(), "alice", "An0therPassword"); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_DisableUser() {
+	tc := newTenancyClient()
+	if err := tc.DisableUser(context.Background(), "alice"); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_EnableUser() {
+	tc := newTenancyClient()
+	if err := tc.EnableUser(context.Background(), "alice"); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_RecordLogin() {
+	tc := newTenancyClient()
+	// A portal records each attempt; repeated failures block the user.
+	_, err := tc.RecordLogin(context.Background(), "alice", tenancy.RecordLoginOptions{
+		Failed:    true,
+		Reason:    "wrong password",
+		SourceIP:  "192.0.2.10",
+		UserAgent: "portal/1.0",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_CreateWorkspace() {
+	tc := newTenancyClient()
+	ctx := context.Background()
+	_, err := tc.CreateWorkspace(ctx, "team-a", tenancy.CreateWorkspaceOptions{
+		Manager:   "alice",
+		AliasName: "Team A",
+	})
+	if errors.Is(err, tenancy.ErrNotFound) {
+		log.Fatalf("no such manager: %v", err)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	ws, err := tc.WaitForWorkspace(ctx, "team-a")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ws.Name, ws.Spec.Manager)
+}
+
+func ExampleClient_WaitForWorkspace() {
+	tc := newTenancyClient()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := tc.WaitForWorkspace(ctx, "team-a"); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_DeleteWorkspace() {
+	tc := newTenancyClient()
+	// Keep the projects as plain namespaces (the default), or delete them.
+	err := tc.DeleteWorkspace(context.Background(), "team-a", tenancy.DeleteWorkspaceOptions{
+		Propagation: tenantv1beta1.DeletionPropagationBackground,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_AddWorkspaceMember() {
+	tc := newTenancyClient()
+	if err := tc.AddWorkspaceMember(context.Background(), "team-a", "bob", iamv1beta1.WorkspaceRegular); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_ChangeWorkspaceMember() {
+	tc := newTenancyClient()
+	if err := tc.ChangeWorkspaceMember(context.Background(), "team-a", "bob", iamv1beta1.WorkspaceViewer); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_RemoveWorkspaceMember() {
+	tc := newTenancyClient()
+	err := tc.RemoveWorkspaceMember(context.Background(), "team-a", "bob")
+	if errors.Is(err, tenancy.ErrNotFound) {
+		fmt.Println("bob was not a member")
+	} else if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_ListWorkspaceMembers() {
+	tc := newTenancyClient()
+	members, err := tc.ListWorkspaceMembers(context.Background(), "team-a")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range members {
+		fmt.Println(m.User, m.Role)
+	}
+}
+
+func ExampleClient_CreateProject() {
+	tc := newTenancyClient()
+	ns, err := tc.CreateProject(context.Background(), "team-a", "web", tenancy.CreateProjectOptions{Creator: "alice"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ns.Labels[tenantv1beta1.WorkspaceLabel])
+}
+
+func ExampleClient_AddProjectMember() {
+	tc := newTenancyClient()
+	if err := tc.AddProjectMember(context.Background(), "web", "bob", iamv1beta1.ProjectOperator); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_ChangeProjectMember() {
+	tc := newTenancyClient()
+	if err := tc.ChangeProjectMember(context.Background(), "web", "bob", iamv1beta1.ProjectViewer); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_RemoveProjectMember() {
+	tc := newTenancyClient()
+	if err := tc.RemoveProjectMember(context.Background(), "web", "bob"); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_ListProjectMembers() {
+	tc := newTenancyClient()
+	members, err := tc.ListProjectMembers(context.Background(), "web")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(members))
+}
+
+func ExampleClient_AddPlatformMember() {
+	tc := newTenancyClient()
+	if err := tc.AddPlatformMember(context.Background(), "carol", iamv1beta1.PlatformSelfProvisioner); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_ChangePlatformMember() {
+	tc := newTenancyClient()
+	if err := tc.ChangePlatformMember(context.Background(), "carol", iamv1beta1.PlatformRegular); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_RemovePlatformMember() {
+	tc := newTenancyClient()
+	if err := tc.RemovePlatformMember(context.Background(), "carol"); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_ListPlatformMembers() {
+	tc := newTenancyClient()
+	members, err := tc.ListPlatformMembers(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(members))
+}
+
+func ExampleClient_SetWorkspaceQuota() {
+	tc := newTenancyClient()
+	q, err := tc.SetWorkspaceQuota(context.Background(), "team-a", corev1.ResourceList{
+		corev1.ResourceRequestsCPU:    resource.MustParse("20"),
+		corev1.ResourceRequestsMemory: resource.MustParse("64Gi"),
+		"count/pods":                  resource.MustParse("200"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The quota controller fills in the usage of every project.
+	fmt.Println(q.Status.Total.Used)
+}
+
+func ExampleClient_SetProjectQuota() {
+	tc := newTenancyClient()
+	_, err := tc.SetProjectQuota(context.Background(), "web", corev1.ResourceList{
+		corev1.ResourceLimitsMemory: resource.MustParse("8Gi"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_SetProjectDefaults() {
+	tc := newTenancyClient()
+	_, err := tc.SetProjectDefaults(context.Background(), "web", tenancy.ContainerDefaults{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("512Mi")},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
