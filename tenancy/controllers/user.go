@@ -264,6 +264,13 @@ func (r *UserReconciler) finalize(ctx context.Context, user *iamv1beta1.User) er
 	for i := range gbs.Items {
 		gb := &gbs.Items[i]
 		gb.Users = slices.DeleteFunc(gb.Users, func(u string) bool { return u == user.Name })
+		if len(gb.Users) == 0 {
+			// KubeSphere keeps one binding per user: an empty one goes.
+			if err := r.Client.Delete(ctx, gb); client.IgnoreNotFound(err) != nil {
+				return fmt.Errorf("delete group binding %s: %w", gb.Name, err)
+			}
+			continue
+		}
 		if err := r.Client.Update(ctx, gb); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("remove user from group binding %s: %w", gb.Name, err)
 		}
