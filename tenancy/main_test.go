@@ -8,13 +8,16 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/spherekit/spherekit/tenancy"
 	"github.com/spherekit/spherekit/tenancy/controllers"
+	"github.com/spherekit/spherekit/tenancy/webhooks"
 	"github.com/spherekit/spherekit/testenv"
 )
 
@@ -43,7 +46,11 @@ func TestMain(m *testing.M) {
 // shuts down.
 func run(m *testing.M) int {
 	var err error
-	env, err = testenv.Start(context.Background(), testenv.Options{Nodes: 1, Progress: os.Stderr})
+	env, err = testenv.Start(context.Background(), testenv.Options{
+		Nodes:              1,
+		Progress:           os.Stderr,
+		ValidatingWebhooks: []*admissionregistrationv1.ValidatingWebhookConfiguration{webhooks.ValidatingWebhookConfiguration("default", "unused")},
+	})
 	if err != nil {
 		_, _ = fmt.Fprintf(os.Stderr, "start cluster: %v\n", err)
 		return 1
@@ -68,10 +75,14 @@ func run(m *testing.M) int {
 
 func startControllers(ctx context.Context, c *testenv.Cluster) (<-chan struct{}, error) {
 	mgr, err := ctrl.NewManager(c.Config, ctrl.Options{
-		Scheme:  c.Scheme,
-		Metrics: metricsserver.Options{BindAddress: "0"},
+		Scheme:        c.Scheme,
+		Metrics:       metricsserver.Options{BindAddress: "0"},
+		WebhookServer: webhook.NewServer(c.WebhookServerOptions()),
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := webhooks.SetupWithManager(mgr, webhooks.Options{}); err != nil {
 		return nil, err
 	}
 	err = controllers.SetupWithManager(ctx, mgr, controllers.Options{
@@ -91,6 +102,10 @@ func startControllers(ctx context.Context, c *testenv.Cluster) (<-chan struct{},
 	}()
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		return nil, fmt.Errorf("caches did not sync")
+	}
+	checker := mgr.GetWebhookServer().StartedChecker()
+	for checker(nil) != nil {
+		time.Sleep(50 * time.Millisecond)
 	}
 	tc, err = tenancy.NewClient(c.Client, tenancy.ClientOptions{})
 	if err != nil {

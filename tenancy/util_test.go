@@ -7,3 +7,5 @@ import (
 )
 
 func metaItems(list client.ObjectList) ([]runtime.Object, error) { return meta.ExtractList(list) }
+
+func inNamespace(ns string) client.InNamespace { return client.InNamespace(ns) }

@@ -77,8 +77,9 @@ func (c *Client) CreateWorkspace(ctx context.Context, name string, opts CreateWo
 }
 
 // WaitForWorkspace waits until the workspace controller has created the
-// Workspace name and its admin role, and returns the Workspace. It ends with
-// ctx's error when ctx ends first.
+// Workspace name, its admin role and, when it has a manager, the manager's
+// admin binding, and returns the Workspace. It ends with ctx's error when
+// ctx ends first.
 func (c *Client) WaitForWorkspace(ctx context.Context, name string) (*tenantv1beta1.Workspace, error) {
 	if err := checkLabelName("name", name); err != nil {
 		return nil, err
@@ -88,8 +89,15 @@ func (c *Client) WaitForWorkspace(ctx context.Context, name string) (*tenantv1be
 		if err := c.c.Get(ctx, client.ObjectKey{Name: name}, ws); err != nil {
 			return false, client.IgnoreNotFound(err)
 		}
-		role := &iamv1beta1.WorkspaceRole{}
-		err := c.c.Get(ctx, client.ObjectKey{Name: iamv1beta1.WorkspaceRoleName(name, iamv1beta1.WorkspaceAdmin)}, role)
+		admin := iamv1beta1.WorkspaceRoleName(name, iamv1beta1.WorkspaceAdmin)
+		if err := c.c.Get(ctx, client.ObjectKey{Name: admin}, &iamv1beta1.WorkspaceRole{}); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		if ws.Spec.Manager == "" {
+			return true, nil
+		}
+		binding := iamv1beta1.MemberBindingName(ws.Spec.Manager, admin)
+		err := c.c.Get(ctx, client.ObjectKey{Name: binding}, &iamv1beta1.WorkspaceRoleBinding{})
 		return err == nil, client.IgnoreNotFound(err)
 	})
 	if err != nil {

@@ -3,6 +3,11 @@
 // three simulated nodes (building the control plane from source on first use)
 // and tears it down at the end.
 //
+// It runs the tenancy controllers in its own process, as a program embedding
+// spherekit does, then creates users, a workspace with a manager, a project
+// with members and a workspace quota, asks whether workloads would fit, and
+// removes what it created.
+//
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart --kubeconfig ~/.kube/config
 package main
@@ -21,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/rand"
@@ -28,13 +34,18 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/spherekit/spherekit"
 	"github.com/spherekit/spherekit/crds"
+	"github.com/spherekit/spherekit/tenancy"
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/testenv"
 )
 
@@ -114,22 +125,105 @@ func run(ctx context.Context, out io.Writer, kubeconfig string, nodes int) (err 
 	}
 	fmt.Fprintf(out, "Server version %s, %d nodes.\n", version.GitVersion, len(nodeList.Items))
 
-	ws := &tenantv1beta1.Workspace{
-		ObjectMeta: metav1.ObjectMeta{Name: "quickstart-" + rand.String(5)},
-		Spec:       tenantv1beta1.WorkspaceSpec{Manager: "admin"},
+	return tour(ctx, out, cfg, c)
+}
+
+// tour runs the tenancy controllers in this process, as a host program
+// embedding spherekit would, and walks through workspaces, projects, members
+// and quotas.
+func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client) (err error) {
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: c.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
 	}
-	if err := c.Create(ctx, ws); err != nil {
-		return fmt.Errorf("create workspace: %w", err)
+	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{}); err != nil {
+		return fmt.Errorf("set up tenancy controllers: %w", err)
 	}
-	fmt.Fprintf(out, "Created workspace %s (manager %s).\n", ws.Name, ws.Spec.Manager)
+	mgrCtx, stopMgr := context.WithCancel(ctx)
+	mgrDone := make(chan error, 1)
+	go func() { mgrDone <- mgr.Start(mgrCtx) }()
 	defer func() {
-		delErr := c.Delete(context.WithoutCancel(ctx), ws)
-		if delErr != nil && !apierrors.IsNotFound(delErr) {
-			err = errors.Join(err, fmt.Errorf("delete workspace: %w", delErr))
-			return
-		}
-		fmt.Fprintf(out, "Deleted workspace %s.\n", ws.Name)
+		stopMgr()
+		err = errors.Join(err, <-mgrDone)
 	}()
+	fmt.Fprintln(out, "Started the tenancy controllers in this process.")
+
+	tc, err := tenancy.NewClient(c, tenancy.ClientOptions{FieldOwner: "spherekit-quickstart"})
+	if err != nil {
+		return err
+	}
+	if err := tc.EnsureDefaults(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Ensured the built-in roles and role templates.")
+
+	suffix := rand.String(5)
+	alice, bob := "alice-"+suffix, "bob-"+suffix
+	for _, u := range []string{alice, bob} {
+		if _, err := tc.CreateUser(ctx, u, u+"@example.com", tenancy.CreateUserOptions{Password: "Quickst4rtPassword"}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "Created users %s and %s.\n", alice, bob)
+	ws, project := "quickstart-"+suffix, "web-"+suffix
+	defer func() { err = errors.Join(err, cleanUp(context.WithoutCancel(ctx), out, c, tc, ws, alice, bob)) }()
+
+	if _, err := tc.CreateWorkspace(ctx, ws, tenancy.CreateWorkspaceOptions{Manager: alice, AliasName: "Quickstart"}); err != nil {
+		return err
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := tc.WaitForWorkspace(waitCtx, ws); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Created workspace %s (manager %s); its roles are in place.\n", ws, alice)
+	if _, err := tc.CreateProject(ctx, ws, project, tenancy.CreateProjectOptions{Creator: alice}); err != nil {
+		return err
+	}
+	if err := tc.AddProjectMember(ctx, project, bob, iamv1beta1.ProjectOperator); err != nil {
+		return err
+	}
+	if err := waitForMember(waitCtx, tc, project, alice); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Created project %s; %s is its admin, %s an operator.\n", project, alice, bob)
+	members, err := tc.ListWorkspaceMembers(ctx, ws)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Workspace members:\n")
+	for _, m := range members {
+		fmt.Fprintf(out, "  %-14s %s\n", m.User, m.Role)
+	}
+	if members, err = tc.ListProjectMembers(ctx, project); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Project members:\n")
+	for _, m := range members {
+		fmt.Fprintf(out, "  %-14s %s\n", m.User, m.Role)
+	}
+
+	if _, err := tc.SetWorkspaceQuota(ctx, ws, corev1.ResourceList{
+		corev1.ResourceRequestsCPU: resource.MustParse("4"),
+		"count/pods":               resource.MustParse("10"),
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Set the workspace quota: requests.cpu=4, count/pods=10.")
+	spec := corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx", Resources: corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")},
+	}}}}
+	for _, replicas := range []int32{3, 5} {
+		fit, err := tc.QuotaFit(ctx, project, spec, replicas)
+		if err != nil {
+			return err
+		}
+		if fit.Fits {
+			fmt.Fprintf(out, "Would %d replicas of 1 CPU fit in %s? yes\n", replicas, project)
+			continue
+		}
+		fmt.Fprintf(out, "Would %d replicas of 1 CPU fit in %s? no: %s\n", replicas, project, fit.Shortfalls[0])
+	}
 
 	var list tenantv1beta1.WorkspaceList
 	if err := c.List(ctx, &list); err != nil {
@@ -139,6 +233,65 @@ func run(ctx context.Context, out io.Writer, kubeconfig string, nodes int) (err 
 	for _, w := range list.Items {
 		fmt.Fprintf(out, "  %-30s manager=%-12s age=%s\n", w.Name, w.Spec.Manager, time.Since(w.CreationTimestamp.Time).Round(time.Second))
 	}
+	return nil
+}
+
+// waitForMember waits until the project controller has bound user (the
+// project's creator) as a member.
+func waitForMember(ctx context.Context, tc *tenancy.Client, project, user string) error {
+	for {
+		members, err := tc.ListProjectMembers(ctx, project)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if m.User == user {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %s to become a member of %s: %w", user, project, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// cleanUp deletes the tour's workspace (and its project) and users, and
+// waits until the controllers have finished with them.
+func cleanUp(ctx context.Context, out io.Writer, c client.Client, tc *tenancy.Client, ws string, users ...string) error {
+	err := tc.DeleteWorkspace(ctx, ws, tenancy.DeleteWorkspaceOptions{Propagation: tenantv1beta1.DeletionPropagationBackground})
+	if err != nil && !errors.Is(err, tenancy.ErrNotFound) {
+		return fmt.Errorf("delete workspace: %w", err)
+	}
+	for _, u := range users {
+		if err := c.Delete(ctx, &iamv1beta1.User{ObjectMeta: metav1.ObjectMeta{Name: u}}); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("delete user %s: %w", u, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	gone := []client.Object{&tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: ws}}}
+	for _, u := range users {
+		gone = append(gone, &iamv1beta1.User{ObjectMeta: metav1.ObjectMeta{Name: u}})
+	}
+	for _, obj := range gone {
+		for {
+			err := c.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+			if apierrors.IsNotFound(err) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("wait for %s to go: %w", obj.GetName(), err)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("wait for %s to go: %w", obj.GetName(), ctx.Err())
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	fmt.Fprintf(out, "Deleted workspace %s, its project and the tour's users.\n", ws)
 	return nil
 }
 

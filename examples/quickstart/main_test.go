@@ -42,7 +42,10 @@ func TestTourAgainstRunningCluster(t *testing.T) {
 	s := out.String()
 	assert.Contains(t, s, "Installed CRD workspaces.tenant.kubesphere.io")
 	assert.Contains(t, s, "Server version v"+testenv.KubernetesVersion+", 0 nodes.")
-	assert.Regexp(t, `Created workspace quickstart-\w+ \(manager admin\)`, s)
+	assert.Regexp(t, `Created workspace quickstart-\w+ \(manager alice-\w+\)`, s)
+	assert.Regexp(t, `Project members:\n  alice-\w+ +admin\n  bob-\w+ +operator\n`, s)
+	assert.Contains(t, s, "Would 3 replicas of 1 CPU fit")
+	assert.Regexp(t, `Would 5 replicas of 1 CPU fit in web-\w+\? no: workspace quota quickstart-\w+: requests.cpu`, s)
 	assert.Contains(t, s, "Workspaces (1):")
 	assert.Contains(t, s, "Deleted workspace")
 
