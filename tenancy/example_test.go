@@ -223,6 +223,16 @@ func ExampleClient_CreateProject() {
 	fmt.Println(ns.Labels[tenantv1beta1.WorkspaceLabel])
 }
 
+func ExampleClient_WaitForProject() {
+	tc := newTenancyClient()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// The project's roles exist and its creator is its admin.
+	if _, err := tc.WaitForProject(ctx, "web"); err != nil {
+		log.Fatal(err)
+	}
+}
+
 func ExampleClient_AddProjectMember() {
 	tc := newTenancyClient()
 	if err := tc.AddProjectMember(context.Background(), "web", "bob", iamv1beta1.ProjectOperator); err != nil {

@@ -3,6 +3,7 @@ package tenancy_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -49,5 +50,9 @@ func newProject(t *testing.T, ws, creator string) string {
 	t.Cleanup(func() {
 		_ = env.Client.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metaName(p)})
 	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = tc.WaitForProject(ctx, p)
+	require.NoError(t, err)
 	return p
 }

@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/internal/membership"
 )
 
 // CreateProjectOptions are the optional inputs of CreateProject.
@@ -59,6 +64,45 @@ func (c *Client) CreateProject(ctx context.Context, workspace, name string, opts
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: ann}}
 	if err := c.c.Create(ctx, ns); err != nil {
 		return nil, fmt.Errorf("create project %q: %w", name, err)
+	}
+	return ns, nil
+}
+
+// WaitForProject waits until the project controller has stamped the
+// project's roles (those its BuiltinRoles give it) and, when the project has a creator, bound the
+// creator as admin, and returns the namespace. It ends with ctx's error when
+// ctx ends first.
+func (c *Client) WaitForProject(ctx context.Context, project string) (*corev1.Namespace, error) {
+	if err := checkLabelName("project", project); err != nil {
+		return nil, err
+	}
+	ns := &corev1.Namespace{}
+	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		if err := c.c.Get(ctx, client.ObjectKey{Name: project}, ns); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		if ns.Labels[tenantv1beta1.WorkspaceLabel] == "" {
+			return false, &InvalidError{Field: "project", Reason: fmt.Sprintf("namespace %q belongs to no workspace", project)}
+		}
+		roles, err := c.stampedRoles(ctx, iamv1beta1.ScopeNamespace, ns.Labels)
+		if err != nil {
+			return false, err
+		}
+		if ok, err := c.rolesExist(ctx, "", project, roles); !ok || err != nil {
+			return false, err
+		}
+		creator := ns.Annotations[tenantv1beta1.CreatorAnnotation]
+		if creator == "" {
+			return true, nil
+		}
+		_, found, err := membership.Get(ctx, c.c, membership.Scope{Namespace: project}, creator)
+		return found, err
+	})
+	if err != nil {
+		if isInputError(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("wait for project %q: %w", project, err)
 	}
 	return ns, nil
 }

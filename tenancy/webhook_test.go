@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 )
@@ -29,9 +30,11 @@ func TestDuplicateEmailRefusedByWebhook(t *testing.T) {
 	assert.False(t, exists(t, &iamv1beta1.User{ObjectMeta: metaName(n)}))
 
 	// Changing one's own user keeps the address.
-	u := getUser(t, first)
-	u.Spec.DisplayName = "First"
-	require.NoError(t, env.Client.Update(ctx, u))
+	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u := getUser(t, first)
+		u.Spec.DisplayName = "First"
+		return env.Client.Update(ctx, u)
+	}))
 }
 
 // TestWorkspaceQuotaAdmission checks that creates beyond a workspace quota

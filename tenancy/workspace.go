@@ -77,7 +77,7 @@ func (c *Client) CreateWorkspace(ctx context.Context, name string, opts CreateWo
 }
 
 // WaitForWorkspace waits until the workspace controller has created the
-// Workspace name, its admin role and, when it has a manager, the manager's
+// Workspace name, its roles (those its BuiltinRoles give it) and, when it has a manager, the manager's
 // admin binding, and returns the Workspace. It ends with ctx's error when
 // ctx ends first.
 func (c *Client) WaitForWorkspace(ctx context.Context, name string) (*tenantv1beta1.Workspace, error) {
@@ -89,15 +89,19 @@ func (c *Client) WaitForWorkspace(ctx context.Context, name string) (*tenantv1be
 		if err := c.c.Get(ctx, client.ObjectKey{Name: name}, ws); err != nil {
 			return false, client.IgnoreNotFound(err)
 		}
-		admin := iamv1beta1.WorkspaceRoleName(name, iamv1beta1.WorkspaceAdmin)
-		if err := c.c.Get(ctx, client.ObjectKey{Name: admin}, &iamv1beta1.WorkspaceRole{}); err != nil {
-			return false, client.IgnoreNotFound(err)
+		roles, err := c.stampedRoles(ctx, iamv1beta1.ScopeWorkspace, ws.Labels)
+		if err != nil {
+			return false, err
+		}
+		if ok, err := c.rolesExist(ctx, name, "", roles); !ok || err != nil {
+			return false, err
 		}
 		if ws.Spec.Manager == "" {
 			return true, nil
 		}
+		admin := iamv1beta1.WorkspaceRoleName(name, iamv1beta1.WorkspaceAdmin)
 		binding := iamv1beta1.MemberBindingName(ws.Spec.Manager, admin)
-		err := c.c.Get(ctx, client.ObjectKey{Name: binding}, &iamv1beta1.WorkspaceRoleBinding{})
+		err = c.c.Get(ctx, client.ObjectKey{Name: binding}, &iamv1beta1.WorkspaceRoleBinding{})
 		return err == nil, client.IgnoreNotFound(err)
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,6 +91,10 @@ func TestWorkspaceAndProjectSetUp(t *testing.T) {
 	creator := newUser(t, "dev")
 	require.NoError(t, tc.AddWorkspaceMember(ctx, ws, creator, "self-provisioner"))
 	p := newProject(t, ws, creator)
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err = tc.WaitForProject(waitCtx, p)
+	require.NoError(t, err, "roles stamped and creator bound")
 	for _, role := range []string{"admin", "operator", "viewer"} {
 		r := &iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: role, Namespace: p}}
 		eventually(t, func() bool { return exists(t, r) }, "project role %s", role)
@@ -108,6 +113,7 @@ func TestWorkspaceAndProjectSetUp(t *testing.T) {
 	require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: p}, ns))
 	delete(ns.Labels, tenantv1beta1.WorkspaceLabel)
 	require.NoError(t, env.Client.Update(ctx, ns))
+	var left []string
 	eventually(t, func() bool {
 		var roles iamv1beta1.RoleList
 		var bindings iamv1beta1.RoleBindingList
@@ -115,8 +121,18 @@ func TestWorkspaceAndProjectSetUp(t *testing.T) {
 		require.NoError(t, env.Client.List(ctx, &roles, client.InNamespace(p)))
 		require.NoError(t, env.Client.List(ctx, &bindings, client.InNamespace(p)))
 		require.NoError(t, env.Client.List(ctx, &mirrors, client.InNamespace(p)))
-		return len(roles.Items)+len(bindings.Items)+len(mirrors.Items) == 0
-	}, "a namespace that leaves its workspace loses its roles and bindings")
+		left = nil
+		for _, r := range roles.Items {
+			left = append(left, "Role/"+r.Name)
+		}
+		for _, r := range bindings.Items {
+			left = append(left, "RoleBinding/"+r.Name)
+		}
+		for _, r := range mirrors.Items {
+			left = append(left, "rbac RoleBinding/"+r.Name)
+		}
+		return len(left) == 0
+	}, "a namespace that leaves its workspace loses its roles and bindings; left: %v", &left)
 }
 
 func TestDeleteWorkspacePropagation(t *testing.T) {

@@ -183,7 +183,7 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	if err := tc.AddProjectMember(ctx, project, bob, iamv1beta1.ProjectOperator); err != nil {
 		return err
 	}
-	if err := waitForMember(waitCtx, tc, project, alice); err != nil {
+	if _, err := tc.WaitForProject(waitCtx, project); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Created project %s; %s is its admin, %s an operator.\n", project, alice, bob)
@@ -234,27 +234,6 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 		fmt.Fprintf(out, "  %-30s manager=%-12s age=%s\n", w.Name, w.Spec.Manager, time.Since(w.CreationTimestamp.Time).Round(time.Second))
 	}
 	return nil
-}
-
-// waitForMember waits until the project controller has bound user (the
-// project's creator) as a member.
-func waitForMember(ctx context.Context, tc *tenancy.Client, project, user string) error {
-	for {
-		members, err := tc.ListProjectMembers(ctx, project)
-		if err != nil {
-			return err
-		}
-		for _, m := range members {
-			if m.User == user {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for %s to become a member of %s: %w", user, project, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
 
 // cleanUp deletes the tour's workspace (and its project) and users, and

@@ -39,9 +39,19 @@ func (r *NamespaceReconciler) setup(mgr ctrl.Manager) error {
 		Watches(&iamv1beta1.WorkspaceRoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.workspaceProjects)).
 		Watches(&iamv1beta1.BuiltinRole{}, handler.EnqueueRequestsFromMapFunc(r.allProjects),
 			builder.WithPredicates(scopePredicate(iamv1beta1.ScopeNamespace))).
-		Owns(&rbacv1.RoleBinding{}).
+		Watches(&rbacv1.RoleBinding{}, handler.EnqueueRequestsFromMapFunc(mirrorNamespace)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
 		Complete(r)
+}
+
+// mirrorNamespace enqueues the namespace of a mirrored workspace binding,
+// so a mirror changed or deleted by someone else is put right, and one
+// created late in a namespace that has left its workspace is removed.
+func mirrorNamespace(_ context.Context, o client.Object) []reconcile.Request {
+	if o.GetLabels()[workspaceBindingLabel] == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: o.GetNamespace()}}}
 }
 
 func (r *NamespaceReconciler) workspaceProjects(ctx context.Context, o client.Object) []reconcile.Request {
