@@ -136,7 +136,8 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
 	}
-	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{}); err != nil {
+	// SkipNameValidation: the tour's tests run it several times in one process.
+	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{SkipNameValidation: true}); err != nil {
 		return fmt.Errorf("set up tenancy controllers: %w", err)
 	}
 	mgrCtx, stopMgr := context.WithCancel(ctx)

@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -48,7 +47,7 @@ func (r *RoleAggregationReconciler) setup(mgr ctrl.Manager) error {
 			Named("aggregate-"+k.name).
 			For(k.new()).
 			Watches(&iamv1beta1.RoleTemplate{}, handler.EnqueueRequestsFromMapFunc(a.autoAggregating)).
-			WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+			WithOptions(r.opts.controllerOptions()).
 			Complete(a)
 		if err != nil {
 			return err

@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -50,7 +49,7 @@ func (r *ResourceQuotaReconciler) setup(mgr ctrl.Manager) error {
 		For(&quotav1alpha2.ResourceQuota{}).
 		Owns(&corev1.ResourceQuota{}).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.allQuotas)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+		WithOptions(r.opts.controllerOptions()).
 		Complete(r)
 }
 

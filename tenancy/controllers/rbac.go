@@ -7,7 +7,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -63,7 +62,7 @@ func (r *RBACReconciler) setup(mgr ctrl.Manager) error {
 			Named(m.name).
 			For(m.source).
 			Owns(m.native).
-			WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+			WithOptions(r.opts.controllerOptions()).
 			Complete(m.fn)
 		if err != nil {
 			return err

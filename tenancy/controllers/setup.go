@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 )
@@ -37,6 +38,12 @@ type Options struct {
 	// 100.
 	LoginRecordTTL      time.Duration
 	LoginRecordsPerUser int
+
+	// SkipNameValidation lets the controllers be registered with more than
+	// one manager in one process (a manager per cluster, or tests).
+	// controller-runtime otherwise refuses a second controller of the same
+	// name, as their metrics would mix.
+	SkipNameValidation bool
 
 	// BcryptCost is the cost of password hashes; zero means 10. Tests may
 	// lower it to bcrypt's minimum, 4.
@@ -84,6 +91,14 @@ func (o Options) validate() error {
 		return &OptionsError{Field: "BcryptCost", Reason: "must be between 4 and 31"}
 	}
 	return nil
+}
+
+func (o Options) controllerOptions() controller.Options {
+	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
+	if o.SkipNameValidation {
+		opts.SkipNameValidation = &o.SkipNameValidation
+	}
+	return opts
 }
 
 // OptionsError reports an invalid Options field.

@@ -13,7 +13,6 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -56,7 +55,7 @@ func (r *UserReconciler) setup(mgr ctrl.Manager) error {
 		For(&iamv1beta1.User{}).
 		Watches(&iamv1beta1.LoginRecord{}, byUserLabel).
 		Watches(&iamv1beta1.GroupBinding{}, groupBindingUsers{}).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+		WithOptions(r.opts.controllerOptions()).
 		Complete(r)
 }
 

@@ -14,7 +14,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -36,7 +35,7 @@ func (r *WorkspaceTemplateReconciler) setup(mgr ctrl.Manager) error {
 		Named("workspacetemplate").
 		For(&tenantv1beta1.WorkspaceTemplate{}).
 		Owns(&tenantv1beta1.Workspace{}).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+		WithOptions(r.opts.controllerOptions()).
 		Complete(r)
 }
 
@@ -78,7 +77,7 @@ func (r *WorkspaceReconciler) setup(mgr ctrl.Manager) error {
 		Watches(&iamv1beta1.BuiltinRole{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces),
 			builder.WithPredicates(scopePredicate(iamv1beta1.ScopeWorkspace))).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.terminatingOwner)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+		WithOptions(r.opts.controllerOptions()).
 		Complete(r)
 }
 
