@@ -34,6 +34,8 @@ var (
 const (
 	testFailureLimit  = 3
 	testFailureWindow = 4 * time.Second
+	// At most this many login records are kept per user.
+	testRecordsPerUser = 5
 )
 
 func TestMain(m *testing.M) {
@@ -86,9 +88,10 @@ func startControllers(ctx context.Context, c *testenv.Cluster) (<-chan struct{},
 		return nil, err
 	}
 	err = controllers.SetupWithManager(ctx, mgr, controllers.Options{
-		LoginFailureLimit:  testFailureLimit,
-		LoginFailureWindow: testFailureWindow,
-		BcryptCost:         4,
+		LoginFailureLimit:   testFailureLimit,
+		LoginFailureWindow:  testFailureWindow,
+		LoginRecordsPerUser: testRecordsPerUser,
+		BcryptCost:          4,
 	})
 	if err != nil {
 		return nil, err

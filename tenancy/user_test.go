@@ -170,3 +170,29 @@ func TestGroupMembershipFollowsGroupBindings(t *testing.T) {
 	eventually(t, func() bool { return len(getUser(t, b).Spec.Groups) == 0 }, "a user taken out of the binding loses the group")
 	assert.Equal(t, []string{g}, getUser(t, a).Spec.Groups)
 }
+
+// TestLoginRecordsAreCapped records more logins than a user keeps: the
+// oldest go, the newest stay.
+func TestLoginRecordsAreCapped(t *testing.T) {
+	ctx := context.Background()
+	n := newUser(t, "chatty")
+	var names []string
+	for range testRecordsPerUser + 3 {
+		rec, err := tc.RecordLogin(ctx, n, tenancy.RecordLoginOptions{})
+		require.NoError(t, err)
+		names = append(names, rec.Name)
+		time.Sleep(1100 * time.Millisecond) // creation timestamps have second precision
+	}
+	sel := client.MatchingLabels{iamv1beta1.UserReferenceLabel: n}
+	var kept []string
+	eventually(t, func() bool {
+		var list iamv1beta1.LoginRecordList
+		require.NoError(t, env.Client.List(ctx, &list, sel))
+		kept = kept[:0]
+		for _, r := range list.Items {
+			kept = append(kept, r.Name)
+		}
+		return len(kept) == testRecordsPerUser
+	}, "records capped at %d, have %v", testRecordsPerUser, &kept)
+	assert.ElementsMatch(t, names[3:], kept, "the newest records are kept")
+}
