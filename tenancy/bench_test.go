@@ -102,7 +102,7 @@ func BenchmarkOnboarding(b *testing.B) {
 type onboardFunc func(ctx context.Context, b *testing.B, c *testenv.Cluster, cfg *rest.Config, o onboarding, halfway func()) error
 
 func benchOnboard(b *testing.B, o onboarding, run onboardFunc, restart bool) {
-	for b.Loop() {
+	for range b.N {
 		b.StopTimer()
 		ctx := context.Background()
 		c, err := testenv.Start(ctx, testenv.Options{})
@@ -139,6 +139,7 @@ func benchOnboard(b *testing.B, o onboarding, run onboardFunc, restart bool) {
 			b.Error(err)
 		}
 		_ = c.Stop()
+		b.StartTimer()
 	}
 }
 

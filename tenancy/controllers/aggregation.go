@@ -112,14 +112,34 @@ func (a *aggregator) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	if err := a.Client.Get(ctx, req.NamespacedName, role); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
-	agg, rules := roleParts(role)
-	if agg == nil || rules == nil || !role.GetDeletionTimestamp().IsZero() {
+	if !role.GetDeletionTimestamp().IsZero() {
 		return reconcile.Result{}, nil
 	}
-	templates, err := a.selected(ctx, agg)
-	if err != nil {
+	changed, err := aggregate(ctx, a.Client, role, a.scope)
+	if err != nil || !changed {
 		return reconcile.Result{}, err
 	}
+	if err := a.Client.Update(ctx, role); err != nil {
+		return reconcile.Result{}, fmt.Errorf("update aggregated rules: %w", err)
+	}
+	return reconcile.Result{}, nil
+}
+
+// aggregate sets role's rules to its own rules plus those of the
+// RoleTemplates its aggregationRoleTemplates selects (templates of scope when
+// chosen by selector), records each template's contribution in the
+// role-template-rules annotation, and reports whether anything changed. A
+// role without aggregationRoleTemplates is left alone.
+func aggregate(ctx context.Context, c client.Reader, role client.Object, scope string) (bool, error) {
+	agg, rules := roleParts(role)
+	if agg == nil || rules == nil {
+		return false, nil
+	}
+	var all iamv1beta1.RoleTemplateList
+	if err := c.List(ctx, &all); err != nil {
+		return false, fmt.Errorf("list role templates: %w", err)
+	}
+	templates := selected(all.Items, agg, scope)
 
 	// Rules earlier aggregation added are not the role's own.
 	previous := map[string][]rbacv1.PolicyRule{}
@@ -151,10 +171,10 @@ func (a *aggregator) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 	record, err := json.Marshal(contributed)
 	if err != nil {
-		return reconcile.Result{}, err
+		return false, err
 	}
 	if reflect.DeepEqual(nonNilRules(next), nonNilRules(*rules)) && role.GetAnnotations()[iamv1beta1.RoleTemplateRulesAnnotation] == string(record) {
-		return reconcile.Result{}, nil
+		return false, nil
 	}
 	*rules = next
 	ann := role.GetAnnotations()
@@ -163,24 +183,17 @@ func (a *aggregator) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 	ann[iamv1beta1.RoleTemplateRulesAnnotation] = string(record)
 	role.SetAnnotations(ann)
-	if err := a.Client.Update(ctx, role); err != nil {
-		return reconcile.Result{}, fmt.Errorf("update aggregated rules: %w", err)
-	}
-	return reconcile.Result{}, nil
+	return true, nil
 }
 
 // selected returns the templates agg selects: named ones (any scope) and
-// those of this kind's scope its selector matches, sorted by name.
-func (a *aggregator) selected(ctx context.Context, agg *iamv1beta1.AggregationRoleTemplates) ([]iamv1beta1.RoleTemplate, error) {
-	var all iamv1beta1.RoleTemplateList
-	if err := a.Client.List(ctx, &all); err != nil {
-		return nil, fmt.Errorf("list role templates: %w", err)
-	}
+// those of scope its selector matches, sorted by name.
+func selected(all []iamv1beta1.RoleTemplate, agg *iamv1beta1.AggregationRoleTemplates, scope string) []iamv1beta1.RoleTemplate {
 	var out []iamv1beta1.RoleTemplate
 	selector := labelsSelectorOrNothing(agg.RoleSelector)
-	for _, t := range all.Items {
+	for _, t := range all {
 		named := slices.Contains(agg.TemplateNames, t.Name)
-		scoped := t.Labels[iamv1beta1.ScopeLabel] == "" || t.Labels[iamv1beta1.ScopeLabel] == a.scope
+		scoped := t.Labels[iamv1beta1.ScopeLabel] == "" || t.Labels[iamv1beta1.ScopeLabel] == scope
 		if named || (scoped && selector(t.Labels)) {
 			out = append(out, t)
 		}
@@ -194,7 +207,7 @@ func (a *aggregator) selected(ctx context.Context, agg *iamv1beta1.AggregationRo
 		}
 		return 0
 	})
-	return out, nil
+	return out
 }
 
 // labelsSelectorOrNothing turns a label selector into a match function; a

@@ -6,7 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -126,7 +125,7 @@ func (r *NamespaceReconciler) stampRoles(ctx context.Context, ns *corev1.Namespa
 			Labels:      mergeLabels(role.Labels, map[string]string{tenantv1beta1.ManagedLabel: "true"}),
 			Annotations: role.Annotations,
 		}
-		if err := r.Client.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
+		if err := r.createOnce(ctx, role, iamv1beta1.ScopeNamespace); err != nil {
 			return fmt.Errorf("create project role %s/%s: %w", ns.Name, role.Name, err)
 		}
 	}

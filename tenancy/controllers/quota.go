@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -29,6 +30,15 @@ const QuotaMeterLabel = "quota.spherekit.io/resourcequota"
 // QuotaMeterName is the name of the native ResourceQuota that meters the
 // multi-namespace ResourceQuota quota in each namespace it selects.
 func QuotaMeterName(quota string) string { return "spherekit-quota-" + quota }
+
+// QuotaAdmissionFieldOwner is the field manager under which admission
+// (package webhooks) charges creates to a workspace quota's status.
+const QuotaAdmissionFieldOwner = "spherekit-quota-admission"
+
+// admissionGrace is how long after admission charged a quota the recount
+// keeps the charged figures when they exceed what Kubernetes has counted:
+// the charged object may not have reached the native quotas yet.
+const admissionGrace = 5 * time.Second
 
 // ResourceQuotaReconciler keeps the status of each quota.kubesphere.io
 // ResourceQuota: total and per-namespace usage of the namespaces its
@@ -139,12 +149,37 @@ func (r *ResourceQuotaReconciler) Reconcile(ctx context.Context, req reconcile.R
 		}
 	}
 	sort.Slice(status.Namespaces, func(i, j int) bool { return status.Namespaces[i].Namespace < status.Namespaces[j].Namespace })
+
+	// Creates admission charged moments ago may not be counted by the
+	// native quotas yet: keep the charged figures for a grace period, so a
+	// recount in between cannot let another create past the limit.
+	var requeue time.Duration
+	if charged, ok := lastStatusWrite(q.ManagedFields, QuotaAdmissionFieldOwner); ok {
+		if since := time.Since(charged); since < admissionGrace {
+			for name, cur := range q.Status.Total.Used {
+				if counted, ok := status.Total.Used[name]; ok && cur.Cmp(counted) > 0 {
+					status.Total.Used[name] = cur.DeepCopy()
+				}
+			}
+			requeue = admissionGrace - since + 100*time.Millisecond
+		}
+	}
 	if apiequality.Semantic.DeepEqual(status, q.Status) {
-		return reconcile.Result{}, nil
+		return reconcile.Result{RequeueAfter: requeue}, nil
 	}
 	q.Status = status
 	if err := r.Client.Status().Update(ctx, q); err != nil {
 		return reconcile.Result{}, fmt.Errorf("update quota status: %w", err)
 	}
-	return reconcile.Result{}, nil
+	return reconcile.Result{RequeueAfter: requeue}, nil
+}
+
+// lastStatusWrite returns when manager last wrote the status subresource.
+func lastStatusWrite(fields []metav1.ManagedFieldsEntry, manager string) (time.Time, bool) {
+	for _, f := range fields {
+		if f.Manager == manager && f.Subresource == "status" && f.Time != nil {
+			return f.Time.Time, true
+		}
+	}
+	return time.Time{}, false
 }

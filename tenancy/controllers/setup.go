@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -152,4 +153,23 @@ type reconcilerBase struct {
 	Client client.Client
 	Scheme *runtime.Scheme
 	opts   Options
+}
+
+// createOnce creates a stamped role unless it exists (in the cache). The role
+// is created with its rules already aggregated, so it is written once.
+func (r reconcilerBase) createOnce(ctx context.Context, role client.Object, scope string) error {
+	err := r.Client.Get(ctx, client.ObjectKeyFromObject(role), role.DeepCopyObject().(client.Object))
+	if err == nil {
+		return nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return err
+	}
+	if _, err := aggregate(ctx, r.Client, role, scope); err != nil {
+		return err
+	}
+	if err := r.Client.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -153,7 +152,7 @@ func (r *WorkspaceReconciler) stampRoles(ctx context.Context, ws *tenantv1beta1.
 		if err := controllerutil.SetOwnerReference(ws, role, r.Scheme); err != nil {
 			return fmt.Errorf("own workspace role: %w", err)
 		}
-		if err := r.Client.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
+		if err := r.createOnce(ctx, role, iamv1beta1.ScopeWorkspace); err != nil {
 			return fmt.Errorf("create workspace role %s: %w", role.Name, err)
 		}
 	}

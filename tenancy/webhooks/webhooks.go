@@ -22,6 +22,7 @@ import (
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/tenancy/internal/usage"
 )
 
@@ -198,7 +199,7 @@ func (q *quotaAdmission) charge(ctx context.Context, name string, need corev1.Re
 		if wq.Status.Total.Hard == nil {
 			wq.Status.Total.Hard = wq.Spec.Quota.Hard.DeepCopy()
 		}
-		err := q.client.Status().Update(ctx, wq)
+		err := q.client.Status().Update(ctx, wq, client.FieldOwner(controllers.QuotaAdmissionFieldOwner))
 		if err == nil {
 			return "", nil
 		}

@@ -145,18 +145,22 @@ func (s Scope) bindings(ctx context.Context, r client.Reader, user string) ([]cl
 // role per scope. It reports whether anything changed.
 func Set(ctx context.Context, c client.Client, s Scope, user, role string) (bool, error) {
 	want := s.binding(user, role)
-	changed := true
-	if err := c.Create(ctx, want); err != nil {
-		if !apierrors.IsAlreadyExists(err) {
+	changed := false
+	existing := want.DeepCopyObject().(client.Object)
+	switch err := c.Get(ctx, client.ObjectKeyFromObject(want), existing); {
+	case apierrors.IsNotFound(err):
+		if err := c.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
 			return false, fmt.Errorf("create binding %s: %w", want.GetName(), err)
 		}
-		changed = false
+		changed = true
+	case err != nil:
+		return false, fmt.Errorf("get binding %s: %w", want.GetName(), err)
 	}
-	existing, err := s.bindings(ctx, c, user)
+	others, err := s.bindings(ctx, c, user)
 	if err != nil {
 		return changed, fmt.Errorf("list bindings of %q: %w", user, err)
 	}
-	for _, b := range existing {
+	for _, b := range others {
 		if b.GetName() == want.GetName() {
 			continue
 		}
