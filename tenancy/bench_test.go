@@ -229,7 +229,12 @@ func spherekitOnboard(ctx context.Context, b *testing.B, c *testenv.Cluster, cfg
 	if err != nil {
 		return err
 	}
-	tc, err := tenancy.NewClient(cl, tenancy.ClientOptions{})
+	// The portal embeds the controllers: its Client reads from the
+	// manager's cache and writes to the API server.
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		return fmt.Errorf("caches did not sync")
+	}
+	tc, err := tenancy.NewClient(mgr.GetClient(), tenancy.ClientOptions{})
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
 
-// DefaultFieldOwner is the server-side apply field manager of Client.
+// DefaultFieldOwner is the field manager of what Client writes.
 const DefaultFieldOwner = "spherekit-tenancy-client"
 
 // ClientOptions configures NewClient. The zero value is ready to use.

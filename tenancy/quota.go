@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/spherekit/spherekit/internal/apply"
+	"github.com/spherekit/spherekit/internal/ensure"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
@@ -43,7 +43,7 @@ func (c *Client) SetWorkspaceQuota(ctx context.Context, workspace string, hard c
 			Quota:    corev1.ResourceQuotaSpec{Hard: hard.DeepCopy()},
 		},
 	}
-	if err := apply.Object(ctx, c.c, q, c.fieldOwner); err != nil {
+	if err := ensure.Object(ctx, c.c, q, c.fieldOwner); err != nil {
 		return nil, fmt.Errorf("set quota of workspace %q: %w", workspace, err)
 	}
 	if err := c.c.Get(ctx, client.ObjectKeyFromObject(q), q); err != nil {
@@ -65,7 +65,7 @@ func (c *Client) SetProjectQuota(ctx context.Context, project string, hard corev
 		ObjectMeta: metav1.ObjectMeta{Name: ProjectQuotaName, Namespace: project},
 		Spec:       corev1.ResourceQuotaSpec{Hard: hard.DeepCopy()},
 	}
-	if err := apply.Object(ctx, c.c, q, c.fieldOwner); err != nil {
+	if err := ensure.Object(ctx, c.c, q, c.fieldOwner); err != nil {
 		return nil, fmt.Errorf("set quota of project %q: %w", project, err)
 	}
 	if err := c.c.Get(ctx, client.ObjectKeyFromObject(q), q); err != nil {
@@ -112,7 +112,7 @@ func (c *Client) SetProjectDefaults(ctx context.Context, project string, default
 			DefaultRequest: defaults.Requests.DeepCopy(),
 		}}},
 	}
-	if err := apply.Object(ctx, c.c, lr, c.fieldOwner); err != nil {
+	if err := ensure.Object(ctx, c.c, lr, c.fieldOwner); err != nil {
 		return nil, fmt.Errorf("set defaults of project %q: %w", project, err)
 	}
 	if err := c.c.Get(ctx, client.ObjectKeyFromObject(lr), lr); err != nil {

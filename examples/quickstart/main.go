@@ -181,10 +181,10 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	if _, err := tc.CreateProject(ctx, ws, project, tenancy.CreateProjectOptions{Creator: alice}); err != nil {
 		return err
 	}
-	if err := tc.AddProjectMember(ctx, project, bob, iamv1beta1.ProjectOperator); err != nil {
+	if _, err := tc.WaitForProject(waitCtx, project); err != nil {
 		return err
 	}
-	if _, err := tc.WaitForProject(waitCtx, project); err != nil {
+	if err := tc.AddProjectMember(ctx, project, bob, iamv1beta1.ProjectOperator); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Created project %s; %s is its admin, %s an operator.\n", project, alice, bob)

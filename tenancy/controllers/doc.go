@@ -29,8 +29,9 @@
 //     native ResourceQuotas it keeps in each selected namespace, so usage is
 //     computed by Kubernetes itself.
 //
-// Derived objects are written with server-side apply under Options.FieldOwner
-// and carry owner references, so the garbage collector removes them with
+// Derived objects are created, and updated only when they differ, under the
+// field manager Options.FieldOwner (package internal/ensure says why not
+// server-side apply), and carry owner references, so the garbage collector removes them with
 // their source. Roles stamped from BuiltinRoles are created once and then
 // belong to the administrators, who may edit them.
 //

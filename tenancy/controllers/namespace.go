@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	"github.com/spherekit/spherekit/internal/apply"
+	"github.com/spherekit/spherekit/internal/ensure"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
@@ -162,7 +162,7 @@ func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, w
 		if err := controllerutil.SetControllerReference(b, native, r.Scheme); err != nil {
 			return fmt.Errorf("own mirrored binding: %w", err)
 		}
-		if err := apply.Object(ctx, r.Client, native, r.opts.FieldOwner); err != nil {
+		if err := ensure.Object(ctx, r.Client, native, r.opts.FieldOwner); err != nil {
 			return err
 		}
 		want[native.Name] = true

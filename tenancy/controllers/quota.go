@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	"github.com/spherekit/spherekit/internal/apply"
+	"github.com/spherekit/spherekit/internal/ensure"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
@@ -107,7 +107,7 @@ func (r *ResourceQuotaReconciler) Reconcile(ctx context.Context, req reconcile.R
 		if err := controllerutil.SetControllerReference(q, meter, r.Scheme); err != nil {
 			return reconcile.Result{}, err
 		}
-		if err := apply.Object(ctx, r.Client, meter, r.opts.FieldOwner); err != nil {
+		if err := ensure.Object(ctx, r.Client, meter, r.opts.FieldOwner); err != nil {
 			return reconcile.Result{}, err
 		}
 	}

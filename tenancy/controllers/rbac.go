@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	"github.com/spherekit/spherekit/internal/apply"
+	"github.com/spherekit/spherekit/internal/ensure"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
@@ -80,7 +80,7 @@ func (r *RBACReconciler) mirror(ctx context.Context, source, native client.Objec
 	if err := controllerutil.SetControllerReference(source, native, r.Scheme); err != nil {
 		return reconcile.Result{}, err
 	}
-	return reconcile.Result{}, apply.Object(ctx, r.Client, native, r.opts.FieldOwner)
+	return reconcile.Result{}, ensure.Object(ctx, r.Client, native, r.opts.FieldOwner)
 }
 
 func (r *RBACReconciler) role(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {

@@ -14,14 +14,14 @@ import (
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 )
 
-// DefaultFieldOwner is the server-side apply field manager of the tenancy
+// DefaultFieldOwner is the field manager of the tenancy
 // controllers.
 const DefaultFieldOwner = "spherekit-tenancy"
 
 // Options configures the tenancy controllers. The zero value gives
 // KubeSphere's defaults.
 type Options struct {
-	// FieldOwner is the field manager for server-side apply; empty means
+	// FieldOwner is the field manager of what the controllers write; empty means
 	// DefaultFieldOwner.
 	FieldOwner string
 

@@ -18,7 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	"github.com/spherekit/spherekit/internal/apply"
+	"github.com/spherekit/spherekit/internal/ensure"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
@@ -58,7 +58,7 @@ func (r *WorkspaceTemplateReconciler) Reconcile(ctx context.Context, req reconci
 	if err := controllerutil.SetControllerReference(tpl, ws, r.Scheme); err != nil {
 		return reconcile.Result{}, fmt.Errorf("own workspace %s: %w", ws.Name, err)
 	}
-	if err := apply.Object(ctx, r.Client, ws, r.opts.FieldOwner); err != nil {
+	if err := ensure.Object(ctx, r.Client, ws, r.opts.FieldOwner); err != nil {
 		return reconcile.Result{}, err
 	}
 	return reconcile.Result{}, nil
