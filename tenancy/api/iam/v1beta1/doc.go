@@ -10,6 +10,6 @@
 //
 // +kubebuilder:object:generate=true
 // +kubebuilder:ac:generate=true
-// +kubebuilder:ac:output:package=../../applyconfiguration
+// +kubebuilder:ac:output:package=../applyconfiguration
 // +groupName=iam.kubesphere.io
 package v1beta1

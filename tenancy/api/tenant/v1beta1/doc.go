@@ -9,6 +9,6 @@
 //
 // +kubebuilder:object:generate=true
 // +kubebuilder:ac:generate=true
-// +kubebuilder:ac:output:package=../../applyconfiguration
+// +kubebuilder:ac:output:package=../applyconfiguration
 // +groupName=tenant.kubesphere.io
 package v1beta1

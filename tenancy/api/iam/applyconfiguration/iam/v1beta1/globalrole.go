@@ -6,7 +6,7 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,67 +15,68 @@ import (
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// ClusterRoleApplyConfiguration represents a declarative configuration of the ClusterRole type for use
+// GlobalRoleApplyConfiguration represents a declarative configuration of the GlobalRole type for use
 // with apply.
 //
-// ClusterRole grants permissions across one cluster.
-type ClusterRoleApplyConfiguration struct {
+// GlobalRole grants permissions across the whole platform: every cluster,
+// workspace and project.
+type GlobalRoleApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
 	AggregationRoleTemplates         *AggregationRoleTemplatesApplyConfiguration `json:"aggregationRoleTemplates,omitempty"`
 	Rules                            []rbacv1.PolicyRule                         `json:"rules,omitempty"`
 }
 
-// ClusterRole constructs a declarative configuration of the ClusterRole type for use with
+// GlobalRole constructs a declarative configuration of the GlobalRole type for use with
 // apply.
-func ClusterRole(name string) *ClusterRoleApplyConfiguration {
-	b := &ClusterRoleApplyConfiguration{}
+func GlobalRole(name string) *GlobalRoleApplyConfiguration {
+	b := &GlobalRoleApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("ClusterRole")
+	b.WithKind("GlobalRole")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractClusterRoleFrom extracts the applied configuration owned by fieldManager from
-// clusterRole for the specified subresource. Pass an empty string for subresource to extract
+// ExtractGlobalRoleFrom extracts the applied configuration owned by fieldManager from
+// globalRole for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// clusterRole must be a unmodified ClusterRole API object that was retrieved from the Kubernetes API.
-// ExtractClusterRoleFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// globalRole must be a unmodified GlobalRole API object that was retrieved from the Kubernetes API.
+// ExtractGlobalRoleFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractClusterRoleFrom(clusterRole *iamv1beta1.ClusterRole, fieldManager string, subresource string) (*ClusterRoleApplyConfiguration, error) {
-	b := &ClusterRoleApplyConfiguration{}
-	err := managedfields.ExtractInto(clusterRole, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.ClusterRole"), fieldManager, b, subresource)
+func ExtractGlobalRoleFrom(globalRole *iamv1beta1.GlobalRole, fieldManager string, subresource string) (*GlobalRoleApplyConfiguration, error) {
+	b := &GlobalRoleApplyConfiguration{}
+	err := managedfields.ExtractInto(globalRole, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GlobalRole"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(clusterRole.Name)
+	b.WithName(globalRole.Name)
 
-	b.WithKind("ClusterRole")
+	b.WithKind("GlobalRole")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractClusterRole extracts the applied configuration owned by fieldManager from
-// clusterRole. If no managedFields are found in clusterRole for fieldManager, a
-// ClusterRoleApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractGlobalRole extracts the applied configuration owned by fieldManager from
+// globalRole. If no managedFields are found in globalRole for fieldManager, a
+// GlobalRoleApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// clusterRole must be a unmodified ClusterRole API object that was retrieved from the Kubernetes API.
-// ExtractClusterRole provides a way to perform a extract/modify-in-place/apply workflow.
+// globalRole must be a unmodified GlobalRole API object that was retrieved from the Kubernetes API.
+// ExtractGlobalRole provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractClusterRole(clusterRole *iamv1beta1.ClusterRole, fieldManager string) (*ClusterRoleApplyConfiguration, error) {
-	return ExtractClusterRoleFrom(clusterRole, fieldManager, "")
+func ExtractGlobalRole(globalRole *iamv1beta1.GlobalRole, fieldManager string) (*GlobalRoleApplyConfiguration, error) {
+	return ExtractGlobalRoleFrom(globalRole, fieldManager, "")
 }
 
-func (b ClusterRoleApplyConfiguration) IsApplyConfiguration() {}
+func (b GlobalRoleApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithKind(value string) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithKind(value string) *GlobalRoleApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -83,7 +84,7 @@ func (b *ClusterRoleApplyConfiguration) WithKind(value string) *ClusterRoleApply
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithAPIVersion(value string) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithAPIVersion(value string) *GlobalRoleApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -91,7 +92,7 @@ func (b *ClusterRoleApplyConfiguration) WithAPIVersion(value string) *ClusterRol
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithName(value string) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithName(value string) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -100,7 +101,7 @@ func (b *ClusterRoleApplyConfiguration) WithName(value string) *ClusterRoleApply
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithGenerateName(value string) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithGenerateName(value string) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -109,7 +110,7 @@ func (b *ClusterRoleApplyConfiguration) WithGenerateName(value string) *ClusterR
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithNamespace(value string) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithNamespace(value string) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -118,7 +119,7 @@ func (b *ClusterRoleApplyConfiguration) WithNamespace(value string) *ClusterRole
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithUID(value types.UID) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithUID(value types.UID) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -127,7 +128,7 @@ func (b *ClusterRoleApplyConfiguration) WithUID(value types.UID) *ClusterRoleApp
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithResourceVersion(value string) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithResourceVersion(value string) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -136,7 +137,7 @@ func (b *ClusterRoleApplyConfiguration) WithResourceVersion(value string) *Clust
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithGeneration(value int64) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithGeneration(value int64) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -145,7 +146,7 @@ func (b *ClusterRoleApplyConfiguration) WithGeneration(value int64) *ClusterRole
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -154,7 +155,7 @@ func (b *ClusterRoleApplyConfiguration) WithCreationTimestamp(value metav1.Time)
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -163,7 +164,7 @@ func (b *ClusterRoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time)
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -173,7 +174,7 @@ func (b *ClusterRoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *ClusterRoleApplyConfiguration) WithLabels(entries map[string]string) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithLabels(entries map[string]string) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -188,7 +189,7 @@ func (b *ClusterRoleApplyConfiguration) WithLabels(entries map[string]string) *C
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *ClusterRoleApplyConfiguration) WithAnnotations(entries map[string]string) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithAnnotations(entries map[string]string) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -202,7 +203,7 @@ func (b *ClusterRoleApplyConfiguration) WithAnnotations(entries map[string]strin
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *ClusterRoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -216,7 +217,7 @@ func (b *ClusterRoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerR
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *ClusterRoleApplyConfiguration) WithFinalizers(values ...string) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithFinalizers(values ...string) *GlobalRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -224,7 +225,7 @@ func (b *ClusterRoleApplyConfiguration) WithFinalizers(values ...string) *Cluste
 	return b
 }
 
-func (b *ClusterRoleApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *GlobalRoleApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
@@ -233,7 +234,7 @@ func (b *ClusterRoleApplyConfiguration) ensureObjectMetaApplyConfigurationExists
 // WithAggregationRoleTemplates sets the AggregationRoleTemplates field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the AggregationRoleTemplates field is set to the value of the last call.
-func (b *ClusterRoleApplyConfiguration) WithAggregationRoleTemplates(value *AggregationRoleTemplatesApplyConfiguration) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithAggregationRoleTemplates(value *AggregationRoleTemplatesApplyConfiguration) *GlobalRoleApplyConfiguration {
 	b.AggregationRoleTemplates = value
 	return b
 }
@@ -241,7 +242,7 @@ func (b *ClusterRoleApplyConfiguration) WithAggregationRoleTemplates(value *Aggr
 // WithRules adds the given value to the Rules field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Rules field.
-func (b *ClusterRoleApplyConfiguration) WithRules(values ...rbacv1.PolicyRule) *ClusterRoleApplyConfiguration {
+func (b *GlobalRoleApplyConfiguration) WithRules(values ...rbacv1.PolicyRule) *GlobalRoleApplyConfiguration {
 	for i := range values {
 		b.Rules = append(b.Rules, values[i])
 	}
@@ -249,23 +250,23 @@ func (b *ClusterRoleApplyConfiguration) WithRules(values ...rbacv1.PolicyRule) *
 }
 
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *ClusterRoleApplyConfiguration) GetKind() *string {
+func (b *GlobalRoleApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *ClusterRoleApplyConfiguration) GetAPIVersion() *string {
+func (b *GlobalRoleApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *ClusterRoleApplyConfiguration) GetName() *string {
+func (b *GlobalRoleApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *ClusterRoleApplyConfiguration) GetNamespace() *string {
+func (b *GlobalRoleApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

@@ -6,76 +6,78 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// GroupBindingApplyConfiguration represents a declarative configuration of the GroupBinding type for use
+// WorkspaceRoleApplyConfiguration represents a declarative configuration of the WorkspaceRole type for use
 // with apply.
 //
-// GroupBinding puts users into a group; the group controller keeps each
-// user's spec.groups in step with the bindings.
-type GroupBindingApplyConfiguration struct {
+// WorkspaceRole grants permissions in one workspace (named by its
+// kubesphere.io/workspace label) and every project in it. Its name is
+// "<workspace>-<role>".
+type WorkspaceRoleApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	GroupRef                         *GroupReferenceApplyConfiguration `json:"groupRef,omitempty"`
-	Users                            []string                          `json:"users,omitempty"`
+	AggregationRoleTemplates         *AggregationRoleTemplatesApplyConfiguration `json:"aggregationRoleTemplates,omitempty"`
+	Rules                            []rbacv1.PolicyRule                         `json:"rules,omitempty"`
 }
 
-// GroupBinding constructs a declarative configuration of the GroupBinding type for use with
+// WorkspaceRole constructs a declarative configuration of the WorkspaceRole type for use with
 // apply.
-func GroupBinding(name string) *GroupBindingApplyConfiguration {
-	b := &GroupBindingApplyConfiguration{}
+func WorkspaceRole(name string) *WorkspaceRoleApplyConfiguration {
+	b := &WorkspaceRoleApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("GroupBinding")
+	b.WithKind("WorkspaceRole")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractGroupBindingFrom extracts the applied configuration owned by fieldManager from
-// groupBinding for the specified subresource. Pass an empty string for subresource to extract
+// ExtractWorkspaceRoleFrom extracts the applied configuration owned by fieldManager from
+// workspaceRole for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// groupBinding must be a unmodified GroupBinding API object that was retrieved from the Kubernetes API.
-// ExtractGroupBindingFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// workspaceRole must be a unmodified WorkspaceRole API object that was retrieved from the Kubernetes API.
+// ExtractWorkspaceRoleFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractGroupBindingFrom(groupBinding *iamv1beta1.GroupBinding, fieldManager string, subresource string) (*GroupBindingApplyConfiguration, error) {
-	b := &GroupBindingApplyConfiguration{}
-	err := managedfields.ExtractInto(groupBinding, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupBinding"), fieldManager, b, subresource)
+func ExtractWorkspaceRoleFrom(workspaceRole *iamv1beta1.WorkspaceRole, fieldManager string, subresource string) (*WorkspaceRoleApplyConfiguration, error) {
+	b := &WorkspaceRoleApplyConfiguration{}
+	err := managedfields.ExtractInto(workspaceRole, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.WorkspaceRole"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(groupBinding.Name)
+	b.WithName(workspaceRole.Name)
 
-	b.WithKind("GroupBinding")
+	b.WithKind("WorkspaceRole")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractGroupBinding extracts the applied configuration owned by fieldManager from
-// groupBinding. If no managedFields are found in groupBinding for fieldManager, a
-// GroupBindingApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractWorkspaceRole extracts the applied configuration owned by fieldManager from
+// workspaceRole. If no managedFields are found in workspaceRole for fieldManager, a
+// WorkspaceRoleApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// groupBinding must be a unmodified GroupBinding API object that was retrieved from the Kubernetes API.
-// ExtractGroupBinding provides a way to perform a extract/modify-in-place/apply workflow.
+// workspaceRole must be a unmodified WorkspaceRole API object that was retrieved from the Kubernetes API.
+// ExtractWorkspaceRole provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractGroupBinding(groupBinding *iamv1beta1.GroupBinding, fieldManager string) (*GroupBindingApplyConfiguration, error) {
-	return ExtractGroupBindingFrom(groupBinding, fieldManager, "")
+func ExtractWorkspaceRole(workspaceRole *iamv1beta1.WorkspaceRole, fieldManager string) (*WorkspaceRoleApplyConfiguration, error) {
+	return ExtractWorkspaceRoleFrom(workspaceRole, fieldManager, "")
 }
 
-func (b GroupBindingApplyConfiguration) IsApplyConfiguration() {}
+func (b WorkspaceRoleApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithKind(value string) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithKind(value string) *WorkspaceRoleApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -83,7 +85,7 @@ func (b *GroupBindingApplyConfiguration) WithKind(value string) *GroupBindingApp
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithAPIVersion(value string) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithAPIVersion(value string) *WorkspaceRoleApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -91,7 +93,7 @@ func (b *GroupBindingApplyConfiguration) WithAPIVersion(value string) *GroupBind
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithName(value string) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithName(value string) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -100,7 +102,7 @@ func (b *GroupBindingApplyConfiguration) WithName(value string) *GroupBindingApp
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithGenerateName(value string) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithGenerateName(value string) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -109,7 +111,7 @@ func (b *GroupBindingApplyConfiguration) WithGenerateName(value string) *GroupBi
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithNamespace(value string) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithNamespace(value string) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -118,7 +120,7 @@ func (b *GroupBindingApplyConfiguration) WithNamespace(value string) *GroupBindi
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithUID(value types.UID) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithUID(value types.UID) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -127,7 +129,7 @@ func (b *GroupBindingApplyConfiguration) WithUID(value types.UID) *GroupBindingA
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithResourceVersion(value string) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithResourceVersion(value string) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -136,7 +138,7 @@ func (b *GroupBindingApplyConfiguration) WithResourceVersion(value string) *Grou
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithGeneration(value int64) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithGeneration(value int64) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -145,7 +147,7 @@ func (b *GroupBindingApplyConfiguration) WithGeneration(value int64) *GroupBindi
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithCreationTimestamp(value metav1.Time) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -154,7 +156,7 @@ func (b *GroupBindingApplyConfiguration) WithCreationTimestamp(value metav1.Time
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -163,7 +165,7 @@ func (b *GroupBindingApplyConfiguration) WithDeletionTimestamp(value metav1.Time
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -173,7 +175,7 @@ func (b *GroupBindingApplyConfiguration) WithDeletionGracePeriodSeconds(value in
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *GroupBindingApplyConfiguration) WithLabels(entries map[string]string) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithLabels(entries map[string]string) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -188,7 +190,7 @@ func (b *GroupBindingApplyConfiguration) WithLabels(entries map[string]string) *
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *GroupBindingApplyConfiguration) WithAnnotations(entries map[string]string) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithAnnotations(entries map[string]string) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -202,7 +204,7 @@ func (b *GroupBindingApplyConfiguration) WithAnnotations(entries map[string]stri
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *GroupBindingApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -216,7 +218,7 @@ func (b *GroupBindingApplyConfiguration) WithOwnerReferences(values ...*v1.Owner
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *GroupBindingApplyConfiguration) WithFinalizers(values ...string) *GroupBindingApplyConfiguration {
+func (b *WorkspaceRoleApplyConfiguration) WithFinalizers(values ...string) *WorkspaceRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -224,48 +226,48 @@ func (b *GroupBindingApplyConfiguration) WithFinalizers(values ...string) *Group
 	return b
 }
 
-func (b *GroupBindingApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *WorkspaceRoleApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
 }
 
-// WithGroupRef sets the GroupRef field in the declarative configuration to the given value
+// WithAggregationRoleTemplates sets the AggregationRoleTemplates field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the GroupRef field is set to the value of the last call.
-func (b *GroupBindingApplyConfiguration) WithGroupRef(value *GroupReferenceApplyConfiguration) *GroupBindingApplyConfiguration {
-	b.GroupRef = value
+// If called multiple times, the AggregationRoleTemplates field is set to the value of the last call.
+func (b *WorkspaceRoleApplyConfiguration) WithAggregationRoleTemplates(value *AggregationRoleTemplatesApplyConfiguration) *WorkspaceRoleApplyConfiguration {
+	b.AggregationRoleTemplates = value
 	return b
 }
 
-// WithUsers adds the given value to the Users field in the declarative configuration
+// WithRules adds the given value to the Rules field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
-// If called multiple times, values provided by each call will be appended to the Users field.
-func (b *GroupBindingApplyConfiguration) WithUsers(values ...string) *GroupBindingApplyConfiguration {
+// If called multiple times, values provided by each call will be appended to the Rules field.
+func (b *WorkspaceRoleApplyConfiguration) WithRules(values ...rbacv1.PolicyRule) *WorkspaceRoleApplyConfiguration {
 	for i := range values {
-		b.Users = append(b.Users, values[i])
+		b.Rules = append(b.Rules, values[i])
 	}
 	return b
 }
 
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *GroupBindingApplyConfiguration) GetKind() *string {
+func (b *WorkspaceRoleApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *GroupBindingApplyConfiguration) GetAPIVersion() *string {
+func (b *WorkspaceRoleApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *GroupBindingApplyConfiguration) GetName() *string {
+func (b *WorkspaceRoleApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *GroupBindingApplyConfiguration) GetNamespace() *string {
+func (b *WorkspaceRoleApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

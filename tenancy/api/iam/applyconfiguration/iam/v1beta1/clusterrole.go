@@ -6,7 +6,7 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,68 +15,67 @@ import (
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// WorkspaceRoleBindingApplyConfiguration represents a declarative configuration of the WorkspaceRoleBinding type for use
+// ClusterRoleApplyConfiguration represents a declarative configuration of the ClusterRole type for use
 // with apply.
 //
-// WorkspaceRoleBinding grants a WorkspaceRole of the workspace named by its
-// kubesphere.io/workspace label.
-type WorkspaceRoleBindingApplyConfiguration struct {
+// ClusterRole grants permissions across one cluster.
+type ClusterRoleApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Subjects                         []rbacv1.Subject `json:"subjects,omitempty"`
-	RoleRef                          *rbacv1.RoleRef  `json:"roleRef,omitempty"`
+	AggregationRoleTemplates         *AggregationRoleTemplatesApplyConfiguration `json:"aggregationRoleTemplates,omitempty"`
+	Rules                            []rbacv1.PolicyRule                         `json:"rules,omitempty"`
 }
 
-// WorkspaceRoleBinding constructs a declarative configuration of the WorkspaceRoleBinding type for use with
+// ClusterRole constructs a declarative configuration of the ClusterRole type for use with
 // apply.
-func WorkspaceRoleBinding(name string) *WorkspaceRoleBindingApplyConfiguration {
-	b := &WorkspaceRoleBindingApplyConfiguration{}
+func ClusterRole(name string) *ClusterRoleApplyConfiguration {
+	b := &ClusterRoleApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("WorkspaceRoleBinding")
+	b.WithKind("ClusterRole")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractWorkspaceRoleBindingFrom extracts the applied configuration owned by fieldManager from
-// workspaceRoleBinding for the specified subresource. Pass an empty string for subresource to extract
+// ExtractClusterRoleFrom extracts the applied configuration owned by fieldManager from
+// clusterRole for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// workspaceRoleBinding must be a unmodified WorkspaceRoleBinding API object that was retrieved from the Kubernetes API.
-// ExtractWorkspaceRoleBindingFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// clusterRole must be a unmodified ClusterRole API object that was retrieved from the Kubernetes API.
+// ExtractClusterRoleFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractWorkspaceRoleBindingFrom(workspaceRoleBinding *iamv1beta1.WorkspaceRoleBinding, fieldManager string, subresource string) (*WorkspaceRoleBindingApplyConfiguration, error) {
-	b := &WorkspaceRoleBindingApplyConfiguration{}
-	err := managedfields.ExtractInto(workspaceRoleBinding, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.WorkspaceRoleBinding"), fieldManager, b, subresource)
+func ExtractClusterRoleFrom(clusterRole *iamv1beta1.ClusterRole, fieldManager string, subresource string) (*ClusterRoleApplyConfiguration, error) {
+	b := &ClusterRoleApplyConfiguration{}
+	err := managedfields.ExtractInto(clusterRole, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.ClusterRole"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(workspaceRoleBinding.Name)
+	b.WithName(clusterRole.Name)
 
-	b.WithKind("WorkspaceRoleBinding")
+	b.WithKind("ClusterRole")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractWorkspaceRoleBinding extracts the applied configuration owned by fieldManager from
-// workspaceRoleBinding. If no managedFields are found in workspaceRoleBinding for fieldManager, a
-// WorkspaceRoleBindingApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractClusterRole extracts the applied configuration owned by fieldManager from
+// clusterRole. If no managedFields are found in clusterRole for fieldManager, a
+// ClusterRoleApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// workspaceRoleBinding must be a unmodified WorkspaceRoleBinding API object that was retrieved from the Kubernetes API.
-// ExtractWorkspaceRoleBinding provides a way to perform a extract/modify-in-place/apply workflow.
+// clusterRole must be a unmodified ClusterRole API object that was retrieved from the Kubernetes API.
+// ExtractClusterRole provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractWorkspaceRoleBinding(workspaceRoleBinding *iamv1beta1.WorkspaceRoleBinding, fieldManager string) (*WorkspaceRoleBindingApplyConfiguration, error) {
-	return ExtractWorkspaceRoleBindingFrom(workspaceRoleBinding, fieldManager, "")
+func ExtractClusterRole(clusterRole *iamv1beta1.ClusterRole, fieldManager string) (*ClusterRoleApplyConfiguration, error) {
+	return ExtractClusterRoleFrom(clusterRole, fieldManager, "")
 }
 
-func (b WorkspaceRoleBindingApplyConfiguration) IsApplyConfiguration() {}
+func (b ClusterRoleApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithKind(value string) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithKind(value string) *ClusterRoleApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -84,7 +83,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithKind(value string) *Workspa
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithAPIVersion(value string) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithAPIVersion(value string) *ClusterRoleApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -92,7 +91,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithAPIVersion(value string) *W
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithName(value string) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithName(value string) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -101,7 +100,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithName(value string) *Workspa
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithGenerateName(value string) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithGenerateName(value string) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -110,7 +109,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithGenerateName(value string) 
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithNamespace(value string) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithNamespace(value string) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -119,7 +118,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithNamespace(value string) *Wo
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithUID(value types.UID) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithUID(value types.UID) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -128,7 +127,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithUID(value types.UID) *Works
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithResourceVersion(value string) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithResourceVersion(value string) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -137,7 +136,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithResourceVersion(value strin
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithGeneration(value int64) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithGeneration(value int64) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -146,7 +145,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithGeneration(value int64) *Wo
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithCreationTimestamp(value metav1.Time) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -155,7 +154,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithCreationTimestamp(value met
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -164,7 +163,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithDeletionTimestamp(value met
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -174,7 +173,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithDeletionGracePeriodSeconds(
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithLabels(entries map[string]string) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithLabels(entries map[string]string) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -189,7 +188,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithLabels(entries map[string]s
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithAnnotations(entries map[string]string) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithAnnotations(entries map[string]string) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -203,7 +202,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithAnnotations(entries map[str
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -217,7 +216,7 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithOwnerReferences(values ...*
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithFinalizers(values ...string) *WorkspaceRoleBindingApplyConfiguration {
+func (b *ClusterRoleApplyConfiguration) WithFinalizers(values ...string) *ClusterRoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -225,48 +224,48 @@ func (b *WorkspaceRoleBindingApplyConfiguration) WithFinalizers(values ...string
 	return b
 }
 
-func (b *WorkspaceRoleBindingApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *ClusterRoleApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
 }
 
-// WithSubjects adds the given value to the Subjects field in the declarative configuration
+// WithAggregationRoleTemplates sets the AggregationRoleTemplates field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the AggregationRoleTemplates field is set to the value of the last call.
+func (b *ClusterRoleApplyConfiguration) WithAggregationRoleTemplates(value *AggregationRoleTemplatesApplyConfiguration) *ClusterRoleApplyConfiguration {
+	b.AggregationRoleTemplates = value
+	return b
+}
+
+// WithRules adds the given value to the Rules field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
-// If called multiple times, values provided by each call will be appended to the Subjects field.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithSubjects(values ...rbacv1.Subject) *WorkspaceRoleBindingApplyConfiguration {
+// If called multiple times, values provided by each call will be appended to the Rules field.
+func (b *ClusterRoleApplyConfiguration) WithRules(values ...rbacv1.PolicyRule) *ClusterRoleApplyConfiguration {
 	for i := range values {
-		b.Subjects = append(b.Subjects, values[i])
+		b.Rules = append(b.Rules, values[i])
 	}
 	return b
 }
 
-// WithRoleRef sets the RoleRef field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the RoleRef field is set to the value of the last call.
-func (b *WorkspaceRoleBindingApplyConfiguration) WithRoleRef(value rbacv1.RoleRef) *WorkspaceRoleBindingApplyConfiguration {
-	b.RoleRef = &value
-	return b
-}
-
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *WorkspaceRoleBindingApplyConfiguration) GetKind() *string {
+func (b *ClusterRoleApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *WorkspaceRoleBindingApplyConfiguration) GetAPIVersion() *string {
+func (b *ClusterRoleApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *WorkspaceRoleBindingApplyConfiguration) GetName() *string {
+func (b *ClusterRoleApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *WorkspaceRoleBindingApplyConfiguration) GetNamespace() *string {
+func (b *ClusterRoleApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

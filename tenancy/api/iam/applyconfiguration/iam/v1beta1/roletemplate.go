@@ -6,7 +6,7 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
@@ -14,73 +14,68 @@ import (
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// UserApplyConfiguration represents a declarative configuration of the User type for use
+// RoleTemplateApplyConfiguration represents a declarative configuration of the RoleTemplate type for use
 // with apply.
 //
-// User is a person or robot account of the platform.
-type UserApplyConfiguration struct {
+// RoleTemplate is a building block of roles, such as "view members" or
+// "manage workloads". Its ScopeLabel says which kind of role may aggregate
+// it.
+type RoleTemplateApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *UserSpecApplyConfiguration   `json:"spec,omitempty"`
-	Status                           *UserStatusApplyConfiguration `json:"status,omitempty"`
+	Spec                             *RoleTemplateSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
-// User constructs a declarative configuration of the User type for use with
+// RoleTemplate constructs a declarative configuration of the RoleTemplate type for use with
 // apply.
-func User(name string) *UserApplyConfiguration {
-	b := &UserApplyConfiguration{}
+func RoleTemplate(name string) *RoleTemplateApplyConfiguration {
+	b := &RoleTemplateApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("User")
+	b.WithKind("RoleTemplate")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractUserFrom extracts the applied configuration owned by fieldManager from
-// user for the specified subresource. Pass an empty string for subresource to extract
+// ExtractRoleTemplateFrom extracts the applied configuration owned by fieldManager from
+// roleTemplate for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// user must be a unmodified User API object that was retrieved from the Kubernetes API.
-// ExtractUserFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// roleTemplate must be a unmodified RoleTemplate API object that was retrieved from the Kubernetes API.
+// ExtractRoleTemplateFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractUserFrom(user *iamv1beta1.User, fieldManager string, subresource string) (*UserApplyConfiguration, error) {
-	b := &UserApplyConfiguration{}
-	err := managedfields.ExtractInto(user, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.User"), fieldManager, b, subresource)
+func ExtractRoleTemplateFrom(roleTemplate *iamv1beta1.RoleTemplate, fieldManager string, subresource string) (*RoleTemplateApplyConfiguration, error) {
+	b := &RoleTemplateApplyConfiguration{}
+	err := managedfields.ExtractInto(roleTemplate, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.RoleTemplate"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(user.Name)
+	b.WithName(roleTemplate.Name)
 
-	b.WithKind("User")
+	b.WithKind("RoleTemplate")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractUser extracts the applied configuration owned by fieldManager from
-// user. If no managedFields are found in user for fieldManager, a
-// UserApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractRoleTemplate extracts the applied configuration owned by fieldManager from
+// roleTemplate. If no managedFields are found in roleTemplate for fieldManager, a
+// RoleTemplateApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// user must be a unmodified User API object that was retrieved from the Kubernetes API.
-// ExtractUser provides a way to perform a extract/modify-in-place/apply workflow.
+// roleTemplate must be a unmodified RoleTemplate API object that was retrieved from the Kubernetes API.
+// ExtractRoleTemplate provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractUser(user *iamv1beta1.User, fieldManager string) (*UserApplyConfiguration, error) {
-	return ExtractUserFrom(user, fieldManager, "")
+func ExtractRoleTemplate(roleTemplate *iamv1beta1.RoleTemplate, fieldManager string) (*RoleTemplateApplyConfiguration, error) {
+	return ExtractRoleTemplateFrom(roleTemplate, fieldManager, "")
 }
 
-// ExtractUserStatus extracts the applied configuration owned by fieldManager from
-// user for the status subresource.
-func ExtractUserStatus(user *iamv1beta1.User, fieldManager string) (*UserApplyConfiguration, error) {
-	return ExtractUserFrom(user, fieldManager, "status")
-}
-
-func (b UserApplyConfiguration) IsApplyConfiguration() {}
+func (b RoleTemplateApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithKind(value string) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithKind(value string) *RoleTemplateApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -88,7 +83,7 @@ func (b *UserApplyConfiguration) WithKind(value string) *UserApplyConfiguration 
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithAPIVersion(value string) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithAPIVersion(value string) *RoleTemplateApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -96,7 +91,7 @@ func (b *UserApplyConfiguration) WithAPIVersion(value string) *UserApplyConfigur
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithName(value string) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithName(value string) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -105,7 +100,7 @@ func (b *UserApplyConfiguration) WithName(value string) *UserApplyConfiguration 
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithGenerateName(value string) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithGenerateName(value string) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -114,7 +109,7 @@ func (b *UserApplyConfiguration) WithGenerateName(value string) *UserApplyConfig
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithNamespace(value string) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithNamespace(value string) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -123,7 +118,7 @@ func (b *UserApplyConfiguration) WithNamespace(value string) *UserApplyConfigura
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithUID(value types.UID) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithUID(value types.UID) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -132,7 +127,7 @@ func (b *UserApplyConfiguration) WithUID(value types.UID) *UserApplyConfiguratio
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithResourceVersion(value string) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithResourceVersion(value string) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -141,7 +136,7 @@ func (b *UserApplyConfiguration) WithResourceVersion(value string) *UserApplyCon
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithGeneration(value int64) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithGeneration(value int64) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -150,7 +145,7 @@ func (b *UserApplyConfiguration) WithGeneration(value int64) *UserApplyConfigura
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithCreationTimestamp(value metav1.Time) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithCreationTimestamp(value metav1.Time) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -159,7 +154,7 @@ func (b *UserApplyConfiguration) WithCreationTimestamp(value metav1.Time) *UserA
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -168,7 +163,7 @@ func (b *UserApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *UserA
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -178,7 +173,7 @@ func (b *UserApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *Us
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *UserApplyConfiguration) WithLabels(entries map[string]string) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithLabels(entries map[string]string) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -193,7 +188,7 @@ func (b *UserApplyConfiguration) WithLabels(entries map[string]string) *UserAppl
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *UserApplyConfiguration) WithAnnotations(entries map[string]string) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithAnnotations(entries map[string]string) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -207,7 +202,7 @@ func (b *UserApplyConfiguration) WithAnnotations(entries map[string]string) *Use
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *UserApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -221,7 +216,7 @@ func (b *UserApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenc
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *UserApplyConfiguration) WithFinalizers(values ...string) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithFinalizers(values ...string) *RoleTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -229,7 +224,7 @@ func (b *UserApplyConfiguration) WithFinalizers(values ...string) *UserApplyConf
 	return b
 }
 
-func (b *UserApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *RoleTemplateApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
@@ -238,37 +233,29 @@ func (b *UserApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 // WithSpec sets the Spec field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Spec field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithSpec(value *UserSpecApplyConfiguration) *UserApplyConfiguration {
+func (b *RoleTemplateApplyConfiguration) WithSpec(value *RoleTemplateSpecApplyConfiguration) *RoleTemplateApplyConfiguration {
 	b.Spec = value
 	return b
 }
 
-// WithStatus sets the Status field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Status field is set to the value of the last call.
-func (b *UserApplyConfiguration) WithStatus(value *UserStatusApplyConfiguration) *UserApplyConfiguration {
-	b.Status = value
-	return b
-}
-
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *UserApplyConfiguration) GetKind() *string {
+func (b *RoleTemplateApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *UserApplyConfiguration) GetAPIVersion() *string {
+func (b *RoleTemplateApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *UserApplyConfiguration) GetName() *string {
+func (b *RoleTemplateApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *UserApplyConfiguration) GetNamespace() *string {
+func (b *RoleTemplateApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

@@ -6,75 +6,77 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
-	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	internal "github.com/spherekit/spherekit/tenancy/api/tenant/applyconfiguration/internal"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// LoginRecordApplyConfiguration represents a declarative configuration of the LoginRecord type for use
+// WorkspaceTemplateApplyConfiguration represents a declarative configuration of the WorkspaceTemplate type for use
 // with apply.
 //
-// LoginRecord is one login attempt of a user, labelled with
-// UserReferenceLabel.
-type LoginRecordApplyConfiguration struct {
+// WorkspaceTemplate is how KubeSphere's console creates workspaces: it
+// carries the Workspace to create (with its manager) and the clusters it is
+// placed on. The workspace controller keeps a Workspace of the same name in
+// step with it and creates the workspace's roles and the manager's binding.
+type WorkspaceTemplateApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *LoginRecordSpecApplyConfiguration `json:"spec,omitempty"`
+	Spec                             *WorkspaceTemplateSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
-// LoginRecord constructs a declarative configuration of the LoginRecord type for use with
+// WorkspaceTemplate constructs a declarative configuration of the WorkspaceTemplate type for use with
 // apply.
-func LoginRecord(name string) *LoginRecordApplyConfiguration {
-	b := &LoginRecordApplyConfiguration{}
+func WorkspaceTemplate(name string) *WorkspaceTemplateApplyConfiguration {
+	b := &WorkspaceTemplateApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("LoginRecord")
-	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
+	b.WithKind("WorkspaceTemplate")
+	b.WithAPIVersion("tenant.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractLoginRecordFrom extracts the applied configuration owned by fieldManager from
-// loginRecord for the specified subresource. Pass an empty string for subresource to extract
+// ExtractWorkspaceTemplateFrom extracts the applied configuration owned by fieldManager from
+// workspaceTemplate for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// loginRecord must be a unmodified LoginRecord API object that was retrieved from the Kubernetes API.
-// ExtractLoginRecordFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// workspaceTemplate must be a unmodified WorkspaceTemplate API object that was retrieved from the Kubernetes API.
+// ExtractWorkspaceTemplateFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractLoginRecordFrom(loginRecord *iamv1beta1.LoginRecord, fieldManager string, subresource string) (*LoginRecordApplyConfiguration, error) {
-	b := &LoginRecordApplyConfiguration{}
-	err := managedfields.ExtractInto(loginRecord, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.LoginRecord"), fieldManager, b, subresource)
+func ExtractWorkspaceTemplateFrom(workspaceTemplate *tenantv1beta1.WorkspaceTemplate, fieldManager string, subresource string) (*WorkspaceTemplateApplyConfiguration, error) {
+	b := &WorkspaceTemplateApplyConfiguration{}
+	err := managedfields.ExtractInto(workspaceTemplate, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.tenant.v1beta1.WorkspaceTemplate"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(loginRecord.Name)
+	b.WithName(workspaceTemplate.Name)
 
-	b.WithKind("LoginRecord")
-	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
+	b.WithKind("WorkspaceTemplate")
+	b.WithAPIVersion("tenant.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractLoginRecord extracts the applied configuration owned by fieldManager from
-// loginRecord. If no managedFields are found in loginRecord for fieldManager, a
-// LoginRecordApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractWorkspaceTemplate extracts the applied configuration owned by fieldManager from
+// workspaceTemplate. If no managedFields are found in workspaceTemplate for fieldManager, a
+// WorkspaceTemplateApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// loginRecord must be a unmodified LoginRecord API object that was retrieved from the Kubernetes API.
-// ExtractLoginRecord provides a way to perform a extract/modify-in-place/apply workflow.
+// workspaceTemplate must be a unmodified WorkspaceTemplate API object that was retrieved from the Kubernetes API.
+// ExtractWorkspaceTemplate provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractLoginRecord(loginRecord *iamv1beta1.LoginRecord, fieldManager string) (*LoginRecordApplyConfiguration, error) {
-	return ExtractLoginRecordFrom(loginRecord, fieldManager, "")
+func ExtractWorkspaceTemplate(workspaceTemplate *tenantv1beta1.WorkspaceTemplate, fieldManager string) (*WorkspaceTemplateApplyConfiguration, error) {
+	return ExtractWorkspaceTemplateFrom(workspaceTemplate, fieldManager, "")
 }
 
-func (b LoginRecordApplyConfiguration) IsApplyConfiguration() {}
+func (b WorkspaceTemplateApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithKind(value string) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithKind(value string) *WorkspaceTemplateApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -82,7 +84,7 @@ func (b *LoginRecordApplyConfiguration) WithKind(value string) *LoginRecordApply
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithAPIVersion(value string) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithAPIVersion(value string) *WorkspaceTemplateApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -90,7 +92,7 @@ func (b *LoginRecordApplyConfiguration) WithAPIVersion(value string) *LoginRecor
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithName(value string) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithName(value string) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -99,7 +101,7 @@ func (b *LoginRecordApplyConfiguration) WithName(value string) *LoginRecordApply
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithGenerateName(value string) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithGenerateName(value string) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -108,7 +110,7 @@ func (b *LoginRecordApplyConfiguration) WithGenerateName(value string) *LoginRec
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithNamespace(value string) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithNamespace(value string) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -117,7 +119,7 @@ func (b *LoginRecordApplyConfiguration) WithNamespace(value string) *LoginRecord
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithUID(value types.UID) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithUID(value types.UID) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -126,7 +128,7 @@ func (b *LoginRecordApplyConfiguration) WithUID(value types.UID) *LoginRecordApp
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithResourceVersion(value string) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithResourceVersion(value string) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -135,7 +137,7 @@ func (b *LoginRecordApplyConfiguration) WithResourceVersion(value string) *Login
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithGeneration(value int64) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithGeneration(value int64) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -144,7 +146,7 @@ func (b *LoginRecordApplyConfiguration) WithGeneration(value int64) *LoginRecord
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithCreationTimestamp(value metav1.Time) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithCreationTimestamp(value metav1.Time) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -153,7 +155,7 @@ func (b *LoginRecordApplyConfiguration) WithCreationTimestamp(value metav1.Time)
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -162,7 +164,7 @@ func (b *LoginRecordApplyConfiguration) WithDeletionTimestamp(value metav1.Time)
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -172,7 +174,7 @@ func (b *LoginRecordApplyConfiguration) WithDeletionGracePeriodSeconds(value int
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *LoginRecordApplyConfiguration) WithLabels(entries map[string]string) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithLabels(entries map[string]string) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -187,7 +189,7 @@ func (b *LoginRecordApplyConfiguration) WithLabels(entries map[string]string) *L
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *LoginRecordApplyConfiguration) WithAnnotations(entries map[string]string) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithAnnotations(entries map[string]string) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -201,7 +203,7 @@ func (b *LoginRecordApplyConfiguration) WithAnnotations(entries map[string]strin
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *LoginRecordApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -215,7 +217,7 @@ func (b *LoginRecordApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerR
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *LoginRecordApplyConfiguration) WithFinalizers(values ...string) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithFinalizers(values ...string) *WorkspaceTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -223,7 +225,7 @@ func (b *LoginRecordApplyConfiguration) WithFinalizers(values ...string) *LoginR
 	return b
 }
 
-func (b *LoginRecordApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *WorkspaceTemplateApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
@@ -232,29 +234,29 @@ func (b *LoginRecordApplyConfiguration) ensureObjectMetaApplyConfigurationExists
 // WithSpec sets the Spec field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Spec field is set to the value of the last call.
-func (b *LoginRecordApplyConfiguration) WithSpec(value *LoginRecordSpecApplyConfiguration) *LoginRecordApplyConfiguration {
+func (b *WorkspaceTemplateApplyConfiguration) WithSpec(value *WorkspaceTemplateSpecApplyConfiguration) *WorkspaceTemplateApplyConfiguration {
 	b.Spec = value
 	return b
 }
 
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *LoginRecordApplyConfiguration) GetKind() *string {
+func (b *WorkspaceTemplateApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *LoginRecordApplyConfiguration) GetAPIVersion() *string {
+func (b *WorkspaceTemplateApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *LoginRecordApplyConfiguration) GetName() *string {
+func (b *WorkspaceTemplateApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *LoginRecordApplyConfiguration) GetNamespace() *string {
+func (b *WorkspaceTemplateApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

@@ -6,77 +6,81 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
-	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
-	rbacv1 "k8s.io/api/rbac/v1"
+	internal "github.com/spherekit/spherekit/tenancy/api/tenant/applyconfiguration/internal"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// GlobalRoleApplyConfiguration represents a declarative configuration of the GlobalRole type for use
+// WorkspaceApplyConfiguration represents a declarative configuration of the Workspace type for use
 // with apply.
 //
-// GlobalRole grants permissions across the whole platform: every cluster,
-// workspace and project.
-type GlobalRoleApplyConfiguration struct {
+// Workspace groups projects, members and quotas under one tenant.
+type WorkspaceApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	AggregationRoleTemplates         *AggregationRoleTemplatesApplyConfiguration `json:"aggregationRoleTemplates,omitempty"`
-	Rules                            []rbacv1.PolicyRule                         `json:"rules,omitempty"`
+	Spec                             *WorkspaceSpecApplyConfiguration `json:"spec,omitempty"`
+	Status                           *tenantv1beta1.WorkspaceStatus   `json:"status,omitempty"`
 }
 
-// GlobalRole constructs a declarative configuration of the GlobalRole type for use with
+// Workspace constructs a declarative configuration of the Workspace type for use with
 // apply.
-func GlobalRole(name string) *GlobalRoleApplyConfiguration {
-	b := &GlobalRoleApplyConfiguration{}
+func Workspace(name string) *WorkspaceApplyConfiguration {
+	b := &WorkspaceApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("GlobalRole")
-	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
+	b.WithKind("Workspace")
+	b.WithAPIVersion("tenant.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractGlobalRoleFrom extracts the applied configuration owned by fieldManager from
-// globalRole for the specified subresource. Pass an empty string for subresource to extract
+// ExtractWorkspaceFrom extracts the applied configuration owned by fieldManager from
+// workspace for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// globalRole must be a unmodified GlobalRole API object that was retrieved from the Kubernetes API.
-// ExtractGlobalRoleFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// workspace must be a unmodified Workspace API object that was retrieved from the Kubernetes API.
+// ExtractWorkspaceFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractGlobalRoleFrom(globalRole *iamv1beta1.GlobalRole, fieldManager string, subresource string) (*GlobalRoleApplyConfiguration, error) {
-	b := &GlobalRoleApplyConfiguration{}
-	err := managedfields.ExtractInto(globalRole, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GlobalRole"), fieldManager, b, subresource)
+func ExtractWorkspaceFrom(workspace *tenantv1beta1.Workspace, fieldManager string, subresource string) (*WorkspaceApplyConfiguration, error) {
+	b := &WorkspaceApplyConfiguration{}
+	err := managedfields.ExtractInto(workspace, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.tenant.v1beta1.Workspace"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(globalRole.Name)
+	b.WithName(workspace.Name)
 
-	b.WithKind("GlobalRole")
-	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
+	b.WithKind("Workspace")
+	b.WithAPIVersion("tenant.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractGlobalRole extracts the applied configuration owned by fieldManager from
-// globalRole. If no managedFields are found in globalRole for fieldManager, a
-// GlobalRoleApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractWorkspace extracts the applied configuration owned by fieldManager from
+// workspace. If no managedFields are found in workspace for fieldManager, a
+// WorkspaceApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// globalRole must be a unmodified GlobalRole API object that was retrieved from the Kubernetes API.
-// ExtractGlobalRole provides a way to perform a extract/modify-in-place/apply workflow.
+// workspace must be a unmodified Workspace API object that was retrieved from the Kubernetes API.
+// ExtractWorkspace provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractGlobalRole(globalRole *iamv1beta1.GlobalRole, fieldManager string) (*GlobalRoleApplyConfiguration, error) {
-	return ExtractGlobalRoleFrom(globalRole, fieldManager, "")
+func ExtractWorkspace(workspace *tenantv1beta1.Workspace, fieldManager string) (*WorkspaceApplyConfiguration, error) {
+	return ExtractWorkspaceFrom(workspace, fieldManager, "")
 }
 
-func (b GlobalRoleApplyConfiguration) IsApplyConfiguration() {}
+// ExtractWorkspaceStatus extracts the applied configuration owned by fieldManager from
+// workspace for the status subresource.
+func ExtractWorkspaceStatus(workspace *tenantv1beta1.Workspace, fieldManager string) (*WorkspaceApplyConfiguration, error) {
+	return ExtractWorkspaceFrom(workspace, fieldManager, "status")
+}
+
+func (b WorkspaceApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithKind(value string) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithKind(value string) *WorkspaceApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -84,7 +88,7 @@ func (b *GlobalRoleApplyConfiguration) WithKind(value string) *GlobalRoleApplyCo
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithAPIVersion(value string) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithAPIVersion(value string) *WorkspaceApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -92,7 +96,7 @@ func (b *GlobalRoleApplyConfiguration) WithAPIVersion(value string) *GlobalRoleA
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithName(value string) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithName(value string) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -101,7 +105,7 @@ func (b *GlobalRoleApplyConfiguration) WithName(value string) *GlobalRoleApplyCo
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithGenerateName(value string) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithGenerateName(value string) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -110,7 +114,7 @@ func (b *GlobalRoleApplyConfiguration) WithGenerateName(value string) *GlobalRol
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithNamespace(value string) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithNamespace(value string) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -119,7 +123,7 @@ func (b *GlobalRoleApplyConfiguration) WithNamespace(value string) *GlobalRoleAp
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithUID(value types.UID) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithUID(value types.UID) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -128,7 +132,7 @@ func (b *GlobalRoleApplyConfiguration) WithUID(value types.UID) *GlobalRoleApply
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithResourceVersion(value string) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithResourceVersion(value string) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -137,7 +141,7 @@ func (b *GlobalRoleApplyConfiguration) WithResourceVersion(value string) *Global
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithGeneration(value int64) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithGeneration(value int64) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -146,7 +150,7 @@ func (b *GlobalRoleApplyConfiguration) WithGeneration(value int64) *GlobalRoleAp
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithCreationTimestamp(value metav1.Time) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -155,7 +159,7 @@ func (b *GlobalRoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) 
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -164,7 +168,7 @@ func (b *GlobalRoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) 
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -174,7 +178,7 @@ func (b *GlobalRoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int6
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *GlobalRoleApplyConfiguration) WithLabels(entries map[string]string) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithLabels(entries map[string]string) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -189,7 +193,7 @@ func (b *GlobalRoleApplyConfiguration) WithLabels(entries map[string]string) *Gl
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *GlobalRoleApplyConfiguration) WithAnnotations(entries map[string]string) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithAnnotations(entries map[string]string) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -203,7 +207,7 @@ func (b *GlobalRoleApplyConfiguration) WithAnnotations(entries map[string]string
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *GlobalRoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -217,7 +221,7 @@ func (b *GlobalRoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerRe
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *GlobalRoleApplyConfiguration) WithFinalizers(values ...string) *GlobalRoleApplyConfiguration {
+func (b *WorkspaceApplyConfiguration) WithFinalizers(values ...string) *WorkspaceApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -225,48 +229,46 @@ func (b *GlobalRoleApplyConfiguration) WithFinalizers(values ...string) *GlobalR
 	return b
 }
 
-func (b *GlobalRoleApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *WorkspaceApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
 }
 
-// WithAggregationRoleTemplates sets the AggregationRoleTemplates field in the declarative configuration to the given value
+// WithSpec sets the Spec field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the AggregationRoleTemplates field is set to the value of the last call.
-func (b *GlobalRoleApplyConfiguration) WithAggregationRoleTemplates(value *AggregationRoleTemplatesApplyConfiguration) *GlobalRoleApplyConfiguration {
-	b.AggregationRoleTemplates = value
+// If called multiple times, the Spec field is set to the value of the last call.
+func (b *WorkspaceApplyConfiguration) WithSpec(value *WorkspaceSpecApplyConfiguration) *WorkspaceApplyConfiguration {
+	b.Spec = value
 	return b
 }
 
-// WithRules adds the given value to the Rules field in the declarative configuration
-// and returns the receiver, so that objects can be build by chaining "With" function invocations.
-// If called multiple times, values provided by each call will be appended to the Rules field.
-func (b *GlobalRoleApplyConfiguration) WithRules(values ...rbacv1.PolicyRule) *GlobalRoleApplyConfiguration {
-	for i := range values {
-		b.Rules = append(b.Rules, values[i])
-	}
+// WithStatus sets the Status field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Status field is set to the value of the last call.
+func (b *WorkspaceApplyConfiguration) WithStatus(value tenantv1beta1.WorkspaceStatus) *WorkspaceApplyConfiguration {
+	b.Status = &value
 	return b
 }
 
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *GlobalRoleApplyConfiguration) GetKind() *string {
+func (b *WorkspaceApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *GlobalRoleApplyConfiguration) GetAPIVersion() *string {
+func (b *WorkspaceApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *GlobalRoleApplyConfiguration) GetName() *string {
+func (b *WorkspaceApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *GlobalRoleApplyConfiguration) GetNamespace() *string {
+func (b *WorkspaceApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

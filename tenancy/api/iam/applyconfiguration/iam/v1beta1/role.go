@@ -6,7 +6,7 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,67 +15,69 @@ import (
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// GlobalRoleBindingApplyConfiguration represents a declarative configuration of the GlobalRoleBinding type for use
+// RoleApplyConfiguration represents a declarative configuration of the Role type for use
 // with apply.
 //
-// GlobalRoleBinding grants a GlobalRole to users, groups or service accounts.
-type GlobalRoleBindingApplyConfiguration struct {
+// Role grants permissions in one project (namespace).
+type RoleApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Subjects                         []rbacv1.Subject `json:"subjects,omitempty"`
-	RoleRef                          *rbacv1.RoleRef  `json:"roleRef,omitempty"`
+	AggregationRoleTemplates         *AggregationRoleTemplatesApplyConfiguration `json:"aggregationRoleTemplates,omitempty"`
+	Rules                            []rbacv1.PolicyRule                         `json:"rules,omitempty"`
 }
 
-// GlobalRoleBinding constructs a declarative configuration of the GlobalRoleBinding type for use with
+// Role constructs a declarative configuration of the Role type for use with
 // apply.
-func GlobalRoleBinding(name string) *GlobalRoleBindingApplyConfiguration {
-	b := &GlobalRoleBindingApplyConfiguration{}
+func Role(name, namespace string) *RoleApplyConfiguration {
+	b := &RoleApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("GlobalRoleBinding")
+	b.WithNamespace(namespace)
+	b.WithKind("Role")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractGlobalRoleBindingFrom extracts the applied configuration owned by fieldManager from
-// globalRoleBinding for the specified subresource. Pass an empty string for subresource to extract
+// ExtractRoleFrom extracts the applied configuration owned by fieldManager from
+// role for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// globalRoleBinding must be a unmodified GlobalRoleBinding API object that was retrieved from the Kubernetes API.
-// ExtractGlobalRoleBindingFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// role must be a unmodified Role API object that was retrieved from the Kubernetes API.
+// ExtractRoleFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractGlobalRoleBindingFrom(globalRoleBinding *iamv1beta1.GlobalRoleBinding, fieldManager string, subresource string) (*GlobalRoleBindingApplyConfiguration, error) {
-	b := &GlobalRoleBindingApplyConfiguration{}
-	err := managedfields.ExtractInto(globalRoleBinding, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GlobalRoleBinding"), fieldManager, b, subresource)
+func ExtractRoleFrom(role *iamv1beta1.Role, fieldManager string, subresource string) (*RoleApplyConfiguration, error) {
+	b := &RoleApplyConfiguration{}
+	err := managedfields.ExtractInto(role, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.Role"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(globalRoleBinding.Name)
+	b.WithName(role.Name)
+	b.WithNamespace(role.Namespace)
 
-	b.WithKind("GlobalRoleBinding")
+	b.WithKind("Role")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractGlobalRoleBinding extracts the applied configuration owned by fieldManager from
-// globalRoleBinding. If no managedFields are found in globalRoleBinding for fieldManager, a
-// GlobalRoleBindingApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractRole extracts the applied configuration owned by fieldManager from
+// role. If no managedFields are found in role for fieldManager, a
+// RoleApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// globalRoleBinding must be a unmodified GlobalRoleBinding API object that was retrieved from the Kubernetes API.
-// ExtractGlobalRoleBinding provides a way to perform a extract/modify-in-place/apply workflow.
+// role must be a unmodified Role API object that was retrieved from the Kubernetes API.
+// ExtractRole provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractGlobalRoleBinding(globalRoleBinding *iamv1beta1.GlobalRoleBinding, fieldManager string) (*GlobalRoleBindingApplyConfiguration, error) {
-	return ExtractGlobalRoleBindingFrom(globalRoleBinding, fieldManager, "")
+func ExtractRole(role *iamv1beta1.Role, fieldManager string) (*RoleApplyConfiguration, error) {
+	return ExtractRoleFrom(role, fieldManager, "")
 }
 
-func (b GlobalRoleBindingApplyConfiguration) IsApplyConfiguration() {}
+func (b RoleApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithKind(value string) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithKind(value string) *RoleApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -83,7 +85,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithKind(value string) *GlobalRole
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithAPIVersion(value string) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithAPIVersion(value string) *RoleApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -91,7 +93,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithAPIVersion(value string) *Glob
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithName(value string) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithName(value string) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -100,7 +102,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithName(value string) *GlobalRole
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithGenerateName(value string) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithGenerateName(value string) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -109,7 +111,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithGenerateName(value string) *Gl
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithNamespace(value string) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithNamespace(value string) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -118,7 +120,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithNamespace(value string) *Globa
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithUID(value types.UID) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithUID(value types.UID) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -127,7 +129,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithUID(value types.UID) *GlobalRo
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithResourceVersion(value string) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithResourceVersion(value string) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -136,7 +138,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithResourceVersion(value string) 
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithGeneration(value int64) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithGeneration(value int64) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -145,7 +147,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithGeneration(value int64) *Globa
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithCreationTimestamp(value metav1.Time) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -154,7 +156,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithCreationTimestamp(value metav1
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -163,7 +165,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithDeletionTimestamp(value metav1
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -173,7 +175,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithDeletionGracePeriodSeconds(val
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *GlobalRoleBindingApplyConfiguration) WithLabels(entries map[string]string) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithLabels(entries map[string]string) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -188,7 +190,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithLabels(entries map[string]stri
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *GlobalRoleBindingApplyConfiguration) WithAnnotations(entries map[string]string) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithAnnotations(entries map[string]string) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -202,7 +204,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithAnnotations(entries map[string
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *GlobalRoleBindingApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -216,7 +218,7 @@ func (b *GlobalRoleBindingApplyConfiguration) WithOwnerReferences(values ...*v1.
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *GlobalRoleBindingApplyConfiguration) WithFinalizers(values ...string) *GlobalRoleBindingApplyConfiguration {
+func (b *RoleApplyConfiguration) WithFinalizers(values ...string) *RoleApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -224,48 +226,48 @@ func (b *GlobalRoleBindingApplyConfiguration) WithFinalizers(values ...string) *
 	return b
 }
 
-func (b *GlobalRoleBindingApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *RoleApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
 }
 
-// WithSubjects adds the given value to the Subjects field in the declarative configuration
+// WithAggregationRoleTemplates sets the AggregationRoleTemplates field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the AggregationRoleTemplates field is set to the value of the last call.
+func (b *RoleApplyConfiguration) WithAggregationRoleTemplates(value *AggregationRoleTemplatesApplyConfiguration) *RoleApplyConfiguration {
+	b.AggregationRoleTemplates = value
+	return b
+}
+
+// WithRules adds the given value to the Rules field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
-// If called multiple times, values provided by each call will be appended to the Subjects field.
-func (b *GlobalRoleBindingApplyConfiguration) WithSubjects(values ...rbacv1.Subject) *GlobalRoleBindingApplyConfiguration {
+// If called multiple times, values provided by each call will be appended to the Rules field.
+func (b *RoleApplyConfiguration) WithRules(values ...rbacv1.PolicyRule) *RoleApplyConfiguration {
 	for i := range values {
-		b.Subjects = append(b.Subjects, values[i])
+		b.Rules = append(b.Rules, values[i])
 	}
 	return b
 }
 
-// WithRoleRef sets the RoleRef field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the RoleRef field is set to the value of the last call.
-func (b *GlobalRoleBindingApplyConfiguration) WithRoleRef(value rbacv1.RoleRef) *GlobalRoleBindingApplyConfiguration {
-	b.RoleRef = &value
-	return b
-}
-
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *GlobalRoleBindingApplyConfiguration) GetKind() *string {
+func (b *RoleApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *GlobalRoleBindingApplyConfiguration) GetAPIVersion() *string {
+func (b *RoleApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *GlobalRoleBindingApplyConfiguration) GetName() *string {
+func (b *RoleApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *GlobalRoleBindingApplyConfiguration) GetNamespace() *string {
+func (b *RoleApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

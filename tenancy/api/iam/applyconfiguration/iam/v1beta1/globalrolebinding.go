@@ -6,7 +6,7 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,69 +15,67 @@ import (
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// WorkspaceRoleApplyConfiguration represents a declarative configuration of the WorkspaceRole type for use
+// GlobalRoleBindingApplyConfiguration represents a declarative configuration of the GlobalRoleBinding type for use
 // with apply.
 //
-// WorkspaceRole grants permissions in one workspace (named by its
-// kubesphere.io/workspace label) and every project in it. Its name is
-// "<workspace>-<role>".
-type WorkspaceRoleApplyConfiguration struct {
+// GlobalRoleBinding grants a GlobalRole to users, groups or service accounts.
+type GlobalRoleBindingApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	AggregationRoleTemplates         *AggregationRoleTemplatesApplyConfiguration `json:"aggregationRoleTemplates,omitempty"`
-	Rules                            []rbacv1.PolicyRule                         `json:"rules,omitempty"`
+	Subjects                         []rbacv1.Subject `json:"subjects,omitempty"`
+	RoleRef                          *rbacv1.RoleRef  `json:"roleRef,omitempty"`
 }
 
-// WorkspaceRole constructs a declarative configuration of the WorkspaceRole type for use with
+// GlobalRoleBinding constructs a declarative configuration of the GlobalRoleBinding type for use with
 // apply.
-func WorkspaceRole(name string) *WorkspaceRoleApplyConfiguration {
-	b := &WorkspaceRoleApplyConfiguration{}
+func GlobalRoleBinding(name string) *GlobalRoleBindingApplyConfiguration {
+	b := &GlobalRoleBindingApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("WorkspaceRole")
+	b.WithKind("GlobalRoleBinding")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractWorkspaceRoleFrom extracts the applied configuration owned by fieldManager from
-// workspaceRole for the specified subresource. Pass an empty string for subresource to extract
+// ExtractGlobalRoleBindingFrom extracts the applied configuration owned by fieldManager from
+// globalRoleBinding for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// workspaceRole must be a unmodified WorkspaceRole API object that was retrieved from the Kubernetes API.
-// ExtractWorkspaceRoleFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// globalRoleBinding must be a unmodified GlobalRoleBinding API object that was retrieved from the Kubernetes API.
+// ExtractGlobalRoleBindingFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractWorkspaceRoleFrom(workspaceRole *iamv1beta1.WorkspaceRole, fieldManager string, subresource string) (*WorkspaceRoleApplyConfiguration, error) {
-	b := &WorkspaceRoleApplyConfiguration{}
-	err := managedfields.ExtractInto(workspaceRole, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.WorkspaceRole"), fieldManager, b, subresource)
+func ExtractGlobalRoleBindingFrom(globalRoleBinding *iamv1beta1.GlobalRoleBinding, fieldManager string, subresource string) (*GlobalRoleBindingApplyConfiguration, error) {
+	b := &GlobalRoleBindingApplyConfiguration{}
+	err := managedfields.ExtractInto(globalRoleBinding, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GlobalRoleBinding"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(workspaceRole.Name)
+	b.WithName(globalRoleBinding.Name)
 
-	b.WithKind("WorkspaceRole")
+	b.WithKind("GlobalRoleBinding")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractWorkspaceRole extracts the applied configuration owned by fieldManager from
-// workspaceRole. If no managedFields are found in workspaceRole for fieldManager, a
-// WorkspaceRoleApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractGlobalRoleBinding extracts the applied configuration owned by fieldManager from
+// globalRoleBinding. If no managedFields are found in globalRoleBinding for fieldManager, a
+// GlobalRoleBindingApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// workspaceRole must be a unmodified WorkspaceRole API object that was retrieved from the Kubernetes API.
-// ExtractWorkspaceRole provides a way to perform a extract/modify-in-place/apply workflow.
+// globalRoleBinding must be a unmodified GlobalRoleBinding API object that was retrieved from the Kubernetes API.
+// ExtractGlobalRoleBinding provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractWorkspaceRole(workspaceRole *iamv1beta1.WorkspaceRole, fieldManager string) (*WorkspaceRoleApplyConfiguration, error) {
-	return ExtractWorkspaceRoleFrom(workspaceRole, fieldManager, "")
+func ExtractGlobalRoleBinding(globalRoleBinding *iamv1beta1.GlobalRoleBinding, fieldManager string) (*GlobalRoleBindingApplyConfiguration, error) {
+	return ExtractGlobalRoleBindingFrom(globalRoleBinding, fieldManager, "")
 }
 
-func (b WorkspaceRoleApplyConfiguration) IsApplyConfiguration() {}
+func (b GlobalRoleBindingApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithKind(value string) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithKind(value string) *GlobalRoleBindingApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -85,7 +83,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithKind(value string) *WorkspaceRoleA
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithAPIVersion(value string) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithAPIVersion(value string) *GlobalRoleBindingApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -93,7 +91,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithAPIVersion(value string) *Workspac
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithName(value string) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithName(value string) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -102,7 +100,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithName(value string) *WorkspaceRoleA
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithGenerateName(value string) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithGenerateName(value string) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -111,7 +109,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithGenerateName(value string) *Worksp
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithNamespace(value string) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithNamespace(value string) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -120,7 +118,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithNamespace(value string) *Workspace
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithUID(value types.UID) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithUID(value types.UID) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -129,7 +127,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithUID(value types.UID) *WorkspaceRol
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithResourceVersion(value string) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithResourceVersion(value string) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -138,7 +136,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithResourceVersion(value string) *Wor
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithGeneration(value int64) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithGeneration(value int64) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -147,7 +145,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithGeneration(value int64) *Workspace
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithCreationTimestamp(value metav1.Time) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -156,7 +154,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithCreationTimestamp(value metav1.Tim
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -165,7 +163,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithDeletionTimestamp(value metav1.Tim
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -175,7 +173,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithDeletionGracePeriodSeconds(value i
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *WorkspaceRoleApplyConfiguration) WithLabels(entries map[string]string) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithLabels(entries map[string]string) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -190,7 +188,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithLabels(entries map[string]string) 
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *WorkspaceRoleApplyConfiguration) WithAnnotations(entries map[string]string) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithAnnotations(entries map[string]string) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -204,7 +202,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithAnnotations(entries map[string]str
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *WorkspaceRoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -218,7 +216,7 @@ func (b *WorkspaceRoleApplyConfiguration) WithOwnerReferences(values ...*v1.Owne
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *WorkspaceRoleApplyConfiguration) WithFinalizers(values ...string) *WorkspaceRoleApplyConfiguration {
+func (b *GlobalRoleBindingApplyConfiguration) WithFinalizers(values ...string) *GlobalRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -226,48 +224,48 @@ func (b *WorkspaceRoleApplyConfiguration) WithFinalizers(values ...string) *Work
 	return b
 }
 
-func (b *WorkspaceRoleApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *GlobalRoleBindingApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
 }
 
-// WithAggregationRoleTemplates sets the AggregationRoleTemplates field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the AggregationRoleTemplates field is set to the value of the last call.
-func (b *WorkspaceRoleApplyConfiguration) WithAggregationRoleTemplates(value *AggregationRoleTemplatesApplyConfiguration) *WorkspaceRoleApplyConfiguration {
-	b.AggregationRoleTemplates = value
-	return b
-}
-
-// WithRules adds the given value to the Rules field in the declarative configuration
+// WithSubjects adds the given value to the Subjects field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
-// If called multiple times, values provided by each call will be appended to the Rules field.
-func (b *WorkspaceRoleApplyConfiguration) WithRules(values ...rbacv1.PolicyRule) *WorkspaceRoleApplyConfiguration {
+// If called multiple times, values provided by each call will be appended to the Subjects field.
+func (b *GlobalRoleBindingApplyConfiguration) WithSubjects(values ...rbacv1.Subject) *GlobalRoleBindingApplyConfiguration {
 	for i := range values {
-		b.Rules = append(b.Rules, values[i])
+		b.Subjects = append(b.Subjects, values[i])
 	}
 	return b
 }
 
+// WithRoleRef sets the RoleRef field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the RoleRef field is set to the value of the last call.
+func (b *GlobalRoleBindingApplyConfiguration) WithRoleRef(value rbacv1.RoleRef) *GlobalRoleBindingApplyConfiguration {
+	b.RoleRef = &value
+	return b
+}
+
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *WorkspaceRoleApplyConfiguration) GetKind() *string {
+func (b *GlobalRoleBindingApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *WorkspaceRoleApplyConfiguration) GetAPIVersion() *string {
+func (b *GlobalRoleBindingApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *WorkspaceRoleApplyConfiguration) GetName() *string {
+func (b *GlobalRoleBindingApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *WorkspaceRoleApplyConfiguration) GetNamespace() *string {
+func (b *GlobalRoleBindingApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

@@ -6,81 +6,76 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
-	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// WorkspaceApplyConfiguration represents a declarative configuration of the Workspace type for use
+// GroupBindingApplyConfiguration represents a declarative configuration of the GroupBinding type for use
 // with apply.
 //
-// Workspace groups projects, members and quotas under one tenant.
-type WorkspaceApplyConfiguration struct {
+// GroupBinding puts users into a group; the group controller keeps each
+// user's spec.groups in step with the bindings.
+type GroupBindingApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *WorkspaceSpecApplyConfiguration `json:"spec,omitempty"`
-	Status                           *tenantv1beta1.WorkspaceStatus   `json:"status,omitempty"`
+	GroupRef                         *GroupReferenceApplyConfiguration `json:"groupRef,omitempty"`
+	Users                            []string                          `json:"users,omitempty"`
 }
 
-// Workspace constructs a declarative configuration of the Workspace type for use with
+// GroupBinding constructs a declarative configuration of the GroupBinding type for use with
 // apply.
-func Workspace(name string) *WorkspaceApplyConfiguration {
-	b := &WorkspaceApplyConfiguration{}
+func GroupBinding(name string) *GroupBindingApplyConfiguration {
+	b := &GroupBindingApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("Workspace")
-	b.WithAPIVersion("tenant.kubesphere.io/v1beta1")
+	b.WithKind("GroupBinding")
+	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractWorkspaceFrom extracts the applied configuration owned by fieldManager from
-// workspace for the specified subresource. Pass an empty string for subresource to extract
+// ExtractGroupBindingFrom extracts the applied configuration owned by fieldManager from
+// groupBinding for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// workspace must be a unmodified Workspace API object that was retrieved from the Kubernetes API.
-// ExtractWorkspaceFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// groupBinding must be a unmodified GroupBinding API object that was retrieved from the Kubernetes API.
+// ExtractGroupBindingFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractWorkspaceFrom(workspace *tenantv1beta1.Workspace, fieldManager string, subresource string) (*WorkspaceApplyConfiguration, error) {
-	b := &WorkspaceApplyConfiguration{}
-	err := managedfields.ExtractInto(workspace, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.tenant.v1beta1.Workspace"), fieldManager, b, subresource)
+func ExtractGroupBindingFrom(groupBinding *iamv1beta1.GroupBinding, fieldManager string, subresource string) (*GroupBindingApplyConfiguration, error) {
+	b := &GroupBindingApplyConfiguration{}
+	err := managedfields.ExtractInto(groupBinding, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupBinding"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(workspace.Name)
+	b.WithName(groupBinding.Name)
 
-	b.WithKind("Workspace")
-	b.WithAPIVersion("tenant.kubesphere.io/v1beta1")
+	b.WithKind("GroupBinding")
+	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractWorkspace extracts the applied configuration owned by fieldManager from
-// workspace. If no managedFields are found in workspace for fieldManager, a
-// WorkspaceApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractGroupBinding extracts the applied configuration owned by fieldManager from
+// groupBinding. If no managedFields are found in groupBinding for fieldManager, a
+// GroupBindingApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// workspace must be a unmodified Workspace API object that was retrieved from the Kubernetes API.
-// ExtractWorkspace provides a way to perform a extract/modify-in-place/apply workflow.
+// groupBinding must be a unmodified GroupBinding API object that was retrieved from the Kubernetes API.
+// ExtractGroupBinding provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractWorkspace(workspace *tenantv1beta1.Workspace, fieldManager string) (*WorkspaceApplyConfiguration, error) {
-	return ExtractWorkspaceFrom(workspace, fieldManager, "")
+func ExtractGroupBinding(groupBinding *iamv1beta1.GroupBinding, fieldManager string) (*GroupBindingApplyConfiguration, error) {
+	return ExtractGroupBindingFrom(groupBinding, fieldManager, "")
 }
 
-// ExtractWorkspaceStatus extracts the applied configuration owned by fieldManager from
-// workspace for the status subresource.
-func ExtractWorkspaceStatus(workspace *tenantv1beta1.Workspace, fieldManager string) (*WorkspaceApplyConfiguration, error) {
-	return ExtractWorkspaceFrom(workspace, fieldManager, "status")
-}
-
-func (b WorkspaceApplyConfiguration) IsApplyConfiguration() {}
+func (b GroupBindingApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithKind(value string) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithKind(value string) *GroupBindingApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -88,7 +83,7 @@ func (b *WorkspaceApplyConfiguration) WithKind(value string) *WorkspaceApplyConf
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithAPIVersion(value string) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithAPIVersion(value string) *GroupBindingApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -96,7 +91,7 @@ func (b *WorkspaceApplyConfiguration) WithAPIVersion(value string) *WorkspaceApp
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithName(value string) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithName(value string) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -105,7 +100,7 @@ func (b *WorkspaceApplyConfiguration) WithName(value string) *WorkspaceApplyConf
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithGenerateName(value string) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithGenerateName(value string) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -114,7 +109,7 @@ func (b *WorkspaceApplyConfiguration) WithGenerateName(value string) *WorkspaceA
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithNamespace(value string) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithNamespace(value string) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -123,7 +118,7 @@ func (b *WorkspaceApplyConfiguration) WithNamespace(value string) *WorkspaceAppl
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithUID(value types.UID) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithUID(value types.UID) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -132,7 +127,7 @@ func (b *WorkspaceApplyConfiguration) WithUID(value types.UID) *WorkspaceApplyCo
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithResourceVersion(value string) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithResourceVersion(value string) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -141,7 +136,7 @@ func (b *WorkspaceApplyConfiguration) WithResourceVersion(value string) *Workspa
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithGeneration(value int64) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithGeneration(value int64) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -150,7 +145,7 @@ func (b *WorkspaceApplyConfiguration) WithGeneration(value int64) *WorkspaceAppl
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithCreationTimestamp(value metav1.Time) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithCreationTimestamp(value metav1.Time) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -159,7 +154,7 @@ func (b *WorkspaceApplyConfiguration) WithCreationTimestamp(value metav1.Time) *
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -168,7 +163,7 @@ func (b *WorkspaceApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -178,7 +173,7 @@ func (b *WorkspaceApplyConfiguration) WithDeletionGracePeriodSeconds(value int64
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *WorkspaceApplyConfiguration) WithLabels(entries map[string]string) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithLabels(entries map[string]string) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -193,7 +188,7 @@ func (b *WorkspaceApplyConfiguration) WithLabels(entries map[string]string) *Wor
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *WorkspaceApplyConfiguration) WithAnnotations(entries map[string]string) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithAnnotations(entries map[string]string) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -207,7 +202,7 @@ func (b *WorkspaceApplyConfiguration) WithAnnotations(entries map[string]string)
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *WorkspaceApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -221,7 +216,7 @@ func (b *WorkspaceApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerRef
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *WorkspaceApplyConfiguration) WithFinalizers(values ...string) *WorkspaceApplyConfiguration {
+func (b *GroupBindingApplyConfiguration) WithFinalizers(values ...string) *GroupBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -229,46 +224,48 @@ func (b *WorkspaceApplyConfiguration) WithFinalizers(values ...string) *Workspac
 	return b
 }
 
-func (b *WorkspaceApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *GroupBindingApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
 }
 
-// WithSpec sets the Spec field in the declarative configuration to the given value
+// WithGroupRef sets the GroupRef field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Spec field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithSpec(value *WorkspaceSpecApplyConfiguration) *WorkspaceApplyConfiguration {
-	b.Spec = value
+// If called multiple times, the GroupRef field is set to the value of the last call.
+func (b *GroupBindingApplyConfiguration) WithGroupRef(value *GroupReferenceApplyConfiguration) *GroupBindingApplyConfiguration {
+	b.GroupRef = value
 	return b
 }
 
-// WithStatus sets the Status field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Status field is set to the value of the last call.
-func (b *WorkspaceApplyConfiguration) WithStatus(value tenantv1beta1.WorkspaceStatus) *WorkspaceApplyConfiguration {
-	b.Status = &value
+// WithUsers adds the given value to the Users field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Users field.
+func (b *GroupBindingApplyConfiguration) WithUsers(values ...string) *GroupBindingApplyConfiguration {
+	for i := range values {
+		b.Users = append(b.Users, values[i])
+	}
 	return b
 }
 
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *WorkspaceApplyConfiguration) GetKind() *string {
+func (b *GroupBindingApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *WorkspaceApplyConfiguration) GetAPIVersion() *string {
+func (b *GroupBindingApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *WorkspaceApplyConfiguration) GetName() *string {
+func (b *GroupBindingApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *WorkspaceApplyConfiguration) GetNamespace() *string {
+func (b *GroupBindingApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

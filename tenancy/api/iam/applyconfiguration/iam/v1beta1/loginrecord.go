@@ -6,78 +6,75 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// RoleApplyConfiguration represents a declarative configuration of the Role type for use
+// LoginRecordApplyConfiguration represents a declarative configuration of the LoginRecord type for use
 // with apply.
 //
-// Role grants permissions in one project (namespace).
-type RoleApplyConfiguration struct {
+// LoginRecord is one login attempt of a user, labelled with
+// UserReferenceLabel.
+type LoginRecordApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	AggregationRoleTemplates         *AggregationRoleTemplatesApplyConfiguration `json:"aggregationRoleTemplates,omitempty"`
-	Rules                            []rbacv1.PolicyRule                         `json:"rules,omitempty"`
+	Spec                             *LoginRecordSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
-// Role constructs a declarative configuration of the Role type for use with
+// LoginRecord constructs a declarative configuration of the LoginRecord type for use with
 // apply.
-func Role(name, namespace string) *RoleApplyConfiguration {
-	b := &RoleApplyConfiguration{}
+func LoginRecord(name string) *LoginRecordApplyConfiguration {
+	b := &LoginRecordApplyConfiguration{}
 	b.WithName(name)
-	b.WithNamespace(namespace)
-	b.WithKind("Role")
+	b.WithKind("LoginRecord")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractRoleFrom extracts the applied configuration owned by fieldManager from
-// role for the specified subresource. Pass an empty string for subresource to extract
+// ExtractLoginRecordFrom extracts the applied configuration owned by fieldManager from
+// loginRecord for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// role must be a unmodified Role API object that was retrieved from the Kubernetes API.
-// ExtractRoleFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// loginRecord must be a unmodified LoginRecord API object that was retrieved from the Kubernetes API.
+// ExtractLoginRecordFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractRoleFrom(role *iamv1beta1.Role, fieldManager string, subresource string) (*RoleApplyConfiguration, error) {
-	b := &RoleApplyConfiguration{}
-	err := managedfields.ExtractInto(role, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.Role"), fieldManager, b, subresource)
+func ExtractLoginRecordFrom(loginRecord *iamv1beta1.LoginRecord, fieldManager string, subresource string) (*LoginRecordApplyConfiguration, error) {
+	b := &LoginRecordApplyConfiguration{}
+	err := managedfields.ExtractInto(loginRecord, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.LoginRecord"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(role.Name)
-	b.WithNamespace(role.Namespace)
+	b.WithName(loginRecord.Name)
 
-	b.WithKind("Role")
+	b.WithKind("LoginRecord")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractRole extracts the applied configuration owned by fieldManager from
-// role. If no managedFields are found in role for fieldManager, a
-// RoleApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractLoginRecord extracts the applied configuration owned by fieldManager from
+// loginRecord. If no managedFields are found in loginRecord for fieldManager, a
+// LoginRecordApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// role must be a unmodified Role API object that was retrieved from the Kubernetes API.
-// ExtractRole provides a way to perform a extract/modify-in-place/apply workflow.
+// loginRecord must be a unmodified LoginRecord API object that was retrieved from the Kubernetes API.
+// ExtractLoginRecord provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractRole(role *iamv1beta1.Role, fieldManager string) (*RoleApplyConfiguration, error) {
-	return ExtractRoleFrom(role, fieldManager, "")
+func ExtractLoginRecord(loginRecord *iamv1beta1.LoginRecord, fieldManager string) (*LoginRecordApplyConfiguration, error) {
+	return ExtractLoginRecordFrom(loginRecord, fieldManager, "")
 }
 
-func (b RoleApplyConfiguration) IsApplyConfiguration() {}
+func (b LoginRecordApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithKind(value string) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithKind(value string) *LoginRecordApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -85,7 +82,7 @@ func (b *RoleApplyConfiguration) WithKind(value string) *RoleApplyConfiguration 
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithAPIVersion(value string) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithAPIVersion(value string) *LoginRecordApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -93,7 +90,7 @@ func (b *RoleApplyConfiguration) WithAPIVersion(value string) *RoleApplyConfigur
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithName(value string) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithName(value string) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -102,7 +99,7 @@ func (b *RoleApplyConfiguration) WithName(value string) *RoleApplyConfiguration 
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithGenerateName(value string) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithGenerateName(value string) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -111,7 +108,7 @@ func (b *RoleApplyConfiguration) WithGenerateName(value string) *RoleApplyConfig
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithNamespace(value string) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithNamespace(value string) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -120,7 +117,7 @@ func (b *RoleApplyConfiguration) WithNamespace(value string) *RoleApplyConfigura
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithUID(value types.UID) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithUID(value types.UID) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -129,7 +126,7 @@ func (b *RoleApplyConfiguration) WithUID(value types.UID) *RoleApplyConfiguratio
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithResourceVersion(value string) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithResourceVersion(value string) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -138,7 +135,7 @@ func (b *RoleApplyConfiguration) WithResourceVersion(value string) *RoleApplyCon
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithGeneration(value int64) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithGeneration(value int64) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -147,7 +144,7 @@ func (b *RoleApplyConfiguration) WithGeneration(value int64) *RoleApplyConfigura
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithCreationTimestamp(value metav1.Time) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -156,7 +153,7 @@ func (b *RoleApplyConfiguration) WithCreationTimestamp(value metav1.Time) *RoleA
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -165,7 +162,7 @@ func (b *RoleApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *RoleA
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -175,7 +172,7 @@ func (b *RoleApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *Ro
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *RoleApplyConfiguration) WithLabels(entries map[string]string) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithLabels(entries map[string]string) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -190,7 +187,7 @@ func (b *RoleApplyConfiguration) WithLabels(entries map[string]string) *RoleAppl
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *RoleApplyConfiguration) WithAnnotations(entries map[string]string) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithAnnotations(entries map[string]string) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -204,7 +201,7 @@ func (b *RoleApplyConfiguration) WithAnnotations(entries map[string]string) *Rol
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *RoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -218,7 +215,7 @@ func (b *RoleApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenc
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *RoleApplyConfiguration) WithFinalizers(values ...string) *RoleApplyConfiguration {
+func (b *LoginRecordApplyConfiguration) WithFinalizers(values ...string) *LoginRecordApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -226,48 +223,38 @@ func (b *RoleApplyConfiguration) WithFinalizers(values ...string) *RoleApplyConf
 	return b
 }
 
-func (b *RoleApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *LoginRecordApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
 }
 
-// WithAggregationRoleTemplates sets the AggregationRoleTemplates field in the declarative configuration to the given value
+// WithSpec sets the Spec field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the AggregationRoleTemplates field is set to the value of the last call.
-func (b *RoleApplyConfiguration) WithAggregationRoleTemplates(value *AggregationRoleTemplatesApplyConfiguration) *RoleApplyConfiguration {
-	b.AggregationRoleTemplates = value
-	return b
-}
-
-// WithRules adds the given value to the Rules field in the declarative configuration
-// and returns the receiver, so that objects can be build by chaining "With" function invocations.
-// If called multiple times, values provided by each call will be appended to the Rules field.
-func (b *RoleApplyConfiguration) WithRules(values ...rbacv1.PolicyRule) *RoleApplyConfiguration {
-	for i := range values {
-		b.Rules = append(b.Rules, values[i])
-	}
+// If called multiple times, the Spec field is set to the value of the last call.
+func (b *LoginRecordApplyConfiguration) WithSpec(value *LoginRecordSpecApplyConfiguration) *LoginRecordApplyConfiguration {
+	b.Spec = value
 	return b
 }
 
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *RoleApplyConfiguration) GetKind() *string {
+func (b *LoginRecordApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *RoleApplyConfiguration) GetAPIVersion() *string {
+func (b *LoginRecordApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *RoleApplyConfiguration) GetName() *string {
+func (b *LoginRecordApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *RoleApplyConfiguration) GetNamespace() *string {
+func (b *LoginRecordApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

@@ -6,8 +6,8 @@
 package applyconfiguration
 
 import (
-	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/iam/v1beta1"
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/iam/v1beta1"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
 	v1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
 	schema "k8s.io/apimachinery/pkg/runtime/schema"

@@ -6,77 +6,77 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
-	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// WorkspaceTemplateApplyConfiguration represents a declarative configuration of the WorkspaceTemplate type for use
+// WorkspaceRoleBindingApplyConfiguration represents a declarative configuration of the WorkspaceRoleBinding type for use
 // with apply.
 //
-// WorkspaceTemplate is how KubeSphere's console creates workspaces: it
-// carries the Workspace to create (with its manager) and the clusters it is
-// placed on. The workspace controller keeps a Workspace of the same name in
-// step with it and creates the workspace's roles and the manager's binding.
-type WorkspaceTemplateApplyConfiguration struct {
+// WorkspaceRoleBinding grants a WorkspaceRole of the workspace named by its
+// kubesphere.io/workspace label.
+type WorkspaceRoleBindingApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *WorkspaceTemplateSpecApplyConfiguration `json:"spec,omitempty"`
+	Subjects                         []rbacv1.Subject `json:"subjects,omitempty"`
+	RoleRef                          *rbacv1.RoleRef  `json:"roleRef,omitempty"`
 }
 
-// WorkspaceTemplate constructs a declarative configuration of the WorkspaceTemplate type for use with
+// WorkspaceRoleBinding constructs a declarative configuration of the WorkspaceRoleBinding type for use with
 // apply.
-func WorkspaceTemplate(name string) *WorkspaceTemplateApplyConfiguration {
-	b := &WorkspaceTemplateApplyConfiguration{}
+func WorkspaceRoleBinding(name string) *WorkspaceRoleBindingApplyConfiguration {
+	b := &WorkspaceRoleBindingApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("WorkspaceTemplate")
-	b.WithAPIVersion("tenant.kubesphere.io/v1beta1")
+	b.WithKind("WorkspaceRoleBinding")
+	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractWorkspaceTemplateFrom extracts the applied configuration owned by fieldManager from
-// workspaceTemplate for the specified subresource. Pass an empty string for subresource to extract
+// ExtractWorkspaceRoleBindingFrom extracts the applied configuration owned by fieldManager from
+// workspaceRoleBinding for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// workspaceTemplate must be a unmodified WorkspaceTemplate API object that was retrieved from the Kubernetes API.
-// ExtractWorkspaceTemplateFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// workspaceRoleBinding must be a unmodified WorkspaceRoleBinding API object that was retrieved from the Kubernetes API.
+// ExtractWorkspaceRoleBindingFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractWorkspaceTemplateFrom(workspaceTemplate *tenantv1beta1.WorkspaceTemplate, fieldManager string, subresource string) (*WorkspaceTemplateApplyConfiguration, error) {
-	b := &WorkspaceTemplateApplyConfiguration{}
-	err := managedfields.ExtractInto(workspaceTemplate, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.tenant.v1beta1.WorkspaceTemplate"), fieldManager, b, subresource)
+func ExtractWorkspaceRoleBindingFrom(workspaceRoleBinding *iamv1beta1.WorkspaceRoleBinding, fieldManager string, subresource string) (*WorkspaceRoleBindingApplyConfiguration, error) {
+	b := &WorkspaceRoleBindingApplyConfiguration{}
+	err := managedfields.ExtractInto(workspaceRoleBinding, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.WorkspaceRoleBinding"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(workspaceTemplate.Name)
+	b.WithName(workspaceRoleBinding.Name)
 
-	b.WithKind("WorkspaceTemplate")
-	b.WithAPIVersion("tenant.kubesphere.io/v1beta1")
+	b.WithKind("WorkspaceRoleBinding")
+	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractWorkspaceTemplate extracts the applied configuration owned by fieldManager from
-// workspaceTemplate. If no managedFields are found in workspaceTemplate for fieldManager, a
-// WorkspaceTemplateApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractWorkspaceRoleBinding extracts the applied configuration owned by fieldManager from
+// workspaceRoleBinding. If no managedFields are found in workspaceRoleBinding for fieldManager, a
+// WorkspaceRoleBindingApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// workspaceTemplate must be a unmodified WorkspaceTemplate API object that was retrieved from the Kubernetes API.
-// ExtractWorkspaceTemplate provides a way to perform a extract/modify-in-place/apply workflow.
+// workspaceRoleBinding must be a unmodified WorkspaceRoleBinding API object that was retrieved from the Kubernetes API.
+// ExtractWorkspaceRoleBinding provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractWorkspaceTemplate(workspaceTemplate *tenantv1beta1.WorkspaceTemplate, fieldManager string) (*WorkspaceTemplateApplyConfiguration, error) {
-	return ExtractWorkspaceTemplateFrom(workspaceTemplate, fieldManager, "")
+func ExtractWorkspaceRoleBinding(workspaceRoleBinding *iamv1beta1.WorkspaceRoleBinding, fieldManager string) (*WorkspaceRoleBindingApplyConfiguration, error) {
+	return ExtractWorkspaceRoleBindingFrom(workspaceRoleBinding, fieldManager, "")
 }
 
-func (b WorkspaceTemplateApplyConfiguration) IsApplyConfiguration() {}
+func (b WorkspaceRoleBindingApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithKind(value string) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithKind(value string) *WorkspaceRoleBindingApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -84,7 +84,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithKind(value string) *WorkspaceT
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithAPIVersion(value string) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithAPIVersion(value string) *WorkspaceRoleBindingApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -92,7 +92,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithAPIVersion(value string) *Work
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithName(value string) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithName(value string) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -101,7 +101,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithName(value string) *WorkspaceT
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithGenerateName(value string) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithGenerateName(value string) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -110,7 +110,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithGenerateName(value string) *Wo
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithNamespace(value string) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithNamespace(value string) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -119,7 +119,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithNamespace(value string) *Works
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithUID(value types.UID) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithUID(value types.UID) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -128,7 +128,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithUID(value types.UID) *Workspac
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithResourceVersion(value string) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithResourceVersion(value string) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -137,7 +137,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithResourceVersion(value string) 
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithGeneration(value int64) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithGeneration(value int64) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -146,7 +146,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithGeneration(value int64) *Works
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithCreationTimestamp(value metav1.Time) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithCreationTimestamp(value metav1.Time) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -155,7 +155,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithCreationTimestamp(value metav1
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -164,7 +164,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithDeletionTimestamp(value metav1
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -174,7 +174,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithDeletionGracePeriodSeconds(val
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *WorkspaceTemplateApplyConfiguration) WithLabels(entries map[string]string) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithLabels(entries map[string]string) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -189,7 +189,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithLabels(entries map[string]stri
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *WorkspaceTemplateApplyConfiguration) WithAnnotations(entries map[string]string) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithAnnotations(entries map[string]string) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -203,7 +203,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithAnnotations(entries map[string
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *WorkspaceTemplateApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -217,7 +217,7 @@ func (b *WorkspaceTemplateApplyConfiguration) WithOwnerReferences(values ...*v1.
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *WorkspaceTemplateApplyConfiguration) WithFinalizers(values ...string) *WorkspaceTemplateApplyConfiguration {
+func (b *WorkspaceRoleBindingApplyConfiguration) WithFinalizers(values ...string) *WorkspaceRoleBindingApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -225,38 +225,48 @@ func (b *WorkspaceTemplateApplyConfiguration) WithFinalizers(values ...string) *
 	return b
 }
 
-func (b *WorkspaceTemplateApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *WorkspaceRoleBindingApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
 }
 
-// WithSpec sets the Spec field in the declarative configuration to the given value
+// WithSubjects adds the given value to the Subjects field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Subjects field.
+func (b *WorkspaceRoleBindingApplyConfiguration) WithSubjects(values ...rbacv1.Subject) *WorkspaceRoleBindingApplyConfiguration {
+	for i := range values {
+		b.Subjects = append(b.Subjects, values[i])
+	}
+	return b
+}
+
+// WithRoleRef sets the RoleRef field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Spec field is set to the value of the last call.
-func (b *WorkspaceTemplateApplyConfiguration) WithSpec(value *WorkspaceTemplateSpecApplyConfiguration) *WorkspaceTemplateApplyConfiguration {
-	b.Spec = value
+// If called multiple times, the RoleRef field is set to the value of the last call.
+func (b *WorkspaceRoleBindingApplyConfiguration) WithRoleRef(value rbacv1.RoleRef) *WorkspaceRoleBindingApplyConfiguration {
+	b.RoleRef = &value
 	return b
 }
 
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *WorkspaceTemplateApplyConfiguration) GetKind() *string {
+func (b *WorkspaceRoleBindingApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *WorkspaceTemplateApplyConfiguration) GetAPIVersion() *string {
+func (b *WorkspaceRoleBindingApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *WorkspaceTemplateApplyConfiguration) GetName() *string {
+func (b *WorkspaceRoleBindingApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *WorkspaceTemplateApplyConfiguration) GetNamespace() *string {
+func (b *WorkspaceRoleBindingApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

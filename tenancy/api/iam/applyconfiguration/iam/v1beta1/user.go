@@ -6,7 +6,7 @@
 package v1beta1
 
 import (
-	internal "github.com/spherekit/spherekit/tenancy/api/applyconfiguration/internal"
+	internal "github.com/spherekit/spherekit/tenancy/api/iam/applyconfiguration/internal"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
@@ -14,68 +14,73 @@ import (
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// RoleTemplateApplyConfiguration represents a declarative configuration of the RoleTemplate type for use
+// UserApplyConfiguration represents a declarative configuration of the User type for use
 // with apply.
 //
-// RoleTemplate is a building block of roles, such as "view members" or
-// "manage workloads". Its ScopeLabel says which kind of role may aggregate
-// it.
-type RoleTemplateApplyConfiguration struct {
+// User is a person or robot account of the platform.
+type UserApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *RoleTemplateSpecApplyConfiguration `json:"spec,omitempty"`
+	Spec                             *UserSpecApplyConfiguration   `json:"spec,omitempty"`
+	Status                           *UserStatusApplyConfiguration `json:"status,omitempty"`
 }
 
-// RoleTemplate constructs a declarative configuration of the RoleTemplate type for use with
+// User constructs a declarative configuration of the User type for use with
 // apply.
-func RoleTemplate(name string) *RoleTemplateApplyConfiguration {
-	b := &RoleTemplateApplyConfiguration{}
+func User(name string) *UserApplyConfiguration {
+	b := &UserApplyConfiguration{}
 	b.WithName(name)
-	b.WithKind("RoleTemplate")
+	b.WithKind("User")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b
 }
 
-// ExtractRoleTemplateFrom extracts the applied configuration owned by fieldManager from
-// roleTemplate for the specified subresource. Pass an empty string for subresource to extract
+// ExtractUserFrom extracts the applied configuration owned by fieldManager from
+// user for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// roleTemplate must be a unmodified RoleTemplate API object that was retrieved from the Kubernetes API.
-// ExtractRoleTemplateFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// user must be a unmodified User API object that was retrieved from the Kubernetes API.
+// ExtractUserFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractRoleTemplateFrom(roleTemplate *iamv1beta1.RoleTemplate, fieldManager string, subresource string) (*RoleTemplateApplyConfiguration, error) {
-	b := &RoleTemplateApplyConfiguration{}
-	err := managedfields.ExtractInto(roleTemplate, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.RoleTemplate"), fieldManager, b, subresource)
+func ExtractUserFrom(user *iamv1beta1.User, fieldManager string, subresource string) (*UserApplyConfiguration, error) {
+	b := &UserApplyConfiguration{}
+	err := managedfields.ExtractInto(user, internal.Parser().Type("com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.User"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(roleTemplate.Name)
+	b.WithName(user.Name)
 
-	b.WithKind("RoleTemplate")
+	b.WithKind("User")
 	b.WithAPIVersion("iam.kubesphere.io/v1beta1")
 	return b, nil
 }
 
-// ExtractRoleTemplate extracts the applied configuration owned by fieldManager from
-// roleTemplate. If no managedFields are found in roleTemplate for fieldManager, a
-// RoleTemplateApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractUser extracts the applied configuration owned by fieldManager from
+// user. If no managedFields are found in user for fieldManager, a
+// UserApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// roleTemplate must be a unmodified RoleTemplate API object that was retrieved from the Kubernetes API.
-// ExtractRoleTemplate provides a way to perform a extract/modify-in-place/apply workflow.
+// user must be a unmodified User API object that was retrieved from the Kubernetes API.
+// ExtractUser provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractRoleTemplate(roleTemplate *iamv1beta1.RoleTemplate, fieldManager string) (*RoleTemplateApplyConfiguration, error) {
-	return ExtractRoleTemplateFrom(roleTemplate, fieldManager, "")
+func ExtractUser(user *iamv1beta1.User, fieldManager string) (*UserApplyConfiguration, error) {
+	return ExtractUserFrom(user, fieldManager, "")
 }
 
-func (b RoleTemplateApplyConfiguration) IsApplyConfiguration() {}
+// ExtractUserStatus extracts the applied configuration owned by fieldManager from
+// user for the status subresource.
+func ExtractUserStatus(user *iamv1beta1.User, fieldManager string) (*UserApplyConfiguration, error) {
+	return ExtractUserFrom(user, fieldManager, "status")
+}
+
+func (b UserApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithKind(value string) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithKind(value string) *UserApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -83,7 +88,7 @@ func (b *RoleTemplateApplyConfiguration) WithKind(value string) *RoleTemplateApp
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithAPIVersion(value string) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithAPIVersion(value string) *UserApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -91,7 +96,7 @@ func (b *RoleTemplateApplyConfiguration) WithAPIVersion(value string) *RoleTempl
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithName(value string) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithName(value string) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -100,7 +105,7 @@ func (b *RoleTemplateApplyConfiguration) WithName(value string) *RoleTemplateApp
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithGenerateName(value string) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithGenerateName(value string) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -109,7 +114,7 @@ func (b *RoleTemplateApplyConfiguration) WithGenerateName(value string) *RoleTem
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithNamespace(value string) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithNamespace(value string) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -118,7 +123,7 @@ func (b *RoleTemplateApplyConfiguration) WithNamespace(value string) *RoleTempla
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithUID(value types.UID) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithUID(value types.UID) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -127,7 +132,7 @@ func (b *RoleTemplateApplyConfiguration) WithUID(value types.UID) *RoleTemplateA
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithResourceVersion(value string) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithResourceVersion(value string) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -136,7 +141,7 @@ func (b *RoleTemplateApplyConfiguration) WithResourceVersion(value string) *Role
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithGeneration(value int64) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithGeneration(value int64) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -145,7 +150,7 @@ func (b *RoleTemplateApplyConfiguration) WithGeneration(value int64) *RoleTempla
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithCreationTimestamp(value metav1.Time) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithCreationTimestamp(value metav1.Time) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -154,7 +159,7 @@ func (b *RoleTemplateApplyConfiguration) WithCreationTimestamp(value metav1.Time
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -163,7 +168,7 @@ func (b *RoleTemplateApplyConfiguration) WithDeletionTimestamp(value metav1.Time
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -173,7 +178,7 @@ func (b *RoleTemplateApplyConfiguration) WithDeletionGracePeriodSeconds(value in
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *RoleTemplateApplyConfiguration) WithLabels(entries map[string]string) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithLabels(entries map[string]string) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -188,7 +193,7 @@ func (b *RoleTemplateApplyConfiguration) WithLabels(entries map[string]string) *
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *RoleTemplateApplyConfiguration) WithAnnotations(entries map[string]string) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithAnnotations(entries map[string]string) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -202,7 +207,7 @@ func (b *RoleTemplateApplyConfiguration) WithAnnotations(entries map[string]stri
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *RoleTemplateApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -216,7 +221,7 @@ func (b *RoleTemplateApplyConfiguration) WithOwnerReferences(values ...*v1.Owner
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *RoleTemplateApplyConfiguration) WithFinalizers(values ...string) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithFinalizers(values ...string) *UserApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -224,7 +229,7 @@ func (b *RoleTemplateApplyConfiguration) WithFinalizers(values ...string) *RoleT
 	return b
 }
 
-func (b *RoleTemplateApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *UserApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
@@ -233,29 +238,37 @@ func (b *RoleTemplateApplyConfiguration) ensureObjectMetaApplyConfigurationExist
 // WithSpec sets the Spec field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Spec field is set to the value of the last call.
-func (b *RoleTemplateApplyConfiguration) WithSpec(value *RoleTemplateSpecApplyConfiguration) *RoleTemplateApplyConfiguration {
+func (b *UserApplyConfiguration) WithSpec(value *UserSpecApplyConfiguration) *UserApplyConfiguration {
 	b.Spec = value
 	return b
 }
 
+// WithStatus sets the Status field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Status field is set to the value of the last call.
+func (b *UserApplyConfiguration) WithStatus(value *UserStatusApplyConfiguration) *UserApplyConfiguration {
+	b.Status = value
+	return b
+}
+
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *RoleTemplateApplyConfiguration) GetKind() *string {
+func (b *UserApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *RoleTemplateApplyConfiguration) GetAPIVersion() *string {
+func (b *UserApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *RoleTemplateApplyConfiguration) GetName() *string {
+func (b *UserApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *RoleTemplateApplyConfiguration) GetNamespace() *string {
+func (b *UserApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }
