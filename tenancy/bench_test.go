@@ -224,7 +224,12 @@ func spherekitOnboard(ctx context.Context, b *testing.B, c *testenv.Cluster, cfg
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(mctx) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Log(err)
+		}
+	}()
 	cl, err := client.New(cfg, client.Options{Scheme: c.Scheme})
 	if err != nil {
 		return err
