@@ -6,8 +6,12 @@
 // that a host registers with its controller-runtime manager, and a Client with
 // intent-level operations. Start from the domain you need:
 //
-//   - tenancy: workspaces, projects, users, groups, roles and quotas
-//     (tenancy/api/tenant/v1beta1 holds the Workspace type)
+//   - tenancy: workspaces, projects, users, groups, members and roles at
+//     platform, workspace and project scope, role templates and quotas.
+//     Start from tenancy.Client; register tenancy/controllers with your
+//     manager and serve tenancy/webhooks for admission. The API types are in
+//     tenancy/api/tenant/v1beta1, tenancy/api/iam/v1beta1 and
+//     tenancy/api/quota/v1alpha2.
 //   - devops, appstore, observability, mesh, storage, network: later domains
 //     with the same layout
 //
