@@ -16,5 +16,21 @@ func ExampleAll() {
 		fmt.Println(d.Name, d.Spec.Scope)
 	}
 	// Output:
+	// builtinroles.iam.kubesphere.io Cluster
+	// clusterrolebindings.iam.kubesphere.io Cluster
+	// clusterroles.iam.kubesphere.io Cluster
+	// globalrolebindings.iam.kubesphere.io Cluster
+	// globalroles.iam.kubesphere.io Cluster
+	// groupbindings.iam.kubesphere.io Cluster
+	// groups.iam.kubesphere.io Cluster
+	// loginrecords.iam.kubesphere.io Cluster
+	// resourcequotas.quota.kubesphere.io Cluster
+	// rolebindings.iam.kubesphere.io Namespaced
+	// roles.iam.kubesphere.io Namespaced
+	// roletemplates.iam.kubesphere.io Cluster
+	// users.iam.kubesphere.io Cluster
+	// workspacerolebindings.iam.kubesphere.io Cluster
+	// workspaceroles.iam.kubesphere.io Cluster
 	// workspaces.tenant.kubesphere.io Cluster
+	// workspacetemplates.tenant.kubesphere.io Cluster
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -131,7 +133,7 @@ func BenchmarkOnboarding(b *testing.B) {
 // onboardFunc onboards o on c through cfg. It calls start once its set-up
 // (controllers running, caches synced, users processed) is done: the clock
 // and the write count start there.
-type onboardFunc func(ctx context.Context, b *testing.B, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, halfway func()) error
+type onboardFunc func(ctx context.Context, tb testing.TB, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, halfway func()) error
 
 func benchOnboard(b *testing.B, o onboarding, run onboardFunc, restart bool) {
 	for range b.N {
@@ -212,7 +214,7 @@ func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) er
 	return <-errs
 }
 
-func spherekitOnboard(ctx context.Context, b *testing.B, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, halfway func()) error {
+func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, halfway func()) error {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: c.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		return err
@@ -227,7 +229,7 @@ func spherekitOnboard(ctx context.Context, b *testing.B, c *testenv.Cluster, cfg
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
-			b.Log(err)
+			tb.Log(err)
 		}
 	}()
 	cl, err := client.New(cfg, client.Options{Scheme: c.Scheme})
@@ -305,7 +307,7 @@ func spherekitOnboard(ctx context.Context, b *testing.B, c *testenv.Cluster, cfg
 	})
 }
 
-func floorOnboard(ctx context.Context, b *testing.B, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, _ func()) error {
+func floorOnboard(ctx context.Context, _ testing.TB, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, _ func()) error {
 	cl, err := client.New(cfg, client.Options{Scheme: c.Scheme})
 	if err != nil {
 		return err
@@ -442,4 +444,31 @@ func countPrefix[T any, PT interface {
 		}
 	}
 	return n
+}
+
+// TestOnboardingSurvivesAPIServerRestart is the reliability half of
+// BenchmarkOnboarding at a size CI runs: kube-apiserver is stopped and
+// started again halfway through onboarding, and the end state still has
+// exactly the expected objects, none missing, none duplicated.
+func TestOnboardingSurvivesAPIServerRestart(t *testing.T) {
+	o := onboarding{workspaces: 6, projects: 2, members: 3, users: 20}
+	ctx := context.Background()
+	c, err := testenv.Start(ctx, testenv.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Stop() })
+	setup, err := client.New(c.Config, client.Options{Scheme: c.Scheme})
+	require.NoError(t, err)
+	for i := range o.users {
+		u := &iamv1beta1.User{ObjectMeta: metav1.ObjectMeta{Name: o.user(i)}, Spec: iamv1beta1.UserSpec{Email: o.user(i) + "@example.com"}}
+		require.NoError(t, setup.Create(ctx, u))
+	}
+	restarted := false
+	halfway := func() {
+		require.NoError(t, c.RestartAPIServer(ctx))
+		restarted = true
+	}
+	cfg := (&writeCounter{}).wrap(c.Config)
+	require.NoError(t, spherekitOnboard(ctx, t, c, cfg, o, func() {}, halfway))
+	assert.True(t, restarted)
+	assert.NoError(t, verifyOnboarded(ctx, setup, o))
 }
