@@ -267,7 +267,11 @@ func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cf
 	}
 	time.Sleep(2 * time.Second)
 	start()
-	opCtx, opCancel := context.WithTimeout(ctx, time.Hour)
+	opTimeout := time.Hour
+	if d, err := time.ParseDuration(os.Getenv("SPHEREKIT_ONBOARD_TIMEOUT")); err == nil {
+		opTimeout = d
+	}
+	opCtx, opCancel := context.WithTimeout(ctx, opTimeout)
 	defer opCancel()
 	var once sync.Once
 	err = parallel(opCtx, o.workspaces, func(ctx context.Context, i int) error {
@@ -299,7 +303,7 @@ func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cf
 		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("%w; end state: %v", err, verifyOnboarded(ctx, cl, o))
 	}
 	// Converged when every end object exists.
 	return wait.PollUntilContextTimeout(ctx, time.Second, 30*time.Minute, true, func(ctx context.Context) (bool, error) {

@@ -161,6 +161,13 @@ func TestRestartAPIServer(t *testing.T) {
 
 	ws := &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "survives-restart"}}
 	require.NoError(t, c.Client.Create(ctx, ws))
+	// A client holding a watch open keeps kube-apiserver from a quick
+	// graceful stop; the restart kills it then, as a fault test wants.
+	wc, err := client.NewWithWatch(c.Config, client.Options{Scheme: c.Scheme})
+	require.NoError(t, err)
+	w, err := wc.Watch(ctx, &tenantv1beta1.WorkspaceList{})
+	require.NoError(t, err)
+	defer w.Stop()
 	require.NoError(t, c.RestartAPIServer(ctx))
 
 	// The same client works again, and the data kept in etcd is still there.

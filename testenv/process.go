@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -114,4 +115,34 @@ func (c *child) stop(grace time.Duration) {
 		_ = syscall.Kill(pgid, syscall.SIGKILL)
 		<-c.done
 	}
+}
+
+// processRunningWith reports whether a process other than this one has s in
+// its command line. known is false where /proc cannot be read.
+func processRunningWith(s string) (running, known bool) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return false, false
+	}
+	self := strconv.Itoa(os.Getpid())
+	for _, e := range entries {
+		if e.Name() == self || e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && strings.Contains(string(cmdline), s) {
+			stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+			if err == nil && isZombie(string(stat)) {
+				continue
+			}
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// isZombie reads the state field of /proc/<pid>/stat.
+func isZombie(stat string) bool {
+	i := strings.LastIndexByte(stat, ')')
+	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
 }
