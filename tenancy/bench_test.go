@@ -2,6 +2,7 @@ package tenancy_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -303,7 +304,7 @@ func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cf
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("%w; end state: %v", err, verifyOnboarded(ctx, cl, o))
+		return errors.Join(err, fmt.Errorf("end state: %w", verifyOnboarded(ctx, cl, o)))
 	}
 	// Converged when every end object exists.
 	return wait.PollUntilContextTimeout(ctx, time.Second, 30*time.Minute, true, func(ctx context.Context) (bool, error) {
