@@ -41,7 +41,11 @@ func CountedResource(name corev1.ResourceName) (schema.GroupResource, bool) {
 	if !ok || s == "" {
 		return schema.GroupResource{}, false
 	}
-	return schema.ParseGroupResource(s), true
+	gr := schema.ParseGroupResource(s)
+	if gr.Resource == "" {
+		return schema.GroupResource{}, false
+	}
+	return gr, true
 }
 
 // Pod returns what one pod counts against a quota: requests and limits of

@@ -1,0 +1,145 @@
+package usage
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+func rl(pairs ...string) corev1.ResourceList {
+	out := corev1.ResourceList{}
+	for i := 0; i < len(pairs); i += 2 {
+		out[corev1.ResourceName(pairs[i])] = resource.MustParse(pairs[i+1])
+	}
+	return out
+}
+
+func container(req, lim corev1.ResourceList) corev1.Container {
+	return corev1.Container{Name: "c", Resources: corev1.ResourceRequirements{Requests: req, Limits: lim}}
+}
+
+// equalLists compares resource lists by value, not by the quantities'
+// internal form.
+func equalLists(t *testing.T, want, got corev1.ResourceList) {
+	t.Helper()
+	norm := func(l corev1.ResourceList) map[string]string {
+		m := map[string]string{}
+		for k, v := range l {
+			m[string(k)] = v.String()
+		}
+		return m
+	}
+	if d := cmp.Diff(norm(want), norm(got)); d != "" {
+		t.Errorf("usage (-want +got):\n%s", d)
+	}
+}
+
+func TestPodSpec(t *testing.T) {
+	tests := []struct {
+		name string
+		spec corev1.PodSpec
+		want corev1.ResourceList
+	}{
+		{
+			name: "containers add up",
+			spec: corev1.PodSpec{Containers: []corev1.Container{
+				container(rl("cpu", "100m", "memory", "64Mi"), rl("cpu", "200m")),
+				container(rl("cpu", "300m"), rl("cpu", "1")),
+			}},
+			want: rl("pods", "1", "count/pods", "1", "requests.cpu", "400m", "cpu", "400m", "requests.memory", "64Mi", "memory", "64Mi", "limits.cpu", "1200m"),
+		},
+		{
+			name: "a larger init container wins",
+			spec: corev1.PodSpec{
+				Containers:     []corev1.Container{container(rl("cpu", "100m"), nil)},
+				InitContainers: []corev1.Container{container(rl("cpu", "2"), nil)},
+			},
+			want: rl("pods", "1", "count/pods", "1", "requests.cpu", "2", "cpu", "2"),
+		},
+		{
+			name: "overhead is added",
+			spec: corev1.PodSpec{
+				Containers: []corev1.Container{container(rl("memory", "100Mi"), rl("memory", "100Mi"))},
+				Overhead:   rl("memory", "20Mi"),
+			},
+			want: rl("pods", "1", "count/pods", "1", "requests.memory", "120Mi", "memory", "120Mi", "limits.memory", "120Mi"),
+		},
+		{
+			name: "nothing requested counts the pod only",
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c"}}},
+			want: rl("pods", "1", "count/pods", "1"),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			equalLists(t, tt.want, PodSpec(&tt.spec))
+		})
+	}
+}
+
+func TestTerminalPodsCountNothing(t *testing.T) {
+	for _, phase := range []corev1.PodPhase{corev1.PodSucceeded, corev1.PodFailed} {
+		pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{container(rl("cpu", "1"), nil)}}}
+		pod.Status.Phase = phase
+		if got := Pod(pod); len(got) != 0 {
+			t.Errorf("%s pod counts %v", phase, got)
+		}
+	}
+}
+
+func TestWithDefaults(t *testing.T) {
+	ranges := []corev1.LimitRange{{Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{{
+		Type:           corev1.LimitTypeContainer,
+		Default:        rl("cpu", "500m", "memory", "256Mi"),
+		DefaultRequest: rl("cpu", "100m"),
+	}}}}}
+	spec := &corev1.PodSpec{Containers: []corev1.Container{
+		{Name: "bare"},
+		container(rl("cpu", "1"), rl("cpu", "2")),
+	}}
+	got := WithDefaults(spec, ranges)
+	equalLists(t, rl("cpu", "100m", "memory", "256Mi"), got.Containers[0].Resources.Requests)
+	equalLists(t, rl("cpu", "500m", "memory", "256Mi"), got.Containers[0].Resources.Limits)
+	equalLists(t, rl("cpu", "1", "memory", "256Mi"), got.Containers[1].Resources.Requests)
+	equalLists(t, rl("cpu", "2", "memory", "256Mi"), got.Containers[1].Resources.Limits)
+	if len(spec.Containers[0].Resources.Requests) != 0 {
+		t.Error("WithDefaults changed its input")
+	}
+}
+
+func TestCountedResource(t *testing.T) {
+	tests := []struct {
+		name string
+		gr   schema.GroupResource
+		ok   bool
+	}{
+		{"count/deployments.apps", schema.GroupResource{Group: "apps", Resource: "deployments"}, true},
+		{"count/secrets", schema.GroupResource{Resource: "secrets"}, true},
+		{"services", schema.GroupResource{Resource: "services"}, true},
+		{"requests.cpu", schema.GroupResource{}, false},
+		{"count/", schema.GroupResource{}, false},
+	}
+	for _, tt := range tests {
+		gr, ok := CountedResource(corev1.ResourceName(tt.name))
+		if ok != tt.ok || gr != tt.gr {
+			t.Errorf("CountedResource(%q) = %v, %v; want %v, %v", tt.name, gr, ok, tt.gr, tt.ok)
+		}
+	}
+}
+
+// FuzzCountedResource checks that any quota name is classified without
+// panicking, and a counted resource has a resource name.
+func FuzzCountedResource(f *testing.F) {
+	for _, s := range []string{"count/pods", "count/x.y.z", "count/", "cpu", "", "count/.apps"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		gr, ok := CountedResource(corev1.ResourceName(s))
+		if ok && gr.Resource == "" {
+			t.Fatalf("CountedResource(%q) counted an empty resource", s)
+		}
+	})
+}
