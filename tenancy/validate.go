@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 )
 
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
@@ -48,17 +50,10 @@ func checkRoleName(field, role string) error {
 
 // CheckPassword reports whether password is strong enough: 8 to 64
 // characters with a lower-case letter, an upper-case letter and a digit,
-// KubeSphere's rule.
+// KubeSphere's rule (iamv1beta1.PasswordProblem).
 func CheckPassword(password string) error {
-	switch {
-	case len(password) < 8 || len(password) > 64:
-		return &InvalidError{Field: "password", Reason: "must be 8 to 64 characters"}
-	case !strings.ContainsAny(password, "abcdefghijklmnopqrstuvwxyz"):
-		return &InvalidError{Field: "password", Reason: "must contain a lower-case letter"}
-	case !strings.ContainsAny(password, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
-		return &InvalidError{Field: "password", Reason: "must contain an upper-case letter"}
-	case !strings.ContainsAny(password, "0123456789"):
-		return &InvalidError{Field: "password", Reason: "must contain a digit"}
+	if problem := iamv1beta1.PasswordProblem(password); problem != "" {
+		return &InvalidError{Field: "password", Reason: problem}
 	}
 	return nil
 }
