@@ -1,9 +1,3 @@
-// Package usage computes the quota usage of objects and namespaces the way
-// Kubernetes' quota evaluators count it, for the resource names
-// ResourceQuotas use: compute resources of pods (requests.cpu, limits.memory,
-// cpu, memory, pods, ...), object counts (count/<resource>[.<group>] and the
-// legacy names services, secrets, configmaps, persistentvolumeclaims,
-// replicationcontrollers, resourcequotas) and requests.storage of claims.
 package usage
 
 import (
@@ -246,14 +240,4 @@ func maxTo(dst, src corev1.ResourceList) {
 			dst[n] = v.DeepCopy()
 		}
 	}
-}
-
-// Add returns a + b for every name in either.
-func Add(a, b corev1.ResourceList) corev1.ResourceList {
-	out := a.DeepCopy()
-	if out == nil {
-		out = corev1.ResourceList{}
-	}
-	addTo(out, b)
-	return out
 }
