@@ -12,6 +12,7 @@ import (
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/internal/membership"
 	"github.com/spherekit/spherekit/tenancy/internal/usage"
 )
 
@@ -124,21 +125,11 @@ func (c *Client) workspaceAccess(ctx context.Context, workspace string) ([]Membe
 	}
 	var out []Member
 	for _, b := range bindings.Items {
-		role := b.RoleRef.Name
-		if short, ok := cutPrefix(role, workspace+"-"); ok {
-			role = short
-		}
+		role := membership.Scope{Workspace: workspace}.ShortRole(b.RoleRef.Name)
 		for _, s := range b.Subjects {
 			out = append(out, Member{User: s.Name, Role: role})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].User < out[j].User })
 	return out, nil
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) > len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return s, false
 }

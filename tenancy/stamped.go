@@ -2,34 +2,27 @@ package tenancy
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/internal/builtin"
 )
 
 // stampedRoles returns the short names of the roles the BuiltinRoles of
 // scope stamp into a target with the given labels.
 func (c *Client) stampedRoles(ctx context.Context, scope string, target map[string]string) ([]string, error) {
-	var list iamv1beta1.BuiltinRoleList
-	if err := c.c.List(ctx, &list, client.MatchingLabels{iamv1beta1.ScopeLabel: scope}); err != nil {
-		return nil, fmt.Errorf("list builtin roles: %w", err)
+	roles, err := builtin.Matching(ctx, c.c, scope, target)
+	if err != nil {
+		return nil, err
 	}
 	var names []string
-	for _, br := range list.Items {
-		sel, err := metav1.LabelSelectorAsSelector(&br.TargetSelector)
-		if err != nil || !sel.Matches(labels.Set(target)) {
-			continue
-		}
+	for _, br := range roles {
 		var role metav1.PartialObjectMetadata
-		if err := json.Unmarshal(br.Role.Raw, &role); err != nil || role.Name == "" {
-			continue
+		if builtin.Decode(br, &role) == nil {
+			names = append(names, role.Name)
 		}
-		names = append(names, role.Name)
 	}
 	return names, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/spherekit/spherekit/internal/ensure"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/internal/builtin"
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
 )
 
@@ -109,13 +110,13 @@ func (r *NamespaceReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 // stampRoles creates the project roles of every BuiltinRole of scope
 // namespace whose target selector matches the namespace's labels.
 func (r *NamespaceReconciler) stampRoles(ctx context.Context, ns *corev1.Namespace) error {
-	roles, err := builtinRoles(ctx, r.Client, iamv1beta1.ScopeNamespace, ns.Labels)
+	roles, err := builtin.Matching(ctx, r.Client, iamv1beta1.ScopeNamespace, ns.Labels)
 	if err != nil {
 		return err
 	}
 	for _, br := range roles {
 		role := &iamv1beta1.Role{}
-		if err := decodeBuiltinRole(br, role); err != nil {
+		if err := builtin.Decode(br, role); err != nil {
 			ctrl.LoggerFrom(ctx).Error(err, "skip builtin role", "builtinRole", br.Name)
 			continue
 		}

@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -21,6 +20,7 @@ import (
 	"github.com/spherekit/spherekit/internal/ensure"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/internal/builtin"
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
 )
 
@@ -133,13 +133,13 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 // workspace whose target selector matches the workspace's labels. Existing
 // roles are left as they are: they belong to the administrators.
 func (r *WorkspaceReconciler) stampRoles(ctx context.Context, ws *tenantv1beta1.Workspace) error {
-	roles, err := builtinRoles(ctx, r.Client, iamv1beta1.ScopeWorkspace, ws.Labels)
+	roles, err := builtin.Matching(ctx, r.Client, iamv1beta1.ScopeWorkspace, ws.Labels)
 	if err != nil {
 		return err
 	}
 	for _, br := range roles {
 		role := &iamv1beta1.WorkspaceRole{}
-		if err := decodeBuiltinRole(br, role); err != nil {
+		if err := builtin.Decode(br, role); err != nil {
 			ctrl.LoggerFrom(ctx).Error(err, "skip builtin role", "builtinRole", br.Name)
 			continue
 		}
@@ -208,41 +208,6 @@ func (r *WorkspaceReconciler) finalize(ctx context.Context, ws *tenantv1beta1.Wo
 		return reconcile.Result{}, fmt.Errorf("remove finalizer: %w", err)
 	}
 	return reconcile.Result{}, nil
-}
-
-// builtinRoles lists the BuiltinRoles of scope whose target selector matches
-// target labels, sorted by name.
-func builtinRoles(ctx context.Context, c client.Reader, scope string, target map[string]string) ([]iamv1beta1.BuiltinRole, error) {
-	var list iamv1beta1.BuiltinRoleList
-	if err := c.List(ctx, &list, client.MatchingLabels{iamv1beta1.ScopeLabel: scope}); err != nil {
-		return nil, fmt.Errorf("list builtin roles: %w", err)
-	}
-	var out []iamv1beta1.BuiltinRole
-	for _, br := range list.Items {
-		sel, err := metav1.LabelSelectorAsSelector(&br.TargetSelector)
-		if err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "skip builtin role with an invalid target selector", "builtinRole", br.Name)
-			continue
-		}
-		if sel.Matches(labels.Set(target)) {
-			out = append(out, br)
-		}
-	}
-	return out, nil
-}
-
-// decodeBuiltinRole decodes the role a BuiltinRole carries into into.
-func decodeBuiltinRole(br iamv1beta1.BuiltinRole, into client.Object) error {
-	if len(br.Role.Raw) == 0 {
-		return fmt.Errorf("builtin role %s carries no role", br.Name)
-	}
-	if err := json.Unmarshal(br.Role.Raw, into); err != nil {
-		return fmt.Errorf("builtin role %s: decode role: %w", br.Name, err)
-	}
-	if into.GetName() == "" {
-		return fmt.Errorf("builtin role %s: its role has no metadata.name", br.Name)
-	}
-	return nil
 }
 
 func scopePredicate(scope string) predicate.Predicate {

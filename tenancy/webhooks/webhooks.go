@@ -10,7 +10,6 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -145,7 +144,11 @@ func (q *quotaAdmission) Handle(ctx context.Context, req admission.Request) admi
 	if err := q.reader.Get(ctx, client.ObjectKey{Name: req.Namespace}, ns); err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("get namespace: %w", err))
 	}
-	need, err := objectUsage(req)
+	if req.SubResource != "" {
+		return admission.Allowed("")
+	}
+	gr := schema.GroupResource{Group: req.Resource.Group, Resource: req.Resource.Resource}
+	need, err := usage.Created(gr, req.Object.Raw)
 	if err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
@@ -209,44 +212,6 @@ func (q *quotaAdmission) charge(ctx context.Context, name string, need corev1.Re
 		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 	}
 	return "", fmt.Errorf("charge workspace quota %s: too much contention", name)
-}
-
-// objectUsage is what the created object counts against a quota.
-func objectUsage(req admission.Request) (corev1.ResourceList, error) {
-	gr := schema.GroupResource{Group: req.Resource.Group, Resource: req.Resource.Resource}
-	if req.SubResource != "" {
-		return corev1.ResourceList{}, nil
-	}
-	one := resource.MustParse("1")
-	out := corev1.ResourceList{}
-	switch gr {
-	case schema.GroupResource{Resource: "pods"}:
-		pod := &corev1.Pod{}
-		if err := decodeRaw(req.Object.Raw, pod); err != nil {
-			return nil, err
-		}
-		out = usage.Pod(pod)
-	case schema.GroupResource{Resource: "persistentvolumeclaims"}:
-		pvc := &corev1.PersistentVolumeClaim{}
-		if err := decodeRaw(req.Object.Raw, pvc); err != nil {
-			return nil, err
-		}
-		out = usage.Claim(pvc)
-	}
-	count := "count/" + gr.Resource
-	if gr.Group != "" {
-		count += "." + gr.Group
-	}
-	out[corev1.ResourceName(count)] = one
-	for name, legacy := range map[corev1.ResourceName]string{
-		corev1.ResourceServices: "services", corev1.ResourceSecrets: "secrets", corev1.ResourceConfigMaps: "configmaps",
-		corev1.ResourceReplicationControllers: "replicationcontrollers", corev1.ResourceQuotas: "resourcequotas",
-	} {
-		if gr.Group == "" && gr.Resource == legacy {
-			out[name] = one
-		}
-	}
-	return out, nil
 }
 
 func covers(hard, need corev1.ResourceList) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -205,7 +206,7 @@ func list(ctx context.Context, r client.Reader, s Scope, user string) ([]Member,
 	out := make([]Member, 0, len(bindings))
 	for _, b := range bindings {
 		roleName := b.GetLabels()[iamv1beta1.RoleReferenceLabel]
-		out = append(out, Member{User: b.GetLabels()[iamv1beta1.UserReferenceLabel], Role: s.shortRole(roleName), Binding: b.GetName()})
+		out = append(out, Member{User: b.GetLabels()[iamv1beta1.UserReferenceLabel], Role: s.ShortRole(roleName), Binding: b.GetName()})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].User != out[j].User {
@@ -216,14 +217,14 @@ func list(ctx context.Context, r client.Reader, s Scope, user string) ([]Member,
 	return out, nil
 }
 
-// shortRole turns a role object name back into the role's short name.
-func (s Scope) shortRole(roleName string) string {
+// ShortRole turns a role object name of s back into the role's short name
+// ("<workspace>-admin" into "admin").
+func (s Scope) ShortRole(roleName string) string {
 	if s.Workspace == "" || s.Namespace != "" {
 		return roleName
 	}
-	prefix := s.Workspace + "-"
-	if len(roleName) > len(prefix) && roleName[:len(prefix)] == prefix {
-		return roleName[len(prefix):]
+	if short, ok := strings.CutPrefix(roleName, s.Workspace+"-"); ok && short != "" {
+		return short
 	}
 	return roleName
 }

@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -240,4 +241,37 @@ func maxTo(dst, src corev1.ResourceList) {
 			dst[n] = v.DeepCopy()
 		}
 	}
+}
+
+// Created returns what creating an object of resource gr, encoded as raw
+// JSON, counts against a quota: a pod's or claim's resources, and one of
+// count/<resource>[.<group>] and of the legacy count name where there is
+// one.
+func Created(gr schema.GroupResource, raw []byte) (corev1.ResourceList, error) {
+	out := corev1.ResourceList{}
+	switch gr {
+	case schema.GroupResource{Resource: "pods"}:
+		pod := &corev1.Pod{}
+		if err := json.Unmarshal(raw, pod); err != nil {
+			return nil, fmt.Errorf("decode pod: %w", err)
+		}
+		out = Pod(pod)
+	case schema.GroupResource{Resource: "persistentvolumeclaims"}:
+		pvc := &corev1.PersistentVolumeClaim{}
+		if err := json.Unmarshal(raw, pvc); err != nil {
+			return nil, fmt.Errorf("decode claim: %w", err)
+		}
+		out = Claim(pvc)
+	}
+	count := "count/" + gr.Resource
+	if gr.Group != "" {
+		count += "." + gr.Group
+	}
+	out[corev1.ResourceName(count)] = resource.MustParse("1")
+	for name, legacy := range legacyCounts {
+		if legacy == gr {
+			out[name] = resource.MustParse("1")
+		}
+	}
+	return out, nil
 }

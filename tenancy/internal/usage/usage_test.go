@@ -143,3 +143,31 @@ func FuzzCountedResource(f *testing.F) {
 		}
 	})
 }
+
+func TestCreated(t *testing.T) {
+	tests := []struct {
+		name string
+		gr   schema.GroupResource
+		raw  string
+		want corev1.ResourceList
+	}{
+		{"pod", schema.GroupResource{Resource: "pods"}, `{"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"250m"}}}]}}`,
+			rl("pods", "1", "count/pods", "1", "requests.cpu", "250m", "cpu", "250m")},
+		{"claim", schema.GroupResource{Resource: "persistentvolumeclaims"}, `{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}`,
+			rl("persistentvolumeclaims", "1", "count/persistentvolumeclaims", "1", "requests.storage", "5Gi")},
+		{"secret, legacy name too", schema.GroupResource{Resource: "secrets"}, `{}`, rl("secrets", "1", "count/secrets", "1")},
+		{"grouped resource", schema.GroupResource{Group: "apps", Resource: "deployments"}, `{}`, rl("count/deployments.apps", "1")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Created(tt.gr, []byte(tt.raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			equalLists(t, tt.want, got)
+		})
+	}
+	if _, err := Created(schema.GroupResource{Resource: "pods"}, []byte("not json")); err == nil {
+		t.Error("a pod that does not decode is an error")
+	}
+}
