@@ -141,7 +141,9 @@ func (q *quotaAdmission) Handle(ctx context.Context, req admission.Request) admi
 		return admission.Allowed("")
 	}
 	ns := &corev1.Namespace{}
-	if err := q.reader.Get(ctx, client.ObjectKey{Name: req.Namespace}, ns); err != nil {
+	// The namespace and the list of quotas come from the cache; each quota
+	// that applies is read live when it is charged.
+	if err := q.client.Get(ctx, client.ObjectKey{Name: req.Namespace}, ns); err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("get namespace: %w", err))
 	}
 	if req.SubResource != "" {
@@ -153,7 +155,7 @@ func (q *quotaAdmission) Handle(ctx context.Context, req admission.Request) admi
 		return admission.Errored(http.StatusBadRequest, err)
 	}
 	var quotas quotav1alpha2.ResourceQuotaList
-	if err := q.reader.List(ctx, &quotas); err != nil {
+	if err := q.client.List(ctx, &quotas); err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("list workspace quotas: %w", err))
 	}
 	for _, wq := range quotas.Items {
