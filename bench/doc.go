@@ -1,0 +1,5 @@
+// Package bench holds spherekit's side-by-side benchmarks against the
+// upstream components they are measured with (the Kubernetes RBAC
+// authorizer, plain list-filter-sort-page). It is a module of its own so the
+// SDK's go.mod never depends on k8s.io/kubernetes.
+package bench
