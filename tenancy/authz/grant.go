@@ -1,0 +1,124 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Grant is where a role would be granted: the scope and, for a workspace or
+// namespace, which one.
+type Grant struct {
+	Scope     Scope
+	Workspace string
+	Namespace string
+}
+
+// GrantCheck is CanGrant's answer.
+type GrantCheck struct {
+	Allowed bool
+	// ByVerb is "bind" or "escalate" when the granter holds that verb on
+	// the role itself, which allows granting it whatever it holds.
+	ByVerb string
+	// Missing are the role's permissions the granter does not hold at the
+	// place of the grant (empty when allowed).
+	Missing []Permission
+}
+
+// resourceOfRoleKind is the resource name of each role kind, for checking
+// the bind and escalate verbs on it.
+var resourceOfRoleKind = map[string]string{
+	kindGlobalRole:    "globalroles",
+	kindWorkspaceRole: "workspaceroles",
+	kindClusterRole:   "clusterroles",
+	kindRole:          "roles",
+}
+
+// CanGrant says whether granter may grant the role at g without escalating
+// their own privileges: allowed if they hold the bind or escalate verb on the
+// role, or if they hold every permission in the role at g, the rule
+// Kubernetes RBAC applies to role bindings. A role the Authorizer does not
+// know is an *InvalidError.
+func (az *Authorizer) CanGrant(ctx context.Context, granter User, role Ref, g Grant) (GrantCheck, error) {
+	if err := g.validate(); err != nil {
+		return GrantCheck{}, err
+	}
+	if role.APIGroup == "" {
+		role.APIGroup = iamGroup
+	}
+	resource, ok := resourceOfRoleKind[role.Kind]
+	if !ok {
+		return GrantCheck{}, &InvalidError{Field: "role.Kind", Reason: fmt.Sprintf("%q is not a role kind", role.Kind)}
+	}
+	az.mu.RLock()
+	defer az.mu.RUnlock()
+	r := az.ix.roles[role]
+	if r == nil {
+		return GrantCheck{}, &InvalidError{Field: "role", Reason: fmt.Sprintf("%s is not known to the authorizer", role)}
+	}
+	for _, verb := range []string{"bind", "escalate"} {
+		a := Attributes{User: granter, Verb: verb, APIGroup: role.APIGroup, Resource: resource, Name: role.Name, Scope: g.Scope, Workspace: g.Workspace, Namespace: g.Namespace}
+		if d := az.ix.decide(&a, false); d.Allowed {
+			return GrantCheck{Allowed: true, ByVerb: verb}, nil
+		}
+	}
+	at := &binding{scope: g.Scope}
+	switch g.Scope {
+	case ScopeWorkspace:
+		at.target = g.Workspace
+	case ScopeNamespace:
+		at.target = g.Namespace
+	}
+	var missing []Permission
+	for _, rule := range r.rules {
+		for _, p := range expand(rule, at) {
+			a := p.attributes(granter)
+			if a.validate() != nil {
+				continue
+			}
+			if d := az.ix.decide(&a, false); !d.Allowed {
+				missing = append(missing, p)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return GrantCheck{}, err
+		}
+	}
+	return GrantCheck{Allowed: len(missing) == 0, Missing: missing}, nil
+}
+
+func (g Grant) validate() error {
+	switch g.Scope {
+	case ScopeGlobal, ScopeCluster:
+	case ScopeWorkspace:
+		if g.Workspace == "" {
+			return &InvalidError{Field: "Workspace", Reason: "a workspace grant names its workspace"}
+		}
+	case ScopeNamespace:
+		if g.Namespace == "" {
+			return &InvalidError{Field: "Namespace", Reason: "a namespace grant names its namespace"}
+		}
+	default:
+		return &InvalidError{Field: "Scope", Reason: fmt.Sprintf("unknown scope %q (want Global, Cluster, Workspace or Namespace)", g.Scope)}
+	}
+	return nil
+}
+
+// String lists the first few missing permissions.
+func (c GrantCheck) String() string {
+	if c.Allowed {
+		if c.ByVerb != "" {
+			return "allowed by the " + c.ByVerb + " verb on the role"
+		}
+		return "allowed: the granter holds every permission of the role"
+	}
+	var parts []string
+	for i, p := range c.Missing {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(c.Missing)-3))
+			break
+		}
+		parts = append(parts, p.String())
+	}
+	return "the granter lacks " + strings.Join(parts, "; ")
+}
