@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
@@ -21,6 +22,15 @@ type ClientOptions struct {
 	// FieldOwner is the field manager of the objects the Client applies;
 	// empty means DefaultFieldOwner.
 	FieldOwner string
+
+	// OnBehalfOf makes the Client act for an end user, as a portal does:
+	// member operations then check, with Authorizer, that the user may
+	// write the binding and holds every permission of the role they grant
+	// (or the bind verb on it), and refuse with a *ForbiddenError
+	// otherwise. Nothing is checked when nil.
+	OnBehalfOf *authz.User
+	// Authorizer decides for OnBehalfOf; required with it.
+	Authorizer *authz.Authorizer
 }
 
 // Client performs tenancy operations (workspaces, projects, members, users,
@@ -31,6 +41,8 @@ type ClientOptions struct {
 type Client struct {
 	c          client.Client
 	fieldOwner string
+	actor      *authz.User
+	az         *authz.Authorizer
 }
 
 // NewClient returns a Client over c, whose scheme must know the built-in
@@ -44,11 +56,14 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 			return nil, &InvalidError{Field: "c", Reason: fmt.Sprintf("its scheme lacks the spherekit API groups (%v); register them with spherekit.AddToScheme", err)}
 		}
 	}
+	if opts.OnBehalfOf != nil && opts.Authorizer == nil {
+		return nil, &InvalidError{Field: "Authorizer", Reason: "OnBehalfOf needs an Authorizer to decide for the user"}
+	}
 	owner := opts.FieldOwner
 	if owner == "" {
 		owner = DefaultFieldOwner
 	}
-	return &Client{c: c, fieldOwner: owner}, nil
+	return &Client{c: c, fieldOwner: owner, actor: opts.OnBehalfOf, az: opts.Authorizer}, nil
 }
 
 // mustExist gets key into obj, turning NotFound into a *NotFoundError naming

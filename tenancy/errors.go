@@ -8,6 +8,26 @@ import (
 // ErrNotFound is matched (errors.Is) by every *NotFoundError.
 var ErrNotFound = errors.New("not found")
 
+// ErrForbidden is matched (errors.Is) by every *ForbiddenError.
+var ErrForbidden = errors.New("forbidden")
+
+// ForbiddenError reports an operation the user a Client acts for
+// (ClientOptions.OnBehalfOf) may not perform, such as granting a role with
+// permissions they do not hold. Nothing was written.
+type ForbiddenError struct {
+	// User is who the Client acts for.
+	User string
+	// Reason says what they lack, from the Authorizer's explanation.
+	Reason string
+}
+
+func (e *ForbiddenError) Error() string {
+	return fmt.Sprintf("forbidden: user %q: %s", e.User, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrForbidden) true.
+func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
+
 // InvalidError reports an input an operation refuses, naming the input and
 // why. Nothing was written when an operation returns it.
 type InvalidError struct {

@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
 )
 
@@ -148,6 +150,9 @@ func (c *Client) setMember(ctx context.Context, scope membership.Scope, roleKind
 	if err := c.mustExist(ctx, "role", roleKind, scope.RoleKey(role), scope.NewRole()); err != nil {
 		return err
 	}
+	if err := c.mayGrant(ctx, scope, roleKind, role); err != nil {
+		return err
+	}
 	if mustBeMember {
 		if _, found, err := membership.Get(ctx, c.c, scope, user); err != nil {
 			return err
@@ -163,6 +168,9 @@ func (c *Client) setMember(ctx context.Context, scope membership.Scope, roleKind
 
 func (c *Client) removeMember(ctx context.Context, scope membership.Scope, user string) error {
 	if err := checkUserName("user", user); err != nil {
+		return err
+	}
+	if err := c.mayWriteBinding(ctx, scope, "delete"); err != nil {
 		return err
 	}
 	removed, err := membership.Remove(ctx, c.c, scope, user)
@@ -185,4 +193,55 @@ func (c *Client) listMembers(ctx context.Context, scope membership.Scope) ([]Mem
 		out = append(out, Member{User: m.User, Role: m.Role})
 	}
 	return out, nil
+}
+
+// grantPlace is where scope's bindings grant, for the Authorizer.
+func grantPlace(scope membership.Scope) authz.Grant {
+	switch {
+	case scope.Namespace != "":
+		return authz.Grant{Scope: authz.ScopeNamespace, Namespace: scope.Namespace}
+	case scope.Workspace != "":
+		return authz.Grant{Scope: authz.ScopeWorkspace, Workspace: scope.Workspace}
+	default:
+		return authz.Grant{Scope: authz.ScopeGlobal}
+	}
+}
+
+// mayWriteBinding checks, when acting for a user, that they may verb the
+// member bindings of scope.
+func (c *Client) mayWriteBinding(ctx context.Context, scope membership.Scope, verb string) error {
+	if c.actor == nil {
+		return nil
+	}
+	g := grantPlace(scope)
+	resource := map[authz.Scope]string{authz.ScopeNamespace: "rolebindings", authz.ScopeWorkspace: "workspacerolebindings", authz.ScopeGlobal: "globalrolebindings"}[g.Scope]
+	d, err := c.az.Explain(ctx, authz.Attributes{User: *c.actor, Verb: verb, APIGroup: iamv1beta1.GroupName, Resource: resource,
+		Scope: g.Scope, Workspace: g.Workspace, Namespace: g.Namespace})
+	if err != nil {
+		return fmt.Errorf("authorize %s %s: %w", verb, resource, err)
+	}
+	if !d.Allowed {
+		return &ForbiddenError{User: c.actor.Name, Reason: d.String()}
+	}
+	return nil
+}
+
+// mayGrant checks, when acting for a user, that they may write the binding
+// and grant role in scope without escalating their privileges.
+func (c *Client) mayGrant(ctx context.Context, scope membership.Scope, roleKind, role string) error {
+	if c.actor == nil {
+		return nil
+	}
+	if err := c.mayWriteBinding(ctx, scope, "create"); err != nil {
+		return err
+	}
+	key := scope.RoleKey(role)
+	check, err := c.az.CanGrant(ctx, *c.actor, authz.Ref{APIGroup: iamv1beta1.GroupName, Kind: roleKind, Namespace: key.Namespace, Name: key.Name}, grantPlace(scope))
+	if err != nil {
+		return fmt.Errorf("check grant of %s %q: %w", roleKind, role, err)
+	}
+	if !check.Allowed {
+		return &ForbiddenError{User: c.actor.Name, Reason: fmt.Sprintf("may not grant %s %q: %s", roleKind, role, check)}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -26,7 +27,17 @@ import (
 //	func TestMain(m *testing.M) {
 //		testenv.Run(m, testenv.Options{}, func(c *testenv.Cluster) { env = c })
 //	}
+//
+// While fuzzing (go test -fuzz), Run starts no cluster: each fuzz worker is
+// a test process of its own, and fuzz targets should not need one. use then
+// gets nil, and NewNamespace on a nil Cluster skips the test.
 func Run(m *testing.M, opts Options, use func(*Cluster)) {
+	if Fuzzing() {
+		if use != nil {
+			use(nil)
+		}
+		os.Exit(m.Run())
+	}
 	if opts.Progress == nil {
 		opts.Progress = os.Stderr
 	}
@@ -48,14 +59,32 @@ func Run(m *testing.M, opts Options, use func(*Cluster)) {
 	os.Exit(code)
 }
 
+// Fuzzing reports whether the test binary runs as go test -fuzz (the
+// coordinator or a fuzz worker). Call it from TestMain.
+func Fuzzing() bool {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	for _, name := range []string{"test.fuzz", "test.fuzzworker"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
+			return true
+		}
+	}
+	return false
+}
+
 // NamespaceLabel is set on every namespace NewNamespace creates, with the
 // test's name (shortened to a label value) as its value.
 const NamespaceLabel = "testenv.spherekit.io/test"
 
 // NewNamespace creates a fresh namespace for t, named after the test with a
-// random suffix, and deletes it when the test ends.
+// random suffix, and deletes it when the test ends. On a nil Cluster (Run
+// while fuzzing) it skips the test.
 func (c *Cluster) NewNamespace(t testing.TB) string {
 	t.Helper()
+	if c == nil {
+		t.Skip("no cluster: the test binary is fuzzing")
+	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		GenerateName: "test-",
 		Labels:       map[string]string{NamespaceLabel: labelValue(t.Name())},

@@ -1,0 +1,343 @@
+package authz_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
+)
+
+// startAuthorizer runs a cache over the test cluster and an Authorizer fed
+// by it, for the length of the test.
+func startAuthorizer(t *testing.T, opts authz.Options) *authz.Authorizer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(logr.NewContext(context.Background(), logr.Discard()))
+	c, err := cache.New(env.Config, cache.Options{Scheme: env.Scheme})
+	require.NoError(t, err)
+	az, err := authz.NewFromCache(ctx, c, opts)
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.Start(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	require.NoError(t, az.WaitForSync(wctx))
+	return az
+}
+
+func create(t *testing.T, objs ...client.Object) {
+	t.Helper()
+	for _, o := range objs {
+		require.NoError(t, env.Client.Create(context.Background(), o), "create %T %s", o, o.GetName())
+	}
+}
+
+// eventually polls cond for up to 20 s: the Authorizer follows the cluster
+// through its informers.
+func eventually(t *testing.T, cond func() bool, msg string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: "+msg, args...)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func rules(verbs, groups, resources []string) rbacv1.PolicyRule {
+	return rbacv1.PolicyRule{Verbs: verbs, APIGroups: groups, Resources: resources}
+}
+
+func l(v ...string) []string { return v }
+
+// TestMatchesKubernetesRBAC creates native RBAC objects in a real API server
+// and checks that the cache-fed Authorizer decides every request exactly as
+// the API server's own RBAC authorizer does (asked with
+// SubjectAccessReviews): every rule form and every subject kind.
+func TestMatchesKubernetesRBAC(t *testing.T) {
+	ns := env.NewNamespace(t)
+	other := env.NewNamespace(t)
+	p := "t-" + ns + "-" // cluster-scoped names unique to this test
+	create(t,
+		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: ns}, Rules: []rbacv1.PolicyRule{
+			rules(l("get", "list"), l(""), l("pods", "pods/log")),
+			rules(l("update"), l("apps"), l("*/scale")),
+			{Verbs: l("get"), APIGroups: l(""), Resources: l("configmaps"), ResourceNames: l("cfg")},
+			rules(l("*"), l("batch"), l("jobs")),
+		}},
+		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rb", Namespace: ns}, RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "r"},
+			Subjects: []rbacv1.Subject{
+				{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: p + "ursula"},
+				{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: p + "team"},
+				{Kind: rbacv1.ServiceAccountKind, Name: "builder", Namespace: ns},
+			}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: p + "cr"}, Rules: []rbacv1.PolicyRule{
+			rules(l("get", "watch"), l("*"), l("secrets")),
+			{Verbs: l("get"), NonResourceURLs: l("/spherekit-test/exact", "/spherekit-test/prefix/*")},
+		}},
+		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rb-cr", Namespace: other}, RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: p + "cr"},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "builder", Namespace: ns}}},
+		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "crb"}, RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: p + "cr"},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: p + "carl"}}},
+	)
+	az := startAuthorizer(t, authz.Options{NativeRBAC: true})
+	ursula, carl := p+"ursula", p+"carl"
+	teamMember := authz.User{Name: p + "tess", Groups: l(p + "team")}
+	sa := authz.User{Name: "system:serviceaccount:" + ns + ":builder"}
+	res := func(u authz.User, verb, group, resource, sub, name, namespace string) authz.Attributes {
+		return authz.Attributes{User: u, Verb: verb, APIGroup: group, Resource: resource, Subresource: sub, Name: name, Namespace: namespace}
+	}
+	requests := []authz.Attributes{
+		res(authz.User{Name: ursula}, "get", "", "pods", "", "p", ns),
+		res(authz.User{Name: ursula}, "list", "", "pods", "", "", ns),
+		res(authz.User{Name: ursula}, "delete", "", "pods", "", "p", ns),
+		res(authz.User{Name: ursula}, "get", "", "pods", "log", "p", ns),
+		res(authz.User{Name: ursula}, "get", "", "pods", "exec", "p", ns),
+		res(authz.User{Name: ursula}, "get", "", "pods", "", "p", other),
+		res(authz.User{Name: ursula}, "update", "apps", "deployments", "scale", "d", ns),
+		res(authz.User{Name: ursula}, "update", "apps", "deployments", "", "d", ns),
+		res(authz.User{Name: ursula}, "update", "", "deployments", "scale", "d", ns),
+		res(authz.User{Name: ursula}, "get", "", "configmaps", "", "cfg", ns),
+		res(authz.User{Name: ursula}, "get", "", "configmaps", "", "other", ns),
+		res(authz.User{Name: ursula}, "list", "", "configmaps", "", "", ns),
+		res(authz.User{Name: ursula}, "deletecollection", "batch", "jobs", "", "", ns),
+		res(authz.User{Name: ursula}, "create", "batch", "cronjobs", "", "", ns),
+		res(teamMember, "list", "", "pods", "", "", ns),
+		res(teamMember, "create", "", "pods", "", "", ns),
+		res(authz.User{Name: p + "tess"}, "list", "", "pods", "", "", ns),
+		res(sa, "get", "", "pods", "", "p", ns),
+		res(sa, "get", "", "secrets", "", "s", other),
+		res(sa, "get", "", "secrets", "", "s", ns),
+		res(authz.User{Name: "system:serviceaccount:" + other + ":builder"}, "get", "", "pods", "", "p", ns),
+		res(authz.User{Name: carl}, "get", "", "secrets", "", "s", ns),
+		res(authz.User{Name: carl}, "watch", "", "secrets", "", "", ""),
+		res(authz.User{Name: carl}, "list", "", "secrets", "", "", ""),
+		res(authz.User{Name: carl}, "get", "custom.example.com", "secrets", "", "s", other),
+		{User: authz.User{Name: carl}, Verb: "get", NonResourcePath: "/spherekit-test/exact"},
+		{User: authz.User{Name: carl}, Verb: "get", NonResourcePath: "/spherekit-test/prefix/deeper/still"},
+		{User: authz.User{Name: carl}, Verb: "get", NonResourcePath: "/spherekit-test/prefix"},
+		{User: authz.User{Name: carl}, Verb: "post", NonResourcePath: "/spherekit-test/exact"},
+		{User: authz.User{Name: ursula}, Verb: "get", NonResourcePath: "/spherekit-test/exact"},
+	}
+	// The informers may lag the creates; the last object created must be
+	// visible before comparing.
+	eventually(t, func() bool {
+		d, err := az.Authorize(context.Background(), authz.Attributes{User: authz.User{Name: carl}, Verb: "get", Resource: "secrets", Namespace: ns})
+		return err == nil && d.Allowed
+	}, "the Authorizer never saw the ClusterRoleBinding")
+
+	allowed := 0
+	for _, a := range requests {
+		t.Run(fmt.Sprintf("%s %s %s/%s %s", a.User.Name, a.Verb, a.Resource, a.Subresource, a.NonResourcePath), func(t *testing.T) {
+			d, err := az.Explain(context.Background(), a)
+			require.NoError(t, err)
+			want := apiServerAllows(t, a)
+			assert.Equal(t, want, d.Allowed, "the API server says %v; spherekit: %s", want, d.String())
+			if d.Allowed {
+				allowed++
+			}
+		})
+	}
+	assert.Greater(t, allowed, 5, "the table should exercise allows as well as denials")
+	assert.Less(t, allowed, len(requests)-5)
+}
+
+// apiServerAllows asks the API server's RBAC authorizer about a.
+func apiServerAllows(t *testing.T, a authz.Attributes) bool {
+	t.Helper()
+	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: a.User.Name, Groups: a.User.Groups}}
+	if a.NonResourcePath != "" {
+		sar.Spec.NonResourceAttributes = &authorizationv1.NonResourceAttributes{Verb: a.Verb, Path: a.NonResourcePath}
+	} else {
+		sar.Spec.ResourceAttributes = &authorizationv1.ResourceAttributes{Verb: a.Verb, Group: a.APIGroup, Resource: a.Resource, Subresource: a.Subresource, Name: a.Name, Namespace: a.Namespace}
+	}
+	require.NoError(t, env.Client.Create(context.Background(), sar))
+	return sar.Status.Allowed
+}
+
+// TestFollowsIAMObjects drives the KubeSphere scopes through iam objects in
+// the cluster: global, workspace (through a namespace's label) and namespace
+// bindings take effect, change and go away as the objects do.
+func TestFollowsIAMObjects(t *testing.T) {
+	ns := env.NewNamespace(t)
+	ctx := context.Background()
+	p := "t-" + ns + "-"
+	ws := p + "ws"
+	az := startAuthorizer(t, authz.Options{})
+	wsLabel := map[string]string{tenantv1beta1.WorkspaceLabel: ws}
+	nsObj := &corev1.Namespace{}
+	require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: ns}, nsObj))
+	nsObj.Labels[tenantv1beta1.WorkspaceLabel] = ws
+	require.NoError(t, env.Client.Update(ctx, nsObj))
+
+	iamRef := func(kind, name string) rbacv1.RoleRef {
+		return rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: kind, Name: name}
+	}
+	subj := func(name string) []rbacv1.Subject {
+		return []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: name}}
+	}
+	gr := &iamv1beta1.GlobalRole{ObjectMeta: metav1.ObjectMeta{Name: p + "users-viewer"}, Rules: []rbacv1.PolicyRule{rules(l("list"), l("iam.kubesphere.io"), l("users"))}}
+	wr := &iamv1beta1.WorkspaceRole{ObjectMeta: metav1.ObjectMeta{Name: ws + "-viewer", Labels: wsLabel}, Rules: []rbacv1.PolicyRule{rules(l("get", "list"), l("*"), l("*"))}}
+	r := &iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: "deleter", Namespace: ns}, Rules: []rbacv1.PolicyRule{rules(l("delete"), l(""), l("pods"))}}
+	create(t, gr, wr, r,
+		&iamv1beta1.GlobalRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "gina"}, Subjects: subj(p + "gina"), RoleRef: iamRef("GlobalRole", gr.Name)},
+		&iamv1beta1.WorkspaceRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "wes", Labels: wsLabel}, Subjects: subj(p + "wes"), RoleRef: iamRef("WorkspaceRole", wr.Name)},
+		&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "dora", Namespace: ns}, Subjects: subj(p + "dora"), RoleRef: iamRef("Role", "deleter")},
+	)
+	gina, wes, dora := authz.User{Name: p + "gina"}, authz.User{Name: p + "wes"}, authz.User{Name: p + "dora"}
+	tests := []struct {
+		name    string
+		a       authz.Attributes
+		allowed bool
+	}{
+		{"global binding at global scope", authz.Attributes{User: gina, Verb: "list", APIGroup: "iam.kubesphere.io", Resource: "users", Scope: authz.ScopeGlobal}, true},
+		{"global binding, other verb", authz.Attributes{User: gina, Verb: "create", APIGroup: "iam.kubesphere.io", Resource: "users", Scope: authz.ScopeGlobal}, false},
+		{"workspace binding in the workspace", authz.Attributes{User: wes, Verb: "list", Resource: "namespaces", Workspace: ws}, true},
+		{"workspace binding in its namespace", authz.Attributes{User: wes, Verb: "get", Resource: "pods", Name: "p", Namespace: ns}, true},
+		{"workspace binding is read-only", authz.Attributes{User: wes, Verb: "delete", Resource: "pods", Name: "p", Namespace: ns}, false},
+		{"namespace binding", authz.Attributes{User: dora, Verb: "delete", Resource: "pods", Name: "p", Namespace: ns}, true},
+		{"namespace binding, other namespace", authz.Attributes{User: dora, Verb: "delete", Resource: "pods", Name: "p", Namespace: "default"}, false},
+	}
+	eventually(t, func() bool {
+		d, _ := az.Authorize(ctx, tests[len(tests)-2].a)
+		return d.Allowed
+	}, "the Authorizer never saw the RoleBinding")
+	for _, tt := range tests {
+		eventually(t, func() bool {
+			d, err := az.Authorize(ctx, tt.a)
+			require.NoError(t, err)
+			return d.Allowed == tt.allowed
+		}, "%s: want allowed=%v", tt.name, tt.allowed)
+	}
+
+	// The namespace leaves the workspace: the workspace binding no longer
+	// reaches it.
+	require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: ns}, nsObj))
+	delete(nsObj.Labels, tenantv1beta1.WorkspaceLabel)
+	require.NoError(t, env.Client.Update(ctx, nsObj))
+	eventually(t, func() bool {
+		d, _ := az.Authorize(ctx, tests[3].a)
+		return !d.Allowed
+	}, "a namespace that left the workspace still grants the workspace role")
+
+	// A rule taken away from the role, and a binding deleted.
+	require.NoError(t, env.Client.Get(ctx, client.ObjectKeyFromObject(r), r))
+	r.Rules[0].Verbs = l("get")
+	require.NoError(t, env.Client.Update(ctx, r))
+	eventually(t, func() bool {
+		d, _ := az.Authorize(ctx, tests[5].a)
+		return !d.Allowed
+	}, "a removed rule still allows")
+	require.NoError(t, env.Client.Delete(ctx, &iamv1beta1.GlobalRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "gina"}}))
+	eventually(t, func() bool {
+		d, _ := az.Authorize(ctx, tests[0].a)
+		return !d.Allowed
+	}, "a deleted binding still allows")
+}
+
+// TestAdapters checks the Kubernetes authorizer.Authorizer adapter and the
+// SubjectAccessReview handler over a cache-fed Authorizer.
+func TestAdapters(t *testing.T) {
+	ns := env.NewNamespace(t)
+	p := "t-" + ns + "-"
+	create(t,
+		&iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: "reader", Namespace: ns}, Rules: []rbacv1.PolicyRule{rules(l("get"), l(""), l("configmaps"))}},
+		&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rita", Namespace: ns}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "Role", Name: "reader"},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: p + "rita"}}},
+	)
+	az := startAuthorizer(t, authz.Options{})
+	ka := az.Kubernetes()
+	attrs := func(verb string) authorizer.AttributesRecord {
+		return authorizer.AttributesRecord{User: &user.DefaultInfo{Name: p + "rita"}, Verb: verb, Resource: "configmaps", Name: "c", Namespace: ns, ResourceRequest: true}
+	}
+	eventually(t, func() bool {
+		d, _, err := ka.Authorize(context.Background(), attrs("get"))
+		return err == nil && d == authorizer.DecisionAllow
+	}, "the adapter never allowed")
+	d, reason, err := ka.Authorize(context.Background(), attrs("delete"))
+	require.NoError(t, err)
+	assert.Equal(t, authorizer.DecisionNoOpinion, d)
+	assert.Contains(t, reason, "denied")
+
+	srv := httptest.NewServer(az.Handler(authz.HandlerOptions{}))
+	defer srv.Close()
+	post := func(body any) (*http.Response, []byte) {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(b))
+		require.NoError(t, err)
+		defer func() { _ = resp.Body.Close() }()
+		var out bytes.Buffer
+		_, err = out.ReadFrom(resp.Body)
+		require.NoError(t, err)
+		return resp, out.Bytes()
+	}
+	review := func(verb string) authorizationv1.SubjectAccessReview {
+		return authorizationv1.SubjectAccessReview{
+			TypeMeta: metav1.TypeMeta{APIVersion: "authorization.k8s.io/v1", Kind: "SubjectAccessReview"},
+			Spec: authorizationv1.SubjectAccessReviewSpec{User: p + "rita", ResourceAttributes: &authorizationv1.ResourceAttributes{
+				Verb: verb, Resource: "configmaps", Name: "c", Namespace: ns,
+			}},
+		}
+	}
+	resp, body := post(review("get"))
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", body)
+	var got authorizationv1.SubjectAccessReview
+	require.NoError(t, json.Unmarshal(body, &got))
+	assert.True(t, got.Status.Allowed)
+	assert.Contains(t, got.Status.Reason, "RoleBinding "+ns+"/rita")
+
+	resp, body = post(map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{review("get"), review("delete")}})
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	var list struct {
+		Items []authorizationv1.SubjectAccessReview `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(body, &list))
+	require.Len(t, list.Items, 2)
+	assert.True(t, list.Items[0].Status.Allowed)
+	assert.False(t, list.Items[1].Status.Allowed)
+	assert.Contains(t, list.Items[1].Status.Reason, "differs in verb")
+
+	bad := review("")
+	resp, body = post(bad)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
+	assert.Contains(t, string(body), "Verb")
+	resp, _ = post(map[string]any{"kind": "Pod"})
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+
+	// With a caller, asking about someone else needs the right to.
+	guarded := httptest.NewServer(az.Handler(authz.HandlerOptions{Caller: func(*http.Request) (authz.User, error) {
+		return authz.User{Name: p + "mallory"}, nil
+	}}))
+	defer guarded.Close()
+	b, err := json.Marshal(review("get"))
+	require.NoError(t, err)
+	gresp, err := http.Post(guarded.URL, "application/json", bytes.NewReader(b))
+	require.NoError(t, err)
+	_ = gresp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, gresp.StatusCode)
+}
