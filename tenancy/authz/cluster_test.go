@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/resources"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
@@ -30,6 +31,11 @@ import (
 // startAuthorizer runs a cache over the test cluster and an Authorizer fed
 // by it, for the length of the test.
 func startAuthorizer(t *testing.T, opts authz.Options) *authz.Authorizer {
+	az, _ := startAuthorizerAndCache(t, opts)
+	return az
+}
+
+func startAuthorizerAndCache(t *testing.T, opts authz.Options) (*authz.Authorizer, cache.Cache) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(logr.NewContext(context.Background(), logr.Discard()))
 	c, err := cache.New(env.Config, cache.Options{Scheme: env.Scheme})
@@ -45,7 +51,7 @@ func startAuthorizer(t *testing.T, opts authz.Options) *authz.Authorizer {
 	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer wcancel()
 	require.NoError(t, az.WaitForSync(wctx))
-	return az
+	return az, c
 }
 
 func create(t *testing.T, objs ...client.Object) {
@@ -340,4 +346,90 @@ func TestAdapters(t *testing.T) {
 	require.NoError(t, err)
 	_ = gresp.Body.Close()
 	assert.Equal(t, http.StatusForbidden, gresp.StatusCode)
+}
+
+// TestListWorkspacesAndProjects lists what users see through the cache,
+// with resources-API filtering, sorting and paging.
+func TestListWorkspacesAndProjects(t *testing.T) {
+	ns := env.NewNamespace(t)
+	ctx := context.Background()
+	p := "t-" + ns + "-"
+	wsA, wsB, wsC := p+"a", p+"b", p+"c"
+	for _, ws := range []string{wsA, wsB, wsC} {
+		create(t, &tenantv1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Name: ws, Annotations: map[string]string{tenantv1beta1.AliasNameAnnotation: "Team " + ws[len(ws)-1:]}}})
+		t.Cleanup(func() {
+			_ = env.Client.Delete(context.Background(), &tenantv1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Name: ws}})
+		})
+	}
+	projA1, projA2 := env.NewNamespace(t), env.NewNamespace(t)
+	for _, n := range []string{projA1, projA2} {
+		nsObj := &corev1.Namespace{}
+		require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: n}, nsObj))
+		nsObj.Labels[tenantv1beta1.WorkspaceLabel] = wsA
+		require.NoError(t, env.Client.Update(ctx, nsObj))
+	}
+	subj := []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: p + "lee"}}
+	create(t,
+		&iamv1beta1.WorkspaceRole{ObjectMeta: metav1.ObjectMeta{Name: wsC + "-regular", Labels: map[string]string{tenantv1beta1.WorkspaceLabel: wsC}}, Rules: []rbacv1.PolicyRule{rules(l("get"), l("*"), l("*"))}},
+		&iamv1beta1.WorkspaceRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "lee-c", Labels: map[string]string{tenantv1beta1.WorkspaceLabel: wsC}}, Subjects: subj,
+			RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: wsC + "-regular"}},
+		&iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: "viewer", Namespace: projA2}, Rules: []rbacv1.PolicyRule{rules(l("get"), l("*"), l("*"))}},
+		&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "lee", Namespace: projA2}, Subjects: subj,
+			RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "Role", Name: "viewer"}},
+	)
+	az, c := startAuthorizerAndCache(t, authz.Options{})
+	lee := authz.User{Name: p + "lee"}
+	names := func(items []tenantv1beta1.WorkspaceTemplate) []string {
+		var out []string
+		for _, i := range items {
+			out = append(out, i.Name)
+		}
+		return out
+	}
+	eventually(t, func() bool { return len(az.VisibleWorkspaces(lee).Names) == 2 }, "lee should see two workspaces, sees %v", az.VisibleWorkspaces(lee))
+
+	tests := []struct {
+		name  string
+		q     resources.Query
+		want  []string
+		total int
+	}{
+		{"everything lee sees, by name", resources.Query{SortBy: resources.SortByName, Ascending: true}, l(wsA, wsC), 2},
+		{"descending", resources.Query{SortBy: resources.SortByName}, l(wsC, wsA), 2},
+		{"second page of one", resources.Query{SortBy: resources.SortByName, Ascending: true, Limit: 1, Page: 2}, l(wsC), 2},
+		{"by alias", resources.Query{Name: "Team c"}, l(wsC), 1},
+		{"names outside what lee sees are dropped", resources.Query{Names: l(wsB, wsC)}, l(wsC), 1},
+		{"only invisible names", resources.Query{Names: l(wsB)}, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var list tenantv1beta1.WorkspaceTemplateList
+			total, err := az.ListWorkspaces(ctx, c, lee, tt.q, &list)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, names(list.Items))
+			assert.Equal(t, tt.total, total)
+		})
+	}
+
+	var projects corev1.NamespaceList
+	total, err := az.ListProjects(ctx, c, lee, wsA, resources.Query{}, &projects)
+	require.NoError(t, err)
+	require.Equal(t, 1, total)
+	assert.Equal(t, projA2, projects.Items[0].Name, "lee sees only the project he is a member of")
+
+	// A platform admin sees every workspace, and every project of one.
+	create(t,
+		&iamv1beta1.GlobalRole{ObjectMeta: metav1.ObjectMeta{Name: p + "admin"}, Rules: []rbacv1.PolicyRule{rules(l("*"), l("*"), l("*"))}},
+		&iamv1beta1.GlobalRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "ada"}, Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: p + "ada"}},
+			RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "GlobalRole", Name: p + "admin"}},
+	)
+	ada := authz.User{Name: p + "ada"}
+	eventually(t, func() bool { return az.VisibleWorkspaces(ada).All }, "ada should see all workspaces")
+	var all tenantv1beta1.WorkspaceTemplateList
+	_, err = az.ListWorkspaces(ctx, c, ada, resources.Query{Name: p}, &all)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, l(wsA, wsB, wsC), names(all.Items))
+	total, err = az.ListProjects(ctx, c, ada, wsA, resources.Query{SortBy: resources.SortByName, Ascending: true}, &projects)
+	require.NoError(t, err)
+	assert.Equal(t, 2, total)
 }

@@ -1,0 +1,130 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/spherekit/spherekit/resources"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+)
+
+// Visible is what a user may see of a set of objects: all of them, or the
+// named ones.
+type Visible struct {
+	All   bool
+	Names []string
+}
+
+// VisibleWorkspaces says which workspaces u sees: all of them if they may
+// list workspaces on the platform (a GlobalRole allowing list on
+// workspaces or workspacetemplates of tenant.kubesphere.io); otherwise those
+// they hold a WorkspaceRoleBinding in and those holding a namespace they
+// hold a RoleBinding in, through their name or any of their groups. The
+// answer comes from the index: no access check per workspace.
+func (az *Authorizer) VisibleWorkspaces(u User) Visible {
+	az.mu.RLock()
+	defer az.mu.RUnlock()
+	ix := az.ix
+	for _, res := range []string{"workspacetemplates", "workspaces"} {
+		a := Attributes{User: u, Verb: "list", APIGroup: tenantv1beta1.GroupName, Resource: res, Scope: ScopeGlobal}
+		if ix.decide(&a, false).Allowed {
+			return Visible{All: true}
+		}
+	}
+	set := map[string]struct{}{}
+	for _, g := range ix.userGrants(&u, nil) {
+		for ws := range g.workspace {
+			set[ws] = struct{}{}
+		}
+		for ns := range g.namespace {
+			if ws := ix.nsWS[ns]; ws != "" {
+				set[ws] = struct{}{}
+			}
+		}
+	}
+	return Visible{Names: slices.Sorted(maps.Keys(set))}
+}
+
+// VisibleProjects says which projects (namespaces) of workspace u sees, or
+// of the whole cluster when workspace is empty: all of them if they may list
+// namespaces there (through a global, workspace or cluster binding);
+// otherwise those they hold a RoleBinding in, plus every namespace of each
+// workspace whose WorkspaceRole lets them list namespaces.
+func (az *Authorizer) VisibleProjects(u User, workspace string) Visible {
+	az.mu.RLock()
+	defer az.mu.RUnlock()
+	ix := az.ix
+	listNamespaces := func(ws string) bool {
+		a := Attributes{User: u, Verb: "list", Resource: "namespaces", Workspace: ws}
+		return ix.decide(&a, false).Allowed
+	}
+	if listNamespaces(workspace) {
+		if workspace == "" {
+			return Visible{All: true}
+		}
+		return Visible{Names: slices.Sorted(maps.Keys(ix.wsNS[workspace]))}
+	}
+	set := map[string]struct{}{}
+	for _, g := range ix.userGrants(&u, nil) {
+		for ns := range g.namespace {
+			if workspace == "" || ix.nsWS[ns] == workspace {
+				set[ns] = struct{}{}
+			}
+		}
+		if workspace != "" {
+			continue
+		}
+		for ws := range g.workspace {
+			if listNamespaces(ws) {
+				for ns := range ix.wsNS[ws] {
+					set[ns] = struct{}{}
+				}
+			}
+		}
+	}
+	return Visible{Names: slices.Sorted(maps.Keys(set))}
+}
+
+// ListWorkspaces lists the WorkspaceTemplates u sees (VisibleWorkspaces)
+// from r, typically the cache the Authorizer is fed by, filtered, sorted and
+// paged by q (resources semantics). It fills list with the page and returns
+// the number of matches before paging.
+func (az *Authorizer) ListWorkspaces(ctx context.Context, r client.Reader, u User, q resources.Query, list *tenantv1beta1.WorkspaceTemplateList) (int, error) {
+	return listVisible(ctx, r, az.VisibleWorkspaces(u), q, list)
+}
+
+// ListProjects lists the namespaces of workspace (of the cluster when empty)
+// u sees (VisibleProjects) from r, filtered, sorted and paged by q.
+func (az *Authorizer) ListProjects(ctx context.Context, r client.Reader, u User, workspace string, q resources.Query, list *corev1.NamespaceList) (int, error) {
+	return listVisible(ctx, r, az.VisibleProjects(u, workspace), q, list)
+}
+
+func listVisible(ctx context.Context, r client.Reader, v Visible, q resources.Query, list client.ObjectList) (int, error) {
+	if !v.All {
+		names := v.Names
+		if len(q.Names) > 0 {
+			names = slices.DeleteFunc(slices.Clone(q.Names), func(n string) bool {
+				_, found := slices.BinarySearch(v.Names, n)
+				return !found
+			})
+		}
+		if len(names) == 0 {
+			if err := meta.SetList(list, nil); err != nil {
+				return 0, fmt.Errorf("empty list: %w", err)
+			}
+			return 0, nil
+		}
+		q.Names = names
+	}
+	total, err := resources.List(ctx, r, list, q)
+	if err != nil {
+		return 0, fmt.Errorf("list visible: %w", err)
+	}
+	return total, nil
+}
