@@ -234,8 +234,8 @@ func buildScaleWorld() (*scaleWorld, error) {
 	}
 
 	users := make([]string, scaleUsers)
-	userProjects := make([][]string, scaleUsers)     // projects where the user holds a RoleBinding
-	userWSProjects := make([][]string, scaleUsers)   // every project of the user's workspaces
+	userProjects := make([][]string, scaleUsers)   // projects where the user holds a RoleBinding
+	userWSProjects := make([][]string, scaleUsers) // every project of the user's workspaces
 	admins := map[int]bool{}
 	for len(admins) < scaleAdmins {
 		admins[rng.IntN(scaleUsers)] = true
