@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -42,9 +44,11 @@ import (
 
 	"github.com/spherekit/spherekit"
 	"github.com/spherekit/spherekit/crds"
+	"github.com/spherekit/spherekit/resources"
 	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/testenv"
 )
@@ -204,6 +208,10 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 		fmt.Fprintf(out, "  %-14s %s\n", m.User, m.Role)
 	}
 
+	if err := explainAccess(ctx, out, mgr.GetCache(), bob, project); err != nil {
+		return err
+	}
+
 	if _, err := tc.SetWorkspaceQuota(ctx, ws, corev1.ResourceList{
 		corev1.ResourceRequestsCPU: resource.MustParse("4"),
 		"count/pods":               resource.MustParse("10"),
@@ -234,6 +242,55 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	for _, w := range list.Items {
 		fmt.Fprintf(out, "  %-30s manager=%-12s age=%s\n", w.Name, w.Spec.Manager, time.Since(w.CreationTimestamp.Time).Round(time.Second))
 	}
+	return nil
+}
+
+// explainAccess asks the scoped authorizer, fed by the manager's cache,
+// what bob may do in the project, and what he sees.
+func explainAccess(ctx context.Context, out io.Writer, c cache.Cache, bob, project string) error {
+	az, err := authz.NewFromCache(ctx, c, authz.Options{})
+	if err != nil {
+		return err
+	}
+	if err := az.WaitForSync(ctx); err != nil {
+		return err
+	}
+	user := authz.User{Name: bob}
+	update := authz.Attributes{User: user, Verb: "update", APIGroup: "apps", Resource: "deployments", Name: "web", Namespace: project}
+	// The authorizer follows the cluster through the cache: wait for the
+	// role the controllers aggregate for bob's binding.
+	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	var d authz.Decision
+	for {
+		if d, err = az.Explain(ctx, update); err != nil || d.Allowed {
+			break
+		}
+		select {
+		case <-waitCtx.Done():
+			return fmt.Errorf("%s never got the operator's rules: %w", bob, waitCtx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "May %s update deployment web in %s?\n  %s\n", bob, project, d.String())
+	d, err = az.Explain(ctx, authz.Attributes{User: user, Verb: "create", APIGroup: "iam.kubesphere.io", Resource: "rolebindings", Namespace: project})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "May %s add members to %s?\n  %s\n", bob, project, strings.ReplaceAll(d.String(), "\n", "\n  "))
+	var visible tenantv1beta1.WorkspaceTemplateList
+	total, err := az.ListWorkspaces(ctx, c, user, resources.Query{SortBy: resources.SortByName, Ascending: true}, &visible)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Workspaces %s sees (%d):", bob, total)
+	for _, w := range visible.Items {
+		fmt.Fprintf(out, " %s", w.Name)
+	}
+	fmt.Fprintln(out)
 	return nil
 }
 
