@@ -12,10 +12,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
@@ -266,4 +270,183 @@ func (n *nativeRBAC) dump() string {
 		line("RoleBinding", o)
 	}
 	return b.String()
+}
+
+// TestDifferentialIAMAgainstMirrors draws random iam worlds (GlobalRoles,
+// WorkspaceRoles, iam ClusterRoles and Roles and their bindings, over
+// namespaces in two workspaces and one outside any) and requires spherekit's
+// authorizer over the iam objects to agree with the upstream authorizer over
+// the native objects the tenancy controllers mirror them to, for every
+// namespace, cluster and non-resource request (workspace-scope requests have
+// no native counterpart).
+func TestDifferentialIAMAgainstMirrors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*differentialSeed, 0x1a3))
+	ctx := context.Background()
+	start := time.Now()
+	total, allowed, mismatches := 0, 0, 0
+	for total < *differentialRequests {
+		objs := randomIAM(rng)
+		sk, err := authz.NewFromObjects(objs...)
+		require.NoError(t, err)
+		native, err := mirrorIAM(objs)
+		require.NoError(t, err)
+		up, err := native.upstream()
+		require.NoError(t, err)
+		for range min(requestsPerWorld, *differentialRequests-total) {
+			total++
+			a := randomRequest(rng)
+			if a.Namespace != "" {
+				a.Namespace = pick(rng, iamDiffNamespaces)
+			}
+			d, err := sk.Authorize(ctx, a)
+			require.NoError(t, err, "request %+v", a)
+			ua := upstreamAttributes(&a)
+			ud, reason, _ := up.Authorize(ctx, &ua)
+			if d.Allowed {
+				allowed++
+			}
+			if d.Allowed == (ud == authorizer.DecisionAllow) {
+				continue
+			}
+			mismatches++
+			if mismatches <= 5 {
+				explained, _ := sk.Explain(ctx, a)
+				var b strings.Builder
+				for _, o := range objs {
+					j, _ := json.Marshal(o)
+					fmt.Fprintf(&b, "    %T %s\n", o, j)
+				}
+				t.Errorf("mismatch on %s\n  spherekit allowed=%v: %s\n  upstream %v: %s\n  iam objects:\n%s",
+					describeRequest(&a), d.Allowed, explained.String(), decisionName(ud), reason, b.String())
+			}
+		}
+	}
+	frac := float64(allowed) / float64(total)
+	t.Logf("%d requests over %d worlds in %v: %.1f%% allowed, %d mismatches",
+		total, (total+requestsPerWorld-1)/requestsPerWorld, time.Since(start).Round(time.Millisecond), 100*frac, mismatches)
+	assert.Zero(t, mismatches)
+	assert.True(t, frac > 0.1 && frac < 0.9, "allowed fraction %.3f should be well inside (0.1, 0.9) for the test to mean something", frac)
+}
+
+// Namespaces of the iam worlds: two workspaces of two projects, and ns-c in
+// no workspace.
+var (
+	iamDiffWorkspaces = map[string][]string{"ws-1": {"ns-a", "ns-b"}, "ws-2": {"ns-d"}}
+	iamDiffNamespaces = []string{"ns-a", "ns-b", "ns-c", "ns-d"}
+)
+
+func randomIAM(rng *rand.Rand) []runtime.Object {
+	var objs []runtime.Object
+	iamRef := func(kind, name string) rbacv1.RoleRef {
+		return rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: kind, Name: name}
+	}
+	for _, ws := range sortedKeys(iamDiffWorkspaces) {
+		for _, ns := range iamDiffWorkspaces[ws] {
+			objs = append(objs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{tenantv1beta1.WorkspaceLabel: ws}}})
+		}
+		for _, r := range []string{"admin", "viewer"} {
+			objs = append(objs, &iamv1beta1.WorkspaceRole{
+				ObjectMeta: metav1.ObjectMeta{Name: ws + "-" + r, Labels: map[string]string{tenantv1beta1.WorkspaceLabel: ws}},
+				Rules:      randomRules(rng, false),
+			})
+		}
+		for i := range 1 + rng.IntN(3) {
+			// A service account subject without a namespace is left out:
+			// TestWorkspaceBindingServiceAccountWithoutNamespace covers it.
+			subjects := randomSubjects(rng)
+			for i := range subjects {
+				if subjects[i].Kind == rbacv1.ServiceAccountKind && subjects[i].Namespace == "" {
+					subjects[i].Namespace = pick(rng, diffNamespaces)
+				}
+			}
+			objs = append(objs, &iamv1beta1.WorkspaceRoleBinding{
+				ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-wrb%d", ws, i), Labels: map[string]string{tenantv1beta1.WorkspaceLabel: ws}},
+				Subjects:   subjects,
+				RoleRef:    iamRef("WorkspaceRole", ws+"-"+pick(rng, []string{"admin", "viewer", "missing"})),
+			})
+		}
+	}
+	objs = append(objs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ns-c"}})
+	for _, name := range []string{"g0", "g1"} {
+		objs = append(objs, &iamv1beta1.GlobalRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: randomRules(rng, true)})
+	}
+	for i := range 1 + rng.IntN(2) {
+		objs = append(objs, &iamv1beta1.GlobalRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("grb%d", i)},
+			Subjects:   randomSubjects(rng),
+			RoleRef:    iamRef("GlobalRole", pick(rng, []string{"g0", "g1", "g2"})),
+		})
+	}
+	for _, name := range []string{"c0", "c1"} {
+		objs = append(objs, &iamv1beta1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: randomRules(rng, true)})
+	}
+	for i := range 1 + rng.IntN(2) {
+		objs = append(objs, &iamv1beta1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("crb%d", i)},
+			Subjects:   randomSubjects(rng),
+			RoleRef:    iamRef("ClusterRole", pick(rng, []string{"c0", "c1", "c2"})),
+		})
+	}
+	for _, ns := range iamDiffNamespaces {
+		objs = append(objs, &iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: "r0", Namespace: ns}, Rules: randomRules(rng, false)})
+		for i := range 1 + rng.IntN(3) {
+			ref := iamRef("Role", pick(rng, []string{"r0", "r1"}))
+			if rng.IntN(3) == 0 {
+				ref = iamRef("ClusterRole", pick(rng, []string{"c0", "c1", "c2"}))
+			}
+			objs = append(objs, &iamv1beta1.RoleBinding{
+				ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("rb%d", i), Namespace: ns},
+				Subjects:   randomSubjects(rng),
+				RoleRef:    ref,
+			})
+		}
+	}
+	return objs
+}
+
+// TestWorkspaceBindingServiceAccountWithoutNamespace pins a divergence the
+// iam differential found. A WorkspaceRoleBinding may name a ServiceAccount
+// subject without a namespace (nothing in the CRD refuses it).
+// NamespaceReconciler copies the subject into a RoleBinding in every project
+// of the workspace, where Kubernetes reads it as that project's service
+// account, so the API server lets system:serviceaccount:ns-a:ci act in ns-a.
+// authz skips the subject (keyOf finds no namespace on a cluster-scoped
+// binding) and denies the same request. One side has to change: authz
+// matching such a subject against each project of the workspace, or the
+// controllers qualifying or refusing it.
+func TestWorkspaceBindingServiceAccountWithoutNamespace(t *testing.T) {
+	ws := map[string]string{tenantv1beta1.WorkspaceLabel: "ws-1"}
+	objs := []runtime.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ns-a", Labels: ws}},
+		&iamv1beta1.WorkspaceRole{
+			ObjectMeta: metav1.ObjectMeta{Name: "ws-1-viewer", Labels: ws},
+			Rules:      []rbacv1.PolicyRule{rule("get,list", "", "pods")},
+		},
+		&iamv1beta1.WorkspaceRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: "ci-ws-1-viewer", Labels: ws},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "ci"}},
+			RoleRef:    rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: "ws-1-viewer"},
+		},
+	}
+	sk, err := authz.NewFromObjects(objs...)
+	require.NoError(t, err)
+	native, err := mirrorIAM(objs)
+	require.NoError(t, err)
+	up, err := native.upstream()
+	require.NoError(t, err)
+
+	ctx := context.Background()
+	a := authz.Attributes{
+		User:      authz.User{Name: "system:serviceaccount:ns-a:ci", Groups: []string{"system:serviceaccounts", "system:serviceaccounts:ns-a"}},
+		Verb:      "list",
+		Resource:  "pods",
+		Namespace: "ns-a",
+	}
+	ua := upstreamAttributes(&a)
+	ud, reason, err := up.Authorize(ctx, &ua)
+	require.NoError(t, err)
+	require.Equal(t, authorizer.DecisionAllow, ud, "the API server allows it through the mirrored RoleBinding: %s", reason)
+	d, err := sk.Explain(ctx, a)
+	require.NoError(t, err)
+	assert.True(t, d.Allowed, "authz should agree with the API server: %s", d.String())
 }
