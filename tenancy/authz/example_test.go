@@ -1,0 +1,130 @@
+package authz_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/spherekit/spherekit/tenancy/authz"
+)
+
+const examplePolicy = `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {kubesphere.io/workspace: retail}
+---
+apiVersion: iam.kubesphere.io/v1beta1
+kind: Role
+metadata: {name: operator, namespace: shop}
+rules:
+- {verbs: [get, list, update], apiGroups: [apps], resources: [deployments, deployments/scale]}
+---
+apiVersion: iam.kubesphere.io/v1beta1
+kind: RoleBinding
+metadata: {name: bob-operator, namespace: shop}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: bob}]
+roleRef: {apiGroup: iam.kubesphere.io, kind: Role, name: operator}
+`
+
+// The offline engine: decide from YAML with no cluster, with the reason.
+func ExampleAuthorizer_Explain() {
+	objs, err := authz.DecodeObjects(strings.NewReader(examplePolicy))
+	if err != nil {
+		panic(err)
+	}
+	az, err := authz.NewFromObjects(objs...)
+	if err != nil {
+		panic(err)
+	}
+	bob := authz.User{Name: "bob"}
+	for _, verb := range []string{"update", "delete"} {
+		d, err := az.Explain(context.Background(), authz.Attributes{User: bob, Verb: verb, APIGroup: "apps", Resource: "deployments", Name: "web", Namespace: "shop"})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(d.String())
+	}
+	// Output:
+	// allowed: bob may update deployments.apps "web" in namespace "shop": RoleBinding shop/bob-operator grants Role shop/operator to User bob; rule {verbs=get,list,update apiGroups=apps resources=deployments,deployments/scale}
+	// denied: no binding of bob allows delete deployments.apps "web" in namespace "shop" (workspace "retail"); closest:
+	//   RoleBinding shop/bob-operator grants Role shop/operator in namespace "shop": rule {verbs=get,list,update apiGroups=apps resources=deployments,deployments/scale} (differs in verb)
+}
+
+func ExampleParseRequestInfo() {
+	q := url.Values{"watch": {"true"}}
+	ri, err := authz.ParseRequestInfo("GET", "/kapis/clusters/host/apps/v1/workspaces/retail/namespaces/shop/deployments", q)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(ri.Verb, ri.Resource, ri.Cluster, ri.Workspace, ri.Namespace, ri.Scope)
+	ri, _ = authz.ParseRequestInfo("GET", "/kapis/iam.kubesphere.io/v1beta1/users", nil)
+	fmt.Println(ri.Verb, ri.Resource, ri.Scope)
+	// Output:
+	// watch deployments host retail shop Namespace
+	// list users Global
+}
+
+// What would bob gain from a second role in shop?
+func ExampleAuthorizer_WhatIf() {
+	objs, _ := authz.DecodeObjects(strings.NewReader(examplePolicy))
+	az, _ := authz.NewFromObjects(objs...)
+	change, _ := authz.DecodeObjects(strings.NewReader(`
+apiVersion: iam.kubesphere.io/v1beta1
+kind: RoleBinding
+metadata: {name: bob-viewer, namespace: shop}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: bob}]
+roleRef: {apiGroup: iam.kubesphere.io, kind: Role, name: viewer}
+---
+apiVersion: iam.kubesphere.io/v1beta1
+kind: Role
+metadata: {name: viewer, namespace: shop}
+rules:
+- {verbs: [get, list], apiGroups: [""], resources: [pods, pods/log]}
+`))
+	diff, err := az.WhatIf(context.Background(), authz.Change{Apply: change})
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range diff {
+		for _, p := range c.Gained {
+			fmt.Printf("%s %s gains %s\n", c.Subject.Kind, c.Subject.Name, p)
+		}
+	}
+	// Output:
+	// User bob gains get pods in namespace "shop"
+	// User bob gains get pods/log in namespace "shop"
+	// User bob gains list pods in namespace "shop"
+	// User bob gains list pods/log in namespace "shop"
+}
+
+func ExampleAuthorizer_CanGrant() {
+	objs, _ := authz.DecodeObjects(strings.NewReader(examplePolicy))
+	az, _ := authz.NewFromObjects(objs...)
+	check, err := az.CanGrant(context.Background(), authz.User{Name: "bob"},
+		authz.Ref{Kind: "Role", Namespace: "shop", Name: "operator"},
+		authz.Grant{Scope: authz.ScopeNamespace, Namespace: "shop"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(check.Allowed, check)
+	check, _ = az.CanGrant(context.Background(), authz.User{Name: "eve"},
+		authz.Ref{Kind: "Role", Namespace: "shop", Name: "operator"},
+		authz.Grant{Scope: authz.ScopeNamespace, Namespace: "shop"})
+	fmt.Println(check.Allowed, len(check.Missing))
+	// Output:
+	// true allowed: the granter holds every permission of the role
+	// false 6
+}
+
+func ExampleAuthorizer_VisibleProjects() {
+	objs, _ := authz.DecodeObjects(strings.NewReader(examplePolicy))
+	az, _ := authz.NewFromObjects(objs...)
+	fmt.Println(az.VisibleWorkspaces(authz.User{Name: "bob"}).Names)
+	fmt.Println(az.VisibleProjects(authz.User{Name: "bob"}, "retail").Names)
+	// Output:
+	// [retail]
+	// [shop]
+}
