@@ -157,7 +157,7 @@ func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, w
 					tenantv1beta1.ManagedLabel:   "true",
 				},
 			},
-			Subjects: b.Subjects,
+			Subjects: qualifiedSubjects(b.Subjects),
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: workspaceMirrorName(b.RoleRef.Name)},
 		}
 		if err := controllerutil.SetControllerReference(b, native, r.Scheme); err != nil {
@@ -210,4 +210,20 @@ func (r *NamespaceReconciler) unproject(ctx context.Context, ns string) error {
 		}
 	}
 	return nil
+}
+
+// qualifiedSubjects drops ServiceAccount subjects without a namespace from a
+// workspace binding's subjects. Such a subject names no account of a
+// cluster-wide binding (the CRD refuses it now; older objects may hold
+// one), but copied into a RoleBinding Kubernetes would read it as the
+// project's own service account and grant it there.
+func qualifiedSubjects(subjects []rbacv1.Subject) []rbacv1.Subject {
+	out := make([]rbacv1.Subject, 0, len(subjects))
+	for _, s := range subjects {
+		if s.Kind == rbacv1.ServiceAccountKind && s.Namespace == "" {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }

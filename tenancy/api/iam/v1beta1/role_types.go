@@ -63,6 +63,7 @@ type GlobalRoleBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// +kubebuilder:validation:XValidation:rule="self.all(s, s.kind != 'ServiceAccount' || (has(s.__namespace__) && s.__namespace__ != ''))",message="a ServiceAccount subject of a cluster-wide binding names its namespace"
 	// +optional
 	Subjects []rbacv1.Subject `json:"subjects,omitempty"`
 	// +kubebuilder:validation:XValidation:rule="self.kind == 'GlobalRole'",message="a GlobalRoleBinding refers to a GlobalRole"
@@ -110,6 +111,7 @@ type ClusterRoleBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// +kubebuilder:validation:XValidation:rule="self.all(s, s.kind != 'ServiceAccount' || (has(s.__namespace__) && s.__namespace__ != ''))",message="a ServiceAccount subject of a cluster-wide binding names its namespace"
 	// +optional
 	Subjects []rbacv1.Subject `json:"subjects,omitempty"`
 	// +kubebuilder:validation:XValidation:rule="self.kind == 'ClusterRole'",message="a ClusterRoleBinding refers to a ClusterRole"
@@ -162,6 +164,7 @@ type WorkspaceRoleBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// +kubebuilder:validation:XValidation:rule="self.all(s, s.kind != 'ServiceAccount' || (has(s.__namespace__) && s.__namespace__ != ''))",message="a ServiceAccount subject of a cluster-wide binding names its namespace"
 	// +optional
 	Subjects []rbacv1.Subject `json:"subjects,omitempty"`
 	// +kubebuilder:validation:XValidation:rule="self.kind == 'WorkspaceRole'",message="a WorkspaceRoleBinding refers to a WorkspaceRole"
