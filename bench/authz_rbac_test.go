@@ -136,7 +136,7 @@ func mirrorIAM(objs []runtime.Object) (*nativeRBAC, error) {
 			for _, ns := range wsNamespaces[o.Labels[tenantv1beta1.WorkspaceLabel]] {
 				n.roleBindings = append(n.roleBindings, &rbacv1.RoleBinding{
 					ObjectMeta: metav1.ObjectMeta{Name: workspaceMirrorPrefix + o.Name, Namespace: ns},
-					Subjects:   o.Subjects,
+					Subjects:   qualifiedSubjects(o.Subjects),
 					RoleRef:    clusterRoleRef(workspaceMirrorPrefix + o.RoleRef.Name),
 				})
 			}
@@ -161,6 +161,18 @@ func mirrorIAM(objs []runtime.Object) (*nativeRBAC, error) {
 		}
 	}
 	return n, nil
+}
+
+// qualifiedSubjects drops ServiceAccount subjects without a namespace, as
+// NamespaceReconciler does when it mirrors a WorkspaceRoleBinding.
+func qualifiedSubjects(subjects []rbacv1.Subject) []rbacv1.Subject {
+	out := make([]rbacv1.Subject, 0, len(subjects))
+	for _, s := range subjects {
+		if s.Kind != rbacv1.ServiceAccountKind || s.Namespace != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // rule builds a resource rule from comma-separated lists; groups ",apps" is
