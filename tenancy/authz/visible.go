@@ -7,7 +7,11 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/spherekit/spherekit/resources"
@@ -96,35 +100,83 @@ func (az *Authorizer) VisibleProjects(u User, workspace string) Visible {
 // paged by q (resources semantics). It fills list with the page and returns
 // the number of matches before paging.
 func (az *Authorizer) ListWorkspaces(ctx context.Context, r client.Reader, u User, q resources.Query, list *tenantv1beta1.WorkspaceTemplateList) (int, error) {
-	return listVisible(ctx, r, az.VisibleWorkspaces(u), q, list)
+	return listVisible(ctx, r, az.VisibleWorkspaces(u), q, list, func() client.Object { return &tenantv1beta1.WorkspaceTemplate{} })
 }
 
 // ListProjects lists the namespaces of workspace (of the cluster when empty)
 // u sees (VisibleProjects) from r, filtered, sorted and paged by q.
 func (az *Authorizer) ListProjects(ctx context.Context, r client.Reader, u User, workspace string, q resources.Query, list *corev1.NamespaceList) (int, error) {
-	return listVisible(ctx, r, az.VisibleProjects(u, workspace), q, list)
+	return listVisible(ctx, r, az.VisibleProjects(u, workspace), q, list, func() client.Object { return &corev1.Namespace{} })
 }
 
-func listVisible(ctx context.Context, r client.Reader, v Visible, q resources.Query, list client.ObjectList) (int, error) {
-	if !v.All {
-		names := v.Names
-		if len(q.Names) > 0 {
-			names = slices.DeleteFunc(slices.Clone(q.Names), func(n string) bool {
-				_, found := slices.BinarySearch(v.Names, n)
-				return !found
-			})
-		}
-		if len(names) == 0 {
-			if err := meta.SetList(list, nil); err != nil {
-				return 0, fmt.Errorf("empty list: %w", err)
-			}
-			return 0, nil
-		}
-		q.Names = names
+// getLimit is how many visible objects listVisible reads one by one
+// rather than listing them all: a user who sees a few workspaces among
+// thousands costs a few lookups, not a scan.
+const getLimit = 256
+
+func listVisible(ctx context.Context, r client.Reader, v Visible, q resources.Query, list client.ObjectList, newObj func() client.Object) (int, error) {
+	if v.All {
+		return listFrom(ctx, r, list, q)
 	}
+	names := v.Names
+	if len(q.Names) > 0 {
+		names = slices.DeleteFunc(slices.Clone(q.Names), func(n string) bool {
+			_, found := slices.BinarySearch(v.Names, n)
+			return !found
+		})
+	}
+	if len(names) == 0 {
+		if err := meta.SetList(list, nil); err != nil {
+			return 0, fmt.Errorf("empty list: %w", err)
+		}
+		return 0, nil
+	}
+	q.Names = names
+	if len(names) > getLimit {
+		return listFrom(ctx, r, list, q)
+	}
+	fetched := make([]runtime.Object, 0, len(names))
+	for _, n := range names {
+		obj := newObj()
+		if err := r.Get(ctx, client.ObjectKey{Name: n}, obj); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue // in the index, not (yet) in the reader
+			}
+			return 0, fmt.Errorf("get %s: %w", n, err)
+		}
+		fetched = append(fetched, obj)
+	}
+	return listFrom(ctx, fetchedReader(fetched), list, q)
+}
+
+func listFrom(ctx context.Context, r client.Reader, list client.ObjectList, q resources.Query) (int, error) {
 	total, err := resources.List(ctx, r, list, q)
 	if err != nil {
 		return 0, fmt.Errorf("list visible: %w", err)
 	}
 	return total, nil
+}
+
+// fetchedReader serves resources.List from objects already read one by one.
+type fetchedReader []runtime.Object
+
+func (f fetchedReader) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
+	return apierrors.NewNotFound(schema.GroupResource{}, key.Name)
+}
+
+func (f fetchedReader) List(_ context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	var lo client.ListOptions
+	lo.ApplyOptions(opts)
+	out := make([]runtime.Object, 0, len(f))
+	for _, o := range f {
+		obj := o.(client.Object)
+		if lo.Namespace != "" && obj.GetNamespace() != lo.Namespace {
+			continue
+		}
+		if lo.LabelSelector != nil && !lo.LabelSelector.Matches(labels.Set(obj.GetLabels())) {
+			continue
+		}
+		out = append(out, o)
+	}
+	return meta.SetList(list, out)
 }
