@@ -20,8 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
-	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/resources"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/testenv"
 )
