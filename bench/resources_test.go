@@ -163,7 +163,7 @@ func applied(p *corev1.Pod) {
 	owned := func(parts map[string]any) *metav1.FieldsV1 {
 		var b strings.Builder
 		writeFieldSet(&b, parts)
-		return &metav1.FieldsV1{Raw: []byte(b.String())}
+		return metav1.NewFieldsV1(b.String())
 	}
 	containers := u["spec"].(map[string]any)["containers"].([]any)
 	at := p.CreationTimestamp
@@ -305,7 +305,7 @@ func BenchmarkCacheMemory100kPods(b *testing.B) {
 	sample := benchPodApplied()
 	var mf int
 	for _, e := range sample.ManagedFields {
-		mf += len(e.FieldsV1.Raw)
+		mf += len(e.FieldsV1.GetRawBytes())
 	}
 	b.Logf("encoded pod: %d bytes; managedFields %d bytes in %d entries; last-applied annotation %d bytes",
 		len(docs[0]), mf, len(sample.ManagedFields), len(sample.Annotations[corev1.LastAppliedConfigAnnotation]))

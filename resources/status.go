@@ -27,7 +27,6 @@ const StorageClassAnnotation = "volume.beta.kubernetes.io/storage-class"
 
 // kindRules says which per-kind filters a kind has.
 type kindRules struct {
-	kind string
 	// statuses is the closed set of Status values; nil with status set
 	// means any value is accepted.
 	statuses []string
@@ -48,30 +47,6 @@ var (
 		"HorizontalPodAutoscaler": {filters: []string{FilterTargetKind, FilterTargetName}},
 	}
 )
-
-// kindOf names the kind of a typed object List has per-kind rules for, or
-// "" for any other.
-func kindOf(obj runtime.Object) string {
-	switch obj.(type) {
-	case *appsv1.Deployment:
-		return "Deployment"
-	case *appsv1.StatefulSet:
-		return "StatefulSet"
-	case *appsv1.DaemonSet:
-		return "DaemonSet"
-	case *batchv1.Job:
-		return "Job"
-	case *batchv1.CronJob:
-		return "CronJob"
-	case *corev1.Pod:
-		return "Pod"
-	case *corev1.PersistentVolumeClaim:
-		return "PersistentVolumeClaim"
-	case *autoscalingv1.HorizontalPodAutoscaler, *autoscalingv2.HorizontalPodAutoscaler:
-		return "HorizontalPodAutoscaler"
-	}
-	return ""
-}
 
 // listItemKind names the kind of a typed list's items that List has
 // per-kind rules for.

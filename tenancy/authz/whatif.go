@@ -74,12 +74,12 @@ func (az *Authorizer) WhatIf(ctx context.Context, change Change) ([]AccessChange
 	after := before.clone()
 	for i, o := range change.Delete {
 		if err := after.remove(o); err != nil {
-			return nil, fmt.Errorf("Delete[%d]: %w", i, err)
+			return nil, fmt.Errorf("change.Delete[%d]: %w", i, err)
 		}
 	}
 	for i, o := range change.Apply {
 		if err := after.upsert(o); err != nil {
-			return nil, fmt.Errorf("Apply[%d]: %w", i, err)
+			return nil, fmt.Errorf("change.Apply[%d]: %w", i, err)
 		}
 	}
 

@@ -76,7 +76,7 @@ func TestWhatIf(t *testing.T) {
 		_, err := az.WhatIf(t.Context(), Change{Apply: []runtime.Object{&corev1.Pod{}}})
 		var ie *InvalidError
 		require.True(t, errors.As(err, &ie), "%v", err)
-		assert.Contains(t, err.Error(), "Apply[0]")
+		assert.Contains(t, err.Error(), "change.Apply[0]")
 	})
 }
 
