@@ -456,3 +456,50 @@ func TestClusterWideBindingsNeedServiceAccountNamespaces(t *testing.T) {
 	require.NoError(t, env.Client.Create(context.Background(), ok))
 	require.NoError(t, env.Client.Delete(context.Background(), ok))
 }
+
+// TestResourcesHandlerAuthorized serves the resources API with this
+// package's Authorizer deciding: a member reads their project, and is
+// refused, with the reason, elsewhere.
+func TestResourcesHandlerAuthorized(t *testing.T) {
+	ns := env.NewNamespace(t)
+	p := "t-" + ns + "-"
+	create(t,
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}},
+		&iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: "cm-reader", Namespace: ns}, Rules: []rbacv1.PolicyRule{rules(l("get", "list"), l(""), l("configmaps"))}},
+		&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rosa", Namespace: ns}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "Role", Name: "cm-reader"},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: p + "rosa"}}},
+	)
+	az, c := startAuthorizerAndCache(t, authz.Options{})
+	h, err := resources.NewHandler(resources.HandlerOptions{
+		Reader: c, Mapper: env.Client.RESTMapper(), Scheme: env.Scheme,
+		Authorizer: az.ResourcesAuthorizer(func(r *http.Request) (authz.User, error) {
+			return authz.User{Name: r.Header.Get("X-Remote-User")}, nil
+		}),
+	})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+resources.PathPrefix+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Remote-User", p+"rosa")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer func() { _ = resp.Body.Close() }()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	eventually(t, func() bool {
+		code, _ := get("/namespaces/" + ns + "/configmaps")
+		return code == http.StatusOK
+	}, "rosa never got to list configmaps")
+	code, body := get("/namespaces/" + ns + "/configmaps?name=sett")
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, `"totalItems":1`)
+	code, body = get("/namespaces/" + ns + "/secrets")
+	assert.Equal(t, http.StatusForbidden, code)
+	assert.Contains(t, body, "denied: no binding of "+p+"rosa allows list secrets")
+	code, _ = get("/namespaces/default/configmaps")
+	assert.Equal(t, http.StatusForbidden, code)
+}

@@ -2,7 +2,9 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"maps"
 	"slices"
 
@@ -179,4 +181,25 @@ func (f fetchedReader) List(_ context.Context, list client.ObjectList, opts ...c
 		out = append(out, o)
 	}
 	return meta.SetList(list, out)
+}
+
+// ResourcesAuthorizer adapts az to resources.Authorizer, so
+// resources.NewHandler answers only what the caller may read. caller names
+// who sends each request (from the host's authentication). A refusal's
+// error is the Decision's explanation.
+func (az *Authorizer) ResourcesAuthorizer(caller func(*http.Request) (User, error)) resources.Authorizer {
+	return resources.AuthorizerFunc(func(ctx context.Context, r *http.Request, ra resources.ResourceAttributes) error {
+		u, err := caller(r)
+		if err != nil {
+			return fmt.Errorf("identify the caller: %w", err)
+		}
+		d, err := az.Explain(ctx, Attributes{User: u, Verb: ra.Verb, APIGroup: ra.APIGroup, Resource: ra.Resource, Name: ra.Name, Namespace: ra.Namespace})
+		if err != nil {
+			return err
+		}
+		if !d.Allowed {
+			return errors.New(d.String())
+		}
+		return nil
+	})
 }
