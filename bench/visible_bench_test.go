@@ -168,31 +168,17 @@ func BenchmarkListWorkspaces(b *testing.B) {
 		us   []authz.User
 	}{{"member", some}, {"platform-admin", all}} {
 		b.Run("spherekit/"+users.name, func(b *testing.B) {
-			lat := make([]time.Duration, b.N)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
+			timeEach(b, func(i int) error {
 				var list tenantv1beta1.WorkspaceTemplateList
-				start := time.Now()
-				if _, err := w.spherekit.ListWorkspaces(ctx, v.cache, users.us[i%len(users.us)], q, &list); err != nil {
-					b.Fatal(err)
-				}
-				lat[i] = time.Since(start)
-			}
-			b.StopTimer()
-			reportLatency(b, lat)
+				_, err := w.spherekit.ListWorkspaces(ctx, v.cache, users.us[i%len(users.us)], q, &list)
+				return err
+			})
 		})
 		b.Run("per-item-check/"+users.name, func(b *testing.B) {
-			lat := make([]time.Duration, b.N)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				start := time.Now()
+			timeEach(b, func(i int) error {
 				perItemWorkspaces(ctx, b, w.spherekit, v.cache, users.us[i%len(users.us)], 10)
-				lat[i] = time.Since(start)
-			}
-			b.StopTimer()
-			reportLatency(b, lat)
+				return nil
+			})
 		})
 	}
 }
@@ -213,31 +199,17 @@ func BenchmarkListProjects(b *testing.B) {
 		{"platform-admin", all, func(i int) string { return fmt.Sprintf("ws-%04d", i%scaleWorkspaces) }},
 	} {
 		b.Run("spherekit/"+c.name, func(b *testing.B) {
-			lat := make([]time.Duration, b.N)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
+			timeEach(b, func(i int) error {
 				var list corev1.NamespaceList
-				start := time.Now()
-				if _, err := w.spherekit.ListProjects(ctx, v.cache, c.us[i%len(c.us)], c.ws(i), q, &list); err != nil {
-					b.Fatal(err)
-				}
-				lat[i] = time.Since(start)
-			}
-			b.StopTimer()
-			reportLatency(b, lat)
+				_, err := w.spherekit.ListProjects(ctx, v.cache, c.us[i%len(c.us)], c.ws(i), q, &list)
+				return err
+			})
 		})
 		b.Run("per-item-check/"+c.name, func(b *testing.B) {
-			lat := make([]time.Duration, b.N)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				start := time.Now()
+			timeEach(b, func(i int) error {
 				perItemProjects(ctx, b, w.spherekit, v.cache, c.us[i%len(c.us)], c.ws(i), 10)
-				lat[i] = time.Since(start)
-			}
-			b.StopTimer()
-			reportLatency(b, lat)
+				return nil
+			})
 		})
 	}
 }

@@ -2,7 +2,6 @@ package resources_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -30,14 +29,7 @@ var (
 
 func TestMain(m *testing.M) {
 	ctrllog.SetLogger(logr.Discard())
-	flag.Parse()
-	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
-		fuzzing = true
-	}
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
-		fuzzing = true
-	}
-	if fuzzing {
+	if fuzzing = testenv.Fuzzing(); fuzzing {
 		os.Exit(m.Run())
 	}
 	os.Exit(run(m))

@@ -62,16 +62,9 @@ func (az *Authorizer) CanGrant(ctx context.Context, granter User, role Ref, g Gr
 			return GrantCheck{Allowed: true, ByVerb: verb}, nil
 		}
 	}
-	at := &binding{scope: g.Scope}
-	switch g.Scope {
-	case ScopeWorkspace:
-		at.target = g.Workspace
-	case ScopeNamespace:
-		at.target = g.Namespace
-	}
 	var missing []Permission
 	for _, rule := range r.rules {
-		for _, p := range expand(rule, at) {
+		for _, p := range expand(rule, g) {
 			a := p.attributes(granter)
 			if a.validate() != nil {
 				continue
@@ -88,20 +81,10 @@ func (az *Authorizer) CanGrant(ctx context.Context, granter User, role Ref, g Gr
 }
 
 func (g Grant) validate() error {
-	switch g.Scope {
-	case ScopeGlobal, ScopeCluster:
-	case ScopeWorkspace:
-		if g.Workspace == "" {
-			return &InvalidError{Field: "Workspace", Reason: "a workspace grant names its workspace"}
-		}
-	case ScopeNamespace:
-		if g.Namespace == "" {
-			return &InvalidError{Field: "Namespace", Reason: "a namespace grant names its namespace"}
-		}
-	default:
-		return &InvalidError{Field: "Scope", Reason: fmt.Sprintf("unknown scope %q (want Global, Cluster, Workspace or Namespace)", g.Scope)}
+	if g.Scope == "" {
+		return &InvalidError{Field: "Scope", Reason: "a grant names its scope (Global, Cluster, Workspace or Namespace)"}
 	}
-	return nil
+	return checkScope(g.Scope, g.Workspace, g.Namespace)
 }
 
 // String lists the first few missing permissions.

@@ -93,18 +93,24 @@ func (a *Attributes) validate() error {
 	case strings.Contains(a.Resource, "/"):
 		return &InvalidError{Field: "Resource", Reason: fmt.Sprintf("%q contains /; put a subresource in Subresource", a.Resource)}
 	}
-	switch a.Scope {
+	return checkScope(a.Scope, a.Workspace, a.Namespace)
+}
+
+// checkScope checks that a scope is known and names its workspace or
+// namespace ("" is the derived scope of Attributes).
+func checkScope(scope Scope, workspace, namespace string) error {
+	switch scope {
 	case "", ScopeGlobal, ScopeCluster:
 	case ScopeWorkspace:
-		if a.Workspace == "" {
+		if workspace == "" {
 			return &InvalidError{Field: "Workspace", Reason: "scope Workspace needs a workspace"}
 		}
 	case ScopeNamespace:
-		if a.Namespace == "" {
+		if namespace == "" {
 			return &InvalidError{Field: "Namespace", Reason: "scope Namespace needs a namespace"}
 		}
 	default:
-		return &InvalidError{Field: "Scope", Reason: fmt.Sprintf("unknown scope %q (want Global, Cluster, Workspace or Namespace)", a.Scope)}
+		return &InvalidError{Field: "Scope", Reason: fmt.Sprintf("unknown scope %q (want Global, Cluster, Workspace or Namespace)", scope)}
 	}
 	return nil
 }

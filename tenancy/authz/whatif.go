@@ -161,7 +161,7 @@ func newlyAllowed(ctx context.Context, from, other *index, k subjectKey, u User)
 			continue
 		}
 		for _, rule := range r.rules {
-			for _, p := range expand(rule, b) {
+			for _, p := range expand(rule, b.place()) {
 				if seen[p] {
 					continue
 				}
@@ -186,15 +186,20 @@ func newlyAllowed(ctx context.Context, from, other *index, k subjectKey, u User)
 	return out, nil
 }
 
-// expand lists the permissions one rule grants through b.
-func expand(rule rbacv1.PolicyRule, b *binding) []Permission {
-	base := Permission{Scope: b.scope}
+// place is where b grants its role.
+func (b *binding) place() Grant {
 	switch b.scope {
 	case ScopeWorkspace:
-		base.Workspace = b.target
+		return Grant{Scope: b.scope, Workspace: b.target}
 	case ScopeNamespace:
-		base.Namespace = b.target
+		return Grant{Scope: b.scope, Namespace: b.target}
 	}
+	return Grant{Scope: b.scope}
+}
+
+// expand lists the permissions one rule grants at g.
+func expand(rule rbacv1.PolicyRule, g Grant) []Permission {
+	base := Permission{Scope: g.Scope, Workspace: g.Workspace, Namespace: g.Namespace}
 	var out []Permission
 	for _, v := range rule.Verbs {
 		for _, u := range rule.NonResourceURLs {
