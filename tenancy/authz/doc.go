@@ -31,7 +31,8 @@
 //   - WhatIf tells what changes for whom if a role or binding changes;
 //     CanGrant checks a grant for privilege escalation.
 //   - Kubernetes adapts to k8s.io/apiserver's authorizer.Authorizer; Handler
-//     serves SubjectAccessReviews to portals.
+//     serves SubjectAccessReviews to portals; ResourcesAuthorizer guards
+//     resources.NewHandler.
 //
 // Wrong input (a request without a verb, a malformed path, an object that
 // cannot be indexed) is an *InvalidError naming the field.

@@ -37,7 +37,7 @@ func NewFromObjects(objs ...runtime.Object) (*Authorizer, error) {
 	return &Authorizer{ix: ix}, nil
 }
 
-// ObjectsScheme knows the kinds DecodeObjects reads.
+// objectsScheme knows the kinds DecodeObjects reads.
 func objectsScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, rbacv1.AddToScheme, iamv1beta1.AddToScheme, tenantv1beta1.AddToScheme} {
