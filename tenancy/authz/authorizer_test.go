@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -269,4 +270,49 @@ items:
 	_, err = DecodeObjects(strings.NewReader("apiVersion: nope/v1\nkind: Thing\n"))
 	require.True(t, errors.As(err, &ie), "%v", err)
 	assert.Equal(t, "document 1", ie.Field)
+}
+
+func TestRules(t *testing.T) {
+	az, err := NewFromObjects(policy()...)
+	require.NoError(t, err)
+	refs := func(rs []GrantedRule) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Binding.String()+" -> "+r.Role.String())
+		}
+		return out
+	}
+	// In demo wendy holds her workspace role; olga her project role;
+	// nina her cluster role everywhere but the platform scope.
+	assert.Equal(t, []string{"WorkspaceRoleBinding wendy-ws1-viewer -> WorkspaceRole ws1-viewer"}, refs(az.Rules(Attributes{User: User{Name: "wendy"}, Namespace: "demo"})))
+	assert.Empty(t, az.Rules(Attributes{User: User{Name: "wendy"}, Namespace: "other"}))
+	olga := az.Rules(Attributes{User: User{Name: "olga"}, Namespace: "demo"})
+	require.Len(t, olga, 4, "the operator role's four rules")
+	assert.Equal(t, "Role demo/operator", olga[0].Role.String())
+	assert.Len(t, az.Rules(Attributes{User: User{Name: "nina"}}), 2)
+	assert.Empty(t, az.Rules(Attributes{User: User{Name: "nina"}, Scope: ScopeGlobal}))
+	assert.Len(t, az.Rules(Attributes{User: User{Name: "alice", Groups: s("auditors")}, Scope: ScopeGlobal}), 1)
+}
+
+func FuzzDecodeObjects(f *testing.F) {
+	f.Add([]byte("apiVersion: iam.kubesphere.io/v1beta1\nkind: GlobalRole\nmetadata: {name: x}\nrules: [{verbs: [get]}]\n---\napiVersion: v1\nkind: List\nitems: []\n"))
+	f.Add([]byte(`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"b","namespace":"n"},"roleRef":{"kind":"Role","name":"r"}}`))
+	f.Add([]byte("---\n---\nnull\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		objs, err := DecodeObjects(bytes.NewReader(data))
+		if err != nil {
+			var ie *InvalidError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an *InvalidError", err)
+			}
+			return
+		}
+		// Whatever decodes is indexed or refused with a typed error.
+		if _, err := NewFromObjects(objs...); err != nil {
+			var ie *InvalidError
+			if !errors.As(err, &ie) {
+				t.Fatalf("NewFromObjects error %v is not an *InvalidError", err)
+			}
+		}
+	})
 }
