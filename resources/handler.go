@@ -2,7 +2,6 @@ package resources
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/spherekit/spherekit/internal/apistatus"
 )
 
 // PathPrefix is where the handler serves the KubeSphere resources API.
@@ -114,12 +115,12 @@ type ListResult struct {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
-		writeStatus(w, http.StatusMethodNotAllowed, metav1.StatusReasonMethodNotAllowed, "method "+r.Method+" is not allowed; this API is read-only")
+		apistatus.WriteFailure(w, http.StatusMethodNotAllowed, metav1.StatusReasonMethodNotAllowed, "method "+r.Method+" is not allowed; this API is read-only")
 		return
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, PathPrefix)
 	if !ok {
-		writeStatus(w, http.StatusNotFound, metav1.StatusReasonNotFound, "no route for "+r.URL.Path)
+		apistatus.WriteFailure(w, http.StatusNotFound, metav1.StatusReasonNotFound, "no route for "+r.URL.Path)
 		return
 	}
 	parts := strings.Split(strings.Trim(rest, "/"), "/")
@@ -136,11 +137,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			name = parts[1]
 		}
 	default:
-		writeStatus(w, http.StatusNotFound, metav1.StatusReasonNotFound, "no route for "+r.URL.Path)
+		apistatus.WriteFailure(w, http.StatusNotFound, metav1.StatusReasonNotFound, "no route for "+r.URL.Path)
 		return
 	}
 	if resource == "" || (len(parts) == 4 && name == "") || (len(parts) >= 3 && namespace == "") {
-		writeStatus(w, http.StatusNotFound, metav1.StatusReasonNotFound, "no route for "+r.URL.Path)
+		apistatus.WriteFailure(w, http.StatusNotFound, metav1.StatusReasonNotFound, "no route for "+r.URL.Path)
 		return
 	}
 	if err := h.serve(w, r, namespace, resource, name); err != nil {
@@ -190,7 +191,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, namespace, resou
 			return err
 		}
 		obj.GetObjectKind().SetGroupVersionKind(gvk)
-		writeJSON(w, http.StatusOK, obj)
+		apistatus.WriteJSON(w, http.StatusOK, obj)
 		return nil
 	}
 
@@ -218,7 +219,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, namespace, resou
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, res)
+	apistatus.WriteJSON(w, http.StatusOK, res)
 	return nil
 }
 
@@ -294,34 +295,17 @@ func writeError(w http.ResponseWriter, err error) {
 	var status apierrors.APIStatus
 	switch {
 	case errors.As(err, &invalid):
-		writeStatus(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, err.Error())
+		apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, err.Error())
 	case errors.As(err, &forbidden):
-		writeStatus(w, http.StatusForbidden, metav1.StatusReasonForbidden, err.Error())
+		apistatus.WriteFailure(w, http.StatusForbidden, metav1.StatusReasonForbidden, err.Error())
 	case errors.As(err, &unknown):
-		writeStatus(w, http.StatusNotFound, metav1.StatusReasonNotFound, err.Error())
+		apistatus.WriteFailure(w, http.StatusNotFound, metav1.StatusReasonNotFound, err.Error())
 	case apierrors.IsNotFound(err):
-		writeStatus(w, http.StatusNotFound, metav1.StatusReasonNotFound, err.Error())
+		apistatus.WriteFailure(w, http.StatusNotFound, metav1.StatusReasonNotFound, err.Error())
 	case errors.As(err, &status) && status.Status().Code != 0:
 		s := status.Status()
-		writeStatus(w, int(s.Code), s.Reason, s.Message)
+		apistatus.WriteFailure(w, int(s.Code), s.Reason, s.Message)
 	default:
-		writeStatus(w, http.StatusInternalServerError, metav1.StatusReasonInternalError, err.Error())
+		apistatus.WriteFailure(w, http.StatusInternalServerError, metav1.StatusReasonInternalError, err.Error())
 	}
-}
-
-func writeStatus(w http.ResponseWriter, code int, reason metav1.StatusReason, message string) {
-	writeJSON(w, code, &metav1.Status{
-		TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
-		Status:   metav1.StatusFailure,
-		Message:  message,
-		Reason:   reason,
-		Code:     int32(code),
-	})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	// The status line is out; an encoding or write error can only be lost.
-	_ = json.NewEncoder(w).Encode(v)
 }

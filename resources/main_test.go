@@ -76,7 +76,7 @@ func run(m *testing.M) int {
 func needCluster(t *testing.T) {
 	t.Helper()
 	if fuzzing {
-		t.Skip("fuzzing run: no cluster")
+		t.Skip("go test -fuzz runs this binary as fuzz workers, which start no cluster; run the tests without -fuzz")
 	}
 }
 

@@ -83,7 +83,7 @@ const NamespaceLabel = "testenv.spherekit.io/test"
 func (c *Cluster) NewNamespace(t testing.TB) string {
 	t.Helper()
 	if c == nil {
-		t.Skip("no cluster: the test binary is fuzzing")
+		t.Skip("go test -fuzz runs this binary as fuzz workers, which start no cluster; run the tests without -fuzz")
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		GenerateName: "test-",

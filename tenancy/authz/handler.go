@@ -9,6 +9,8 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/spherekit/spherekit/internal/apistatus"
 )
 
 // Annotations on a SubjectAccessReview sent to the Handler, for what the
@@ -58,28 +60,28 @@ type reviewList struct {
 func (h *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeStatus(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "only POST is served")
+		apistatus.WriteFailure(w, http.StatusMethodNotAllowed, metav1.StatusReasonMethodNotAllowed, "only POST is served")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxReviewBody+1))
 	if err != nil {
-		writeStatus(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("read body: %v", err))
+		apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, fmt.Sprintf("read body: %v", err))
 		return
 	}
 	if len(body) > maxReviewBody {
-		writeStatus(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", fmt.Sprintf("body over %d bytes", maxReviewBody))
+		apistatus.WriteFailure(w, http.StatusRequestEntityTooLarge, metav1.StatusReasonRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", maxReviewBody))
 		return
 	}
 	var tm metav1.TypeMeta
 	if err := json.Unmarshal(body, &tm); err != nil {
-		writeStatus(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("decode body: %v", err))
+		apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, fmt.Sprintf("decode body: %v", err))
 		return
 	}
 	var caller *User
 	if h.opts.Caller != nil {
 		u, err := h.opts.Caller(r)
 		if err != nil {
-			writeStatus(w, http.StatusUnauthorized, "Unauthorized", err.Error())
+			apistatus.WriteFailure(w, http.StatusUnauthorized, metav1.StatusReasonUnauthorized, err.Error())
 			return
 		}
 		caller = &u
@@ -88,22 +90,22 @@ func (h *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "SubjectAccessReview":
 		var sar authorizationv1.SubjectAccessReview
 		if err := json.Unmarshal(body, &sar); err != nil {
-			writeStatus(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("decode SubjectAccessReview: %v", err))
+			apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, fmt.Sprintf("decode SubjectAccessReview: %v", err))
 			return
 		}
 		if err := h.review(r, caller, &sar); err != nil {
 			writeError(w, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, &sar)
+		apistatus.WriteJSON(w, http.StatusCreated, &sar)
 	case "List":
 		var list reviewList
 		if err := json.Unmarshal(body, &list); err != nil {
-			writeStatus(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("decode List: %v", err))
+			apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, fmt.Sprintf("decode List: %v", err))
 			return
 		}
 		if len(list.Items) > maxReviewItems {
-			writeStatus(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("%d questions; at most %d per request", len(list.Items), maxReviewItems))
+			apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, fmt.Sprintf("%d questions; at most %d per request", len(list.Items), maxReviewItems))
 			return
 		}
 		for i := range list.Items {
@@ -112,9 +114,9 @@ func (h *reviewHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		writeJSON(w, http.StatusOK, &list)
+		apistatus.WriteJSON(w, http.StatusOK, &list)
 	default:
-		writeStatus(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("kind %q: send a SubjectAccessReview or a List of them", tm.Kind))
+		apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, fmt.Sprintf("kind %q: send a SubjectAccessReview or a List of them", tm.Kind))
 	}
 }
 
@@ -176,23 +178,10 @@ func writeError(w http.ResponseWriter, err error) {
 	var ie *InvalidError
 	switch {
 	case errors.As(err, &ie):
-		writeStatus(w, http.StatusBadRequest, "BadRequest", err.Error())
+		apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, err.Error())
 	case errors.Is(err, errForbidden):
-		writeStatus(w, http.StatusForbidden, "Forbidden", err.Error())
+		apistatus.WriteFailure(w, http.StatusForbidden, metav1.StatusReasonForbidden, err.Error())
 	default:
-		writeStatus(w, http.StatusInternalServerError, "InternalError", err.Error())
+		apistatus.WriteFailure(w, http.StatusInternalServerError, metav1.StatusReasonInternalError, err.Error())
 	}
-}
-
-func writeStatus(w http.ResponseWriter, code int, reason, msg string) {
-	writeJSON(w, code, &metav1.Status{
-		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Status"},
-		Status:   metav1.StatusFailure, Code: int32(code), Reason: metav1.StatusReason(reason), Message: msg,
-	})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -152,38 +152,68 @@ func subjectMatches(s rbacv1.Subject, ns string, u *User) bool {
 	return k.name == u.Name
 }
 
-// Upsert adds or replaces obj in the index. It accepts the iam kinds
+// roleOf is obj's key and rules when obj is a role of a kind the index
+// knows.
+func roleOf(obj any) (Ref, []rbacv1.PolicyRule, bool) {
+	switch o := obj.(type) {
+	case *iamv1beta1.GlobalRole:
+		return Ref{iamGroup, kindGlobalRole, "", o.Name}, o.Rules, true
+	case *iamv1beta1.WorkspaceRole:
+		return Ref{iamGroup, kindWorkspaceRole, "", o.Name}, o.Rules, true
+	case *iamv1beta1.ClusterRole:
+		return Ref{iamGroup, kindClusterRole, "", o.Name}, o.Rules, true
+	case *iamv1beta1.Role:
+		return Ref{iamGroup, kindRole, o.Namespace, o.Name}, o.Rules, true
+	case *rbacv1.ClusterRole:
+		return Ref{rbacv1.GroupName, kindClusterRole, "", o.Name}, o.Rules, true
+	case *rbacv1.Role:
+		return Ref{rbacv1.GroupName, kindRole, o.Namespace, o.Name}, o.Rules, true
+	}
+	return Ref{}, nil, false
+}
+
+// bindingSource is what the index reads from a binding object.
+type bindingSource struct {
+	ref      Ref
+	roleRef  rbacv1.RoleRef
+	subjects []rbacv1.Subject
+	scope    Scope
+	target   string
+}
+
+// bindingOf is what obj grants when it is a binding of a kind the index
+// knows.
+func bindingOf(obj any) (bindingSource, bool) {
+	switch o := obj.(type) {
+	case *iamv1beta1.GlobalRoleBinding:
+		return bindingSource{Ref{iamGroup, kindGlobalRoleBinding, "", o.Name}, o.RoleRef, o.Subjects, ScopeGlobal, ""}, true
+	case *iamv1beta1.WorkspaceRoleBinding:
+		return bindingSource{Ref{iamGroup, kindWorkspaceRoleBinding, "", o.Name}, o.RoleRef, o.Subjects, ScopeWorkspace, o.Labels[tenantv1beta1.WorkspaceLabel]}, true
+	case *iamv1beta1.ClusterRoleBinding:
+		return bindingSource{Ref{iamGroup, kindClusterRoleBinding, "", o.Name}, o.RoleRef, o.Subjects, ScopeCluster, ""}, true
+	case *iamv1beta1.RoleBinding:
+		return bindingSource{Ref{iamGroup, kindRoleBinding, o.Namespace, o.Name}, o.RoleRef, o.Subjects, ScopeNamespace, o.Namespace}, true
+	case *rbacv1.ClusterRoleBinding:
+		return bindingSource{Ref{rbacv1.GroupName, kindClusterRoleBinding, "", o.Name}, o.RoleRef, o.Subjects, ScopeCluster, ""}, true
+	case *rbacv1.RoleBinding:
+		return bindingSource{Ref{rbacv1.GroupName, kindRoleBinding, o.Namespace, o.Name}, o.RoleRef, o.Subjects, ScopeNamespace, o.Namespace}, true
+	}
+	return bindingSource{}, false
+}
+
+// upsert adds or replaces obj in the index. It accepts the iam kinds
 // (GlobalRole, WorkspaceRole, ClusterRole, Role and their bindings), native
 // RBAC roles and bindings, Namespaces (for their workspace label),
 // Workspaces and WorkspaceTemplates. Other kinds are refused.
 func (ix *index) upsert(obj any) error {
+	if ref, rules, ok := roleOf(obj); ok {
+		ix.putRole(ref, rules)
+		return nil
+	}
+	if b, ok := bindingOf(obj); ok {
+		return ix.putBinding(b)
+	}
 	switch o := obj.(type) {
-	case *iamv1beta1.GlobalRole:
-		ix.putRole(Ref{iamGroup, kindGlobalRole, "", o.Name}, o.Rules)
-	case *iamv1beta1.WorkspaceRole:
-		ix.putRole(Ref{iamGroup, kindWorkspaceRole, "", o.Name}, o.Rules)
-	case *iamv1beta1.ClusterRole:
-		ix.putRole(Ref{iamGroup, kindClusterRole, "", o.Name}, o.Rules)
-	case *iamv1beta1.Role:
-		ix.putRole(Ref{iamGroup, kindRole, o.Namespace, o.Name}, o.Rules)
-	case *rbacv1.ClusterRole:
-		ix.putRole(Ref{rbacv1.GroupName, kindClusterRole, "", o.Name}, o.Rules)
-	case *rbacv1.Role:
-		ix.putRole(Ref{rbacv1.GroupName, kindRole, o.Namespace, o.Name}, o.Rules)
-
-	case *iamv1beta1.GlobalRoleBinding:
-		return ix.putBinding(Ref{iamGroup, kindGlobalRoleBinding, "", o.Name}, o.RoleRef, o.Subjects, ScopeGlobal, "")
-	case *iamv1beta1.WorkspaceRoleBinding:
-		return ix.putBinding(Ref{iamGroup, kindWorkspaceRoleBinding, "", o.Name}, o.RoleRef, o.Subjects, ScopeWorkspace, o.Labels[tenantv1beta1.WorkspaceLabel])
-	case *iamv1beta1.ClusterRoleBinding:
-		return ix.putBinding(Ref{iamGroup, kindClusterRoleBinding, "", o.Name}, o.RoleRef, o.Subjects, ScopeCluster, "")
-	case *iamv1beta1.RoleBinding:
-		return ix.putBinding(Ref{iamGroup, kindRoleBinding, o.Namespace, o.Name}, o.RoleRef, o.Subjects, ScopeNamespace, o.Namespace)
-	case *rbacv1.ClusterRoleBinding:
-		return ix.putBinding(Ref{rbacv1.GroupName, kindClusterRoleBinding, "", o.Name}, o.RoleRef, o.Subjects, ScopeCluster, "")
-	case *rbacv1.RoleBinding:
-		return ix.putBinding(Ref{rbacv1.GroupName, kindRoleBinding, o.Namespace, o.Name}, o.RoleRef, o.Subjects, ScopeNamespace, o.Namespace)
-
 	case *corev1.Namespace:
 		ix.putNamespace(o.Name, o.Labels[tenantv1beta1.WorkspaceLabel])
 	case *tenantv1beta1.WorkspaceTemplate:
@@ -191,38 +221,22 @@ func (ix *index) upsert(obj any) error {
 	case *tenantv1beta1.Workspace:
 		ix.workspace[o.Name] = struct{}{}
 	default:
-		return &InvalidError{Field: "object", Reason: fmt.Sprintf("%T is not a role, binding, namespace or workspace", obj)}
+		return notIndexable(obj)
 	}
 	return nil
 }
 
-// remove drops obj from the index; unknown objects are ignored.
+// remove drops obj from the index.
 func (ix *index) remove(obj any) error {
+	if ref, _, ok := roleOf(obj); ok {
+		delete(ix.roles, ref)
+		return nil
+	}
+	if b, ok := bindingOf(obj); ok {
+		ix.dropBinding(b.ref)
+		return nil
+	}
 	switch o := obj.(type) {
-	case *iamv1beta1.GlobalRole:
-		delete(ix.roles, Ref{iamGroup, kindGlobalRole, "", o.Name})
-	case *iamv1beta1.WorkspaceRole:
-		delete(ix.roles, Ref{iamGroup, kindWorkspaceRole, "", o.Name})
-	case *iamv1beta1.ClusterRole:
-		delete(ix.roles, Ref{iamGroup, kindClusterRole, "", o.Name})
-	case *iamv1beta1.Role:
-		delete(ix.roles, Ref{iamGroup, kindRole, o.Namespace, o.Name})
-	case *rbacv1.ClusterRole:
-		delete(ix.roles, Ref{rbacv1.GroupName, kindClusterRole, "", o.Name})
-	case *rbacv1.Role:
-		delete(ix.roles, Ref{rbacv1.GroupName, kindRole, o.Namespace, o.Name})
-	case *iamv1beta1.GlobalRoleBinding:
-		ix.dropBinding(Ref{iamGroup, kindGlobalRoleBinding, "", o.Name})
-	case *iamv1beta1.WorkspaceRoleBinding:
-		ix.dropBinding(Ref{iamGroup, kindWorkspaceRoleBinding, "", o.Name})
-	case *iamv1beta1.ClusterRoleBinding:
-		ix.dropBinding(Ref{iamGroup, kindClusterRoleBinding, "", o.Name})
-	case *iamv1beta1.RoleBinding:
-		ix.dropBinding(Ref{iamGroup, kindRoleBinding, o.Namespace, o.Name})
-	case *rbacv1.ClusterRoleBinding:
-		ix.dropBinding(Ref{rbacv1.GroupName, kindClusterRoleBinding, "", o.Name})
-	case *rbacv1.RoleBinding:
-		ix.dropBinding(Ref{rbacv1.GroupName, kindRoleBinding, o.Namespace, o.Name})
 	case *corev1.Namespace:
 		ix.putNamespace(o.Name, "")
 		delete(ix.nsWS, o.Name)
@@ -231,9 +245,13 @@ func (ix *index) remove(obj any) error {
 	case *tenantv1beta1.Workspace:
 		delete(ix.workspace, o.Name)
 	default:
-		return &InvalidError{Field: "object", Reason: fmt.Sprintf("%T is not a role, binding, namespace or workspace", obj)}
+		return notIndexable(obj)
 	}
 	return nil
+}
+
+func notIndexable(obj any) error {
+	return &InvalidError{Field: "object", Reason: fmt.Sprintf("%T is not a role, binding, namespace or workspace", obj)}
 }
 
 func (ix *index) putRole(ref Ref, rules []rbacv1.PolicyRule) {
@@ -265,8 +283,9 @@ func roleKey(bindingRef Ref, rr rbacv1.RoleRef) (Ref, error) {
 	return ref, nil
 }
 
-func (ix *index) putBinding(ref Ref, rr rbacv1.RoleRef, subjects []rbacv1.Subject, scope Scope, target string) error {
-	roleRef, err := roleKey(ref, rr)
+func (ix *index) putBinding(src bindingSource) error {
+	ref, subjects, scope, target := src.ref, src.subjects, src.scope, src.target
+	roleRef, err := roleKey(ref, src.roleRef)
 	if err != nil {
 		return err
 	}

@@ -167,9 +167,15 @@ func isIAMMirror(obj any) bool {
 	if !ok {
 		return false
 	}
-	switch obj.(type) {
-	case *rbacv1.ClusterRole, *rbacv1.ClusterRoleBinding, *rbacv1.Role, *rbacv1.RoleBinding:
-	default:
+	ref, _, isRole := roleOf(obj)
+	if !isRole {
+		b, isBinding := bindingOf(obj)
+		if !isBinding {
+			return false
+		}
+		ref = b.ref
+	}
+	if ref.APIGroup != rbacv1.GroupName {
 		return false
 	}
 	for _, ref := range o.GetOwnerReferences() {
