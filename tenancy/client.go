@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,13 +25,25 @@ type ClientOptions struct {
 	FieldOwner string
 
 	// OnBehalfOf makes the Client act for an end user, as a portal does:
-	// member operations then check, with Authorizer, that the user may
-	// write the binding and holds every permission of the role they grant
-	// (or the bind verb on it), and refuse with a *ForbiddenError
-	// otherwise. Nothing is checked when nil.
+	// every write then first asks Authorizer whether the user may make
+	// exactly that write (the Kubernetes-style attributes of each object
+	// it creates, updates or deletes), and every role grant must not
+	// escalate the user's privileges (they hold every permission of the
+	// role, or the bind or escalate verb on it; see authz.CanGrant). A
+	// refusal is a *ForbiddenError and nothing is written. When nil, the
+	// Client acts with the rights of its controller-runtime client only.
 	OnBehalfOf *authz.User
 	// Authorizer decides for OnBehalfOf; required with it.
 	Authorizer *authz.Authorizer
+
+	// LiveReader, when set with OnBehalfOf, confirms every allowing
+	// decision with a read from the API server (pass mgr.GetAPIReader()):
+	// the binding must still bind the user to the role and the role must
+	// still hold the rule. An Authorizer fed by a cache trails the API
+	// server by the watch latency (typically milliseconds, longer under
+	// load), so without it a grant revoked a moment ago may still count.
+	// Each check then costs two reads.
+	LiveReader client.Reader
 }
 
 // Client performs tenancy operations (workspaces, projects, members, users,
@@ -43,6 +56,7 @@ type Client struct {
 	fieldOwner string
 	actor      *authz.User
 	az         *authz.Authorizer
+	live       client.Reader
 }
 
 // NewClient returns a Client over c, whose scheme must know the built-in
@@ -63,7 +77,16 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 	if owner == "" {
 		owner = DefaultFieldOwner
 	}
-	return &Client{c: c, fieldOwner: owner, actor: opts.OnBehalfOf, az: opts.Authorizer}, nil
+	if opts.LiveReader != nil && opts.OnBehalfOf == nil {
+		return nil, &InvalidError{Field: "LiveReader", Reason: "only confirms decisions for OnBehalfOf, which is not set"}
+	}
+	var actor *authz.User
+	if opts.OnBehalfOf != nil {
+		u := *opts.OnBehalfOf
+		u.Groups = slices.Clone(u.Groups)
+		actor = &u
+	}
+	return &Client{c: c, fieldOwner: owner, actor: actor, az: opts.Authorizer, live: opts.LiveReader}, nil
 }
 
 // mustExist gets key into obj, turning NotFound into a *NotFoundError naming

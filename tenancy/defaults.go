@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 //go:embed defaults/*.yaml
@@ -62,10 +64,38 @@ func (c *Client) EnsureDefaults(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("ensure defaults: %w", err)
 	}
+	if err := c.mayEnsureDefaults(ctx, objs); err != nil {
+		return err
+	}
 	for _, u := range objs {
 		if err := c.c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(c.fieldOwner), client.ForceOwnership); err != nil {
 			return fmt.Errorf("ensure default %s %s: %w", u.GetKind(), u.GetName(), err)
 		}
 	}
 	return nil
+}
+
+// mayEnsureDefaults checks, when acting for a user, that they may apply
+// every default object (a server-side apply is a patch that may create) and,
+// for roles, hold the escalate verb on them: the defaults include
+// platform-admin, so only a platform administrator passes.
+func (c *Client) mayEnsureDefaults(ctx context.Context, objs []*unstructured.Unstructured) error {
+	if !c.actingFor() {
+		return nil
+	}
+	var writes []authz.Attributes
+	for _, u := range objs {
+		gvk := u.GroupVersionKind()
+		m, err := c.c.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return fmt.Errorf("ensure defaults: map %s: %w", gvk, err)
+		}
+		res := m.Resource.Resource
+		writes = append(writes, writeOf("create", gvk.Group, res, u.GetName(), platform), writeOf("patch", gvk.Group, res, u.GetName(), platform))
+		switch gvk.Kind {
+		case "GlobalRole", "WorkspaceRole", "ClusterRole", "Role":
+			writes = append(writes, writeOf("escalate", gvk.Group, res, u.GetName(), platform))
+		}
+	}
+	return c.authorize(ctx, writes...)
 }

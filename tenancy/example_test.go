@@ -106,7 +106,7 @@ func ExampleClient_CreateUser() {
 
 func ExampleClient_SetPassword() {
 	tc := newTenancyClient()
-	if err := tc.SetPassword(context.Background(), "alice", "An0therPassword"); err != nil {
+	if err := tc.SetPassword(context.Background(), "alice", "An0therPassword", tenancy.SetPasswordOptions{}); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -153,11 +153,16 @@ func (c *Client) setMember(ctx context.Context, scope membership.Scope, roleKind
 	if err := c.mayGrant(ctx, scope, roleKind, role); err != nil {
 		return err
 	}
-	if mustBeMember {
+	if mustBeMember || c.actingFor() {
 		if _, found, err := membership.Get(ctx, c.c, scope, user); err != nil {
 			return err
-		} else if !found {
+		} else if !found && mustBeMember {
 			return &NotFoundError{Field: "user", Kind: "member", Name: user}
+		} else if found {
+			// The user's present binding is replaced: deleted.
+			if err := c.mayWriteBinding(ctx, scope, "delete"); err != nil {
+				return err
+			}
 		}
 	}
 	if _, err := membership.Set(ctx, c.c, scope, user, role); err != nil {
@@ -210,38 +215,19 @@ func grantPlace(scope membership.Scope) authz.Grant {
 // mayWriteBinding checks, when acting for a user, that they may verb the
 // member bindings of scope.
 func (c *Client) mayWriteBinding(ctx context.Context, scope membership.Scope, verb string) error {
-	if c.actor == nil {
-		return nil
-	}
 	g := grantPlace(scope)
 	resource := map[authz.Scope]string{authz.ScopeNamespace: "rolebindings", authz.ScopeWorkspace: "workspacerolebindings", authz.ScopeGlobal: "globalrolebindings"}[g.Scope]
-	d, err := c.az.Explain(ctx, authz.Attributes{User: *c.actor, Verb: verb, APIGroup: iamv1beta1.GroupName, Resource: resource,
-		Scope: g.Scope, Workspace: g.Workspace, Namespace: g.Namespace})
-	if err != nil {
-		return fmt.Errorf("authorize %s %s: %w", verb, resource, err)
-	}
-	if !d.Allowed {
-		return &ForbiddenError{User: c.actor.Name, Reason: d.String()}
-	}
-	return nil
+	return c.authorize(ctx, writeOf(verb, iamv1beta1.GroupName, resource, "", g))
 }
 
 // mayGrant checks, when acting for a user, that they may write the binding
 // and grant role in scope without escalating their privileges.
 func (c *Client) mayGrant(ctx context.Context, scope membership.Scope, roleKind, role string) error {
-	if c.actor == nil {
+	if !c.actingFor() {
 		return nil
 	}
 	if err := c.mayWriteBinding(ctx, scope, "create"); err != nil {
 		return err
 	}
-	key := scope.RoleKey(role)
-	check, err := c.az.CanGrant(ctx, *c.actor, authz.Ref{APIGroup: iamv1beta1.GroupName, Kind: roleKind, Namespace: key.Namespace, Name: key.Name}, grantPlace(scope))
-	if err != nil {
-		return fmt.Errorf("check grant of %s %q: %w", roleKind, role, err)
-	}
-	if !check.Allowed {
-		return &ForbiddenError{User: c.actor.Name, Reason: fmt.Sprintf("may not grant %s %q: %s", roleKind, role, check)}
-	}
-	return nil
+	return c.mayGrantRole(ctx, roleKind, scope.RoleKey(role), grantPlace(scope))
 }

@@ -12,6 +12,7 @@ import (
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
 	"github.com/spherekit/spherekit/tenancy/internal/usage"
 )
@@ -99,6 +100,15 @@ func (c *Client) MoveProject(ctx context.Context, project, to string, opts MoveP
 	}
 	if !opts.Apply {
 		return res, nil
+	}
+	// Moving takes the project out of from (an update of the namespace
+	// there) and into to (as creating a project there would).
+	out := writeOf("update", "", "namespaces", project, inWorkspace(from))
+	if from == "" {
+		out = writeOf("update", "", "namespaces", project, authz.Grant{Scope: authz.ScopeCluster})
+	}
+	if err := c.authorize(ctx, out, writeOf("create", "", "namespaces", project, inWorkspace(to))); err != nil {
+		return res, err
 	}
 	if len(res.Shortfalls) > 0 {
 		return res, &ConflictError{Field: "to", Reason: fmt.Sprintf("moving project %q would exceed %s", project, res.Shortfalls[0])}

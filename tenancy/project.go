@@ -13,6 +13,7 @@ import (
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
 )
 
@@ -45,6 +46,15 @@ func (c *Client) CreateProject(ctx context.Context, workspace, name string, opts
 		if err := c.userExists(ctx, "Creator", opts.Creator); err != nil {
 			return nil, err
 		}
+	}
+	writes := []authz.Attributes{writeOf("create", "", "namespaces", name, inWorkspace(workspace))}
+	if opts.Creator != "" && !c.isActor(opts.Creator) {
+		// The creator becomes the project's admin: binding someone else
+		// needs the right to bind project roles in the workspace.
+		writes = append(writes, writeOf("create", iamv1beta1.GroupName, iamv1beta1.ResourceRoleBindings, "", inWorkspace(workspace)))
+	}
+	if err := c.authorize(ctx, writes...); err != nil {
+		return nil, err
 	}
 	labels := maps.Clone(opts.Labels)
 	if labels == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/spherekit/spherekit/internal/ensure"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // ProjectQuotaName is the name of the native ResourceQuota SetProjectQuota
@@ -34,6 +35,12 @@ func (c *Client) SetWorkspaceQuota(ctx context.Context, workspace string, hard c
 		return nil, err
 	}
 	if err := checkResourceList("hard", hard); err != nil {
+		return nil, err
+	}
+	// A workspace quota bounds the tenants of the workspace, so it is a
+	// platform-level write: workspace roles, which tenants may hold, do not
+	// allow raising it.
+	if err := c.authorize(ctx, ensureWrites(quotav1alpha2.GroupName, quotav1alpha2.ResourceResourceQuotas, workspace, platform)...); err != nil {
 		return nil, err
 	}
 	q := &quotav1alpha2.ResourceQuota{
@@ -59,6 +66,9 @@ func (c *Client) SetProjectQuota(ctx context.Context, project string, hard corev
 		return nil, err
 	}
 	if err := checkResourceList("hard", hard); err != nil {
+		return nil, err
+	}
+	if err := c.authorize(ctx, ensureWrites("", "resourcequotas", ProjectQuotaName, inNamespace(project))...); err != nil {
 		return nil, err
 	}
 	q := &corev1.ResourceQuota{
@@ -104,6 +114,9 @@ func (c *Client) SetProjectDefaults(ctx context.Context, project string, default
 			return nil, &InvalidError{Field: "Requests", Reason: fmt.Sprintf("%s request %s exceeds its limit %s", name, req.String(), lim.String())}
 		}
 	}
+	if err := c.authorize(ctx, ensureWrites("", "limitranges", ProjectLimitRangeName, inNamespace(project))...); err != nil {
+		return nil, err
+	}
 	lr := &corev1.LimitRange{
 		ObjectMeta: metav1.ObjectMeta{Name: ProjectLimitRangeName, Namespace: project},
 		Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{{
@@ -137,4 +150,10 @@ func checkResourceList(field string, l corev1.ResourceList) error {
 		}
 	}
 	return nil
+}
+
+// ensureWrites are the writes internal/ensure may make of one object: it
+// creates the object when absent and updates it otherwise.
+func ensureWrites(group, resource, name string, at authz.Grant) []authz.Attributes {
+	return []authz.Attributes{writeOf("create", group, resource, name, at), writeOf("update", group, resource, name, at)}
 }

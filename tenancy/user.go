@@ -34,6 +34,9 @@ func (c *Client) CreateUser(ctx context.Context, name, email string, opts Create
 	if err := checkEmail(email); err != nil {
 		return nil, err
 	}
+	if err := c.authorize(ctx, writeOf("create", iamv1beta1.GroupName, iamv1beta1.ResourceUsers, name, platform)); err != nil {
+		return nil, err
+	}
 	user := &iamv1beta1.User{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: iamv1beta1.UserSpec{
@@ -65,9 +68,23 @@ func (c *Client) CreateUser(ctx context.Context, name, email string, opts Create
 	return user, nil
 }
 
+// SetPasswordOptions are the optional inputs of SetPassword.
+type SetPasswordOptions struct {
+	// CurrentPassword is the user's present password. It is required when
+	// a Client acting for a user (ClientOptions.OnBehalfOf) changes that
+	// user's own password, as KubeSphere requires: a session left open
+	// must not be enough to take the account over. It is not consulted
+	// otherwise.
+	CurrentPassword string
+}
+
 // SetPassword replaces the user's password, which must be strong enough
 // (CheckPassword). The password is stored as a bcrypt hash.
-func (c *Client) SetPassword(ctx context.Context, user, password string) error {
+//
+// Acting for a user, changing one's own password needs
+// opts.CurrentPassword (a wrong one is a *ForbiddenError); changing another
+// user's needs the update permission on that user.
+func (c *Client) SetPassword(ctx context.Context, user, password string, opts SetPasswordOptions) error {
 	if err := checkUserName("user", user); err != nil {
 		return err
 	}
@@ -75,10 +92,32 @@ func (c *Client) SetPassword(ctx context.Context, user, password string) error {
 	if err != nil {
 		return err
 	}
+	if c.isActor(user) {
+		if err := c.checkCurrentPassword(ctx, user, opts.CurrentPassword); err != nil {
+			return err
+		}
+	} else if err := c.authorize(ctx, writeOf("update", iamv1beta1.GroupName, iamv1beta1.ResourceUsers, user, platform)); err != nil {
+		return err
+	}
 	return c.updateUser(ctx, user, func(u *iamv1beta1.User) bool {
 		u.Spec.Password = hash
 		return true
 	}, false)
+}
+
+// checkCurrentPassword compares current with the stored hash of user.
+func (c *Client) checkCurrentPassword(ctx context.Context, user, current string) error {
+	if current == "" {
+		return &InvalidError{Field: "CurrentPassword", Reason: "required to change one's own password"}
+	}
+	u := &iamv1beta1.User{}
+	if err := c.mustExist(ctx, "user", "User", client.ObjectKey{Name: user}, u); err != nil {
+		return err
+	}
+	if u.Spec.Password == "" || bcrypt.CompareHashAndPassword([]byte(u.Spec.Password), []byte(current)) != nil {
+		return &ForbiddenError{User: user, Reason: "the current password does not match"}
+	}
+	return nil
 }
 
 // DisableUser sets the user's state to Disabled: consoles refuse their
@@ -94,6 +133,11 @@ func (c *Client) EnableUser(ctx context.Context, user string) error {
 
 func (c *Client) setUserState(ctx context.Context, user string, state iamv1beta1.UserState, reason string) error {
 	if err := checkUserName("user", user); err != nil {
+		return err
+	}
+	w := writeOf("update", iamv1beta1.GroupName, iamv1beta1.ResourceUsers, user, platform)
+	w.Subresource = "status"
+	if err := c.authorize(ctx, w); err != nil {
 		return err
 	}
 	return c.updateUser(ctx, user, func(u *iamv1beta1.User) bool {
@@ -156,6 +200,9 @@ func (c *Client) RecordLogin(ctx context.Context, user string, opts RecordLoginO
 	case iamv1beta1.LoginPassword, iamv1beta1.LoginOAuth, iamv1beta1.LoginToken:
 	default:
 		return nil, &InvalidError{Field: "Type", Reason: fmt.Sprintf("%q is not Password, OAuth or Token", typ)}
+	}
+	if err := c.authorize(ctx, writeOf("create", iamv1beta1.GroupName, "loginrecords", "", platform)); err != nil {
+		return nil, err
 	}
 	rec := &iamv1beta1.LoginRecord{
 		ObjectMeta: metav1.ObjectMeta{

@@ -80,12 +80,12 @@ func TestPlainPasswordIsHashed(t *testing.T) {
 	assert.NoError(t, bcrypt.CompareHashAndPassword([]byte(u.Spec.Password), []byte("Passw0rdPlain")))
 	assert.Contains(t, u.Finalizers, controllers.UserFinalizer)
 
-	require.NoError(t, tc.SetPassword(ctx, n, "An0therPassword"))
+	require.NoError(t, tc.SetPassword(ctx, n, "An0therPassword", tenancy.SetPasswordOptions{}))
 	u = getUser(t, n)
 	assert.NoError(t, bcrypt.CompareHashAndPassword([]byte(u.Spec.Password), []byte("An0therPassword")), "SetPassword stores a hash")
 	var ie *tenancy.InvalidError
-	require.ErrorAs(t, tc.SetPassword(ctx, n, "short"), &ie)
-	assert.ErrorIs(t, tc.SetPassword(ctx, "ghost", "An0therPassword"), tenancy.ErrNotFound)
+	require.ErrorAs(t, tc.SetPassword(ctx, n, "short", tenancy.SetPasswordOptions{}), &ie)
+	assert.ErrorIs(t, tc.SetPassword(ctx, "ghost", "An0therPassword", tenancy.SetPasswordOptions{}), tenancy.ErrNotFound)
 }
 
 func TestDisableEnableUser(t *testing.T) {

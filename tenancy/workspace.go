@@ -14,6 +14,7 @@ import (
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // CreateWorkspaceOptions are the optional inputs of CreateWorkspace.
@@ -47,6 +48,9 @@ func (c *Client) CreateWorkspace(ctx context.Context, name string, opts CreateWo
 		if err := checkLabelName("Clusters", cl); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.mayCreateWorkspace(ctx, name, opts.Manager); err != nil {
+		return nil, err
 	}
 	ann := map[string]string{}
 	if opts.AliasName != "" {
@@ -134,6 +138,9 @@ func (c *Client) DeleteWorkspace(ctx context.Context, name string, opts DeleteWo
 	default:
 		return &InvalidError{Field: "Propagation", Reason: fmt.Sprintf("%q is not Orphan, Background or Foreground", policy)}
 	}
+	if err := c.authorize(ctx, writeOf("delete", tenantv1beta1.GroupName, tenantv1beta1.ResourceWorkspaceTemplates, name, inWorkspace(name))); err != nil {
+		return err
+	}
 	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{tenantv1beta1.DeletionPropagationAnnotation: policy}}})
 	if err != nil {
 		return err
@@ -176,4 +183,17 @@ func (c *Client) workspaceExists(ctx context.Context, field, workspace string) (
 		return nil, &InvalidError{Field: field, Reason: fmt.Sprintf("workspace %q is being deleted", workspace)}
 	}
 	return ws, nil
+}
+
+// mayCreateWorkspace checks, when acting for a user, that they may create
+// the workspace and make manager its admin. Naming oneself needs only the
+// create permission (what KubeSphere's self-provisioner role gives);
+// naming someone else also needs the right to bind workspace roles in it,
+// which only platform-wide grants give before the workspace exists.
+func (c *Client) mayCreateWorkspace(ctx context.Context, name, manager string) error {
+	writes := []authz.Attributes{writeOf("create", tenantv1beta1.GroupName, tenantv1beta1.ResourceWorkspaceTemplates, name, inWorkspace(name))}
+	if manager != "" && !c.isActor(manager) {
+		writes = append(writes, writeOf("create", iamv1beta1.GroupName, iamv1beta1.ResourceWorkspaceRoleBindings, "", inWorkspace(name)))
+	}
+	return c.authorize(ctx, writes...)
 }
