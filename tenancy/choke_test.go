@@ -107,7 +107,10 @@ func TestOnBehalfOfCoversEveryWrite(t *testing.T) {
 		},
 		"CreateGroup": func(t *testing.T) func(*tenancy.Client) error {
 			g := name("grp")
-			return func(c *tenancy.Client) error { _, err := c.CreateGroup(ctx, ws, g, tenancy.CreateGroupOptions{}); return err }
+			return func(c *tenancy.Client) error {
+				_, err := c.CreateGroup(ctx, ws, g, tenancy.CreateGroupOptions{})
+				return err
+			}
 		},
 		"AddGroupMembers": func(t *testing.T) func(*tenancy.Client) error {
 			g := name("grp")
