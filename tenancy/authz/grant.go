@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
 )
 
 // Grant is where a role would be granted: the scope and, for a workspace or
@@ -62,14 +64,41 @@ func (az *Authorizer) CanGrant(ctx context.Context, granter User, role Ref, g Gr
 			return GrantCheck{Allowed: true, ByVerb: verb}, nil
 		}
 	}
+	return az.ix.missing(ctx, granter, r.rules, g)
+}
+
+// CanCreateRole says whether user may write a role of kind (GlobalRole,
+// WorkspaceRole, ClusterRole or Role) named name with rules, to be used at
+// g, without escalating their own privileges: allowed if they hold the
+// escalate verb on that role, or every permission in rules at g. It is
+// Kubernetes' rule for writing roles, the role-side twin of CanGrant.
+func (az *Authorizer) CanCreateRole(ctx context.Context, user User, kind, name string, rules []rbacv1.PolicyRule, g Grant) (GrantCheck, error) {
+	if err := g.validate(); err != nil {
+		return GrantCheck{}, err
+	}
+	resource, ok := resourceOfRoleKind[kind]
+	if !ok {
+		return GrantCheck{}, &InvalidError{Field: "kind", Reason: fmt.Sprintf("%q is not a role kind", kind)}
+	}
+	az.mu.RLock()
+	defer az.mu.RUnlock()
+	a := Attributes{User: user, Verb: "escalate", APIGroup: iamGroup, Resource: resource, Name: name, Scope: g.Scope, Workspace: g.Workspace, Namespace: g.Namespace}
+	if d := az.ix.decide(&a, false); d.Allowed {
+		return GrantCheck{Allowed: true, ByVerb: "escalate"}, nil
+	}
+	return az.ix.missing(ctx, user, rules, g)
+}
+
+// missing lists the permissions of rules that user does not hold at g.
+func (ix *index) missing(ctx context.Context, user User, rules []rbacv1.PolicyRule, g Grant) (GrantCheck, error) {
 	var missing []Permission
-	for _, rule := range r.rules {
+	for _, rule := range rules {
 		for _, p := range expand(rule, g) {
-			a := p.attributes(granter)
+			a := p.attributes(user)
 			if a.validate() != nil {
 				continue
 			}
-			if d := az.ix.decide(&a, false); !d.Allowed {
+			if d := ix.decide(&a, false); !d.Allowed {
 				missing = append(missing, p)
 			}
 		}

@@ -1,0 +1,143 @@
+// Package escalation decides whether a user may write an iam role or
+// binding without gaining permissions they do not hold: Kubernetes' RBAC
+// escalation rule applied to KubeSphere's iam kinds. The admission webhook
+// (tenancy/webhooks) asks it about the requesting user; the RBAC mirror
+// (tenancy/controllers) asks it again about the object's recorded creator
+// before it turns the object into native RBAC.
+package escalation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
+)
+
+// SuperuserGroup is Kubernetes' group whose members bypass authorization;
+// the API server lets them write any role or binding, and so does Check.
+const SuperuserGroup = "system:masters"
+
+// Result is Check's answer.
+type Result struct {
+	Allowed bool
+	// Reason says why, in words, for an admission answer or a log line.
+	Reason string
+}
+
+// Check says whether user may write obj, an iam role (GlobalRole,
+// WorkspaceRole, ClusterRole, Role) or binding (GlobalRoleBinding,
+// WorkspaceRoleBinding, ClusterRoleBinding, RoleBinding), at the place it
+// grants: a role only if the user holds every rule in it, including the
+// rules of the RoleTemplates it aggregates (read with r), or the escalate
+// verb on it; a binding only if the user holds every permission of its role
+// there, or the bind or escalate verb on the role. Other objects are
+// allowed.
+func Check(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz.User, obj client.Object) (Result, error) {
+	if slices.Contains(user.Groups, SuperuserGroup) {
+		return Result{Allowed: true, Reason: "a member of " + SuperuserGroup}, nil
+	}
+	switch o := obj.(type) {
+	case *iamv1beta1.GlobalRole:
+		return role(ctx, az, r, user, "GlobalRole", o.Name, o.Rules, o.AggregationRoleTemplates, authz.Grant{Scope: authz.ScopeGlobal})
+	case *iamv1beta1.WorkspaceRole:
+		return role(ctx, az, r, user, "WorkspaceRole", o.Name, o.Rules, o.AggregationRoleTemplates, workspacePlace(o))
+	case *iamv1beta1.ClusterRole:
+		return role(ctx, az, r, user, "ClusterRole", o.Name, o.Rules, o.AggregationRoleTemplates, authz.Grant{Scope: authz.ScopeCluster})
+	case *iamv1beta1.Role:
+		return role(ctx, az, r, user, "Role", o.Name, o.Rules, o.AggregationRoleTemplates, authz.Grant{Scope: authz.ScopeNamespace, Namespace: o.Namespace})
+	case *iamv1beta1.GlobalRoleBinding:
+		return binding(ctx, az, user, o.RoleRef, "", authz.Grant{Scope: authz.ScopeGlobal})
+	case *iamv1beta1.WorkspaceRoleBinding:
+		return binding(ctx, az, user, o.RoleRef, "", workspacePlace(o))
+	case *iamv1beta1.ClusterRoleBinding:
+		return binding(ctx, az, user, o.RoleRef, "", authz.Grant{Scope: authz.ScopeCluster})
+	case *iamv1beta1.RoleBinding:
+		ns := ""
+		if o.RoleRef.Kind == "Role" {
+			ns = o.Namespace
+		}
+		return binding(ctx, az, user, o.RoleRef, ns, authz.Grant{Scope: authz.ScopeNamespace, Namespace: o.Namespace})
+	}
+	return Result{Allowed: true, Reason: fmt.Sprintf("%T is neither an iam role nor a binding", obj)}, nil
+}
+
+// workspacePlace is the workspace a workspace role or binding belongs to
+// (its kubesphere.io/workspace label). One without the label is judged at
+// the platform: it could be meant for any workspace.
+func workspacePlace(o metav1.Object) authz.Grant {
+	if ws := o.GetLabels()[tenantv1beta1.WorkspaceLabel]; ws != "" {
+		return authz.Grant{Scope: authz.ScopeWorkspace, Workspace: ws}
+	}
+	return authz.Grant{Scope: authz.ScopeGlobal}
+}
+
+func role(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz.User, kind, name string, rules []rbacv1.PolicyRule, agg *iamv1beta1.AggregationRoleTemplates, g authz.Grant) (Result, error) {
+	all, err := withTemplates(ctx, r, rules, agg)
+	if err != nil {
+		return Result{}, err
+	}
+	check, err := az.CanCreateRole(ctx, user, kind, name, all, g)
+	if err != nil {
+		return Result{}, err
+	}
+	if !check.Allowed {
+		return Result{Reason: fmt.Sprintf("user %q may not write %s %q: it holds permissions they do not: %s", user.Name, kind, name, check)}, nil
+	}
+	return Result{Allowed: true, Reason: check.String()}, nil
+}
+
+// withTemplates adds the rules of the RoleTemplates agg selects, which the
+// aggregation controller will copy into the role.
+func withTemplates(ctx context.Context, r client.Reader, rules []rbacv1.PolicyRule, agg *iamv1beta1.AggregationRoleTemplates) ([]rbacv1.PolicyRule, error) {
+	if agg == nil || (len(agg.TemplateNames) == 0 && agg.RoleSelector == nil) {
+		return rules, nil
+	}
+	out := slices.Clone(rules)
+	for _, n := range agg.TemplateNames {
+		t := &iamv1beta1.RoleTemplate{}
+		if err := r.Get(ctx, client.ObjectKey{Name: n}, t); err != nil {
+			if client.IgnoreNotFound(err) == nil {
+				continue // aggregates nothing until it exists; checked again when the role changes
+			}
+			return nil, fmt.Errorf("get role template %q: %w", n, err)
+		}
+		out = append(out, t.Spec.Rules...)
+	}
+	if agg.RoleSelector != nil {
+		sel, err := metav1.LabelSelectorAsSelector(agg.RoleSelector)
+		if err != nil {
+			return nil, fmt.Errorf("aggregationRoleTemplates.roleSelector: %w", err)
+		}
+		var list iamv1beta1.RoleTemplateList
+		if err := r.List(ctx, &list, client.MatchingLabelsSelector{Selector: sel}); err != nil {
+			return nil, fmt.Errorf("list role templates: %w", err)
+		}
+		for _, t := range list.Items {
+			out = append(out, t.Spec.Rules...)
+		}
+	}
+	return out, nil
+}
+
+func binding(ctx context.Context, az *authz.Authorizer, user authz.User, ref rbacv1.RoleRef, ns string, g authz.Grant) (Result, error) {
+	check, err := az.CanGrant(ctx, user, authz.Ref{APIGroup: iamv1beta1.GroupName, Kind: ref.Kind, Namespace: ns, Name: ref.Name}, g)
+	if err != nil {
+		var ie *authz.InvalidError
+		if errors.As(err, &ie) {
+			return Result{Reason: fmt.Sprintf("user %q may not grant %s %q: %s", user.Name, ref.Kind, ref.Name, ie.Reason)}, nil
+		}
+		return Result{}, err
+	}
+	if !check.Allowed {
+		return Result{Reason: fmt.Sprintf("user %q may not grant %s %q: %s", user.Name, ref.Kind, ref.Name, check)}, nil
+	}
+	return Result{Allowed: true, Reason: check.String()}, nil
+}
