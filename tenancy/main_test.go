@@ -10,11 +10,13 @@ import (
 	"github.com/go-logr/logr"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/spherekit/spherekit/resources"
 	"github.com/spherekit/spherekit/tenancy"
 	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/tenancy/webhooks"
@@ -51,7 +53,7 @@ func run(m *testing.M) int {
 	env, err = testenv.Start(context.Background(), testenv.Options{
 		Nodes:              1,
 		Progress:           os.Stderr,
-		ValidatingWebhooks: []*admissionregistrationv1.ValidatingWebhookConfiguration{webhooks.ValidatingWebhookConfiguration("default", "unused")},
+		ValidatingWebhooks: []*admissionregistrationv1.ValidatingWebhookConfiguration{webhooks.ValidatingWebhookConfiguration("default", "unused", webhooks.Options{})},
 	})
 	if err != nil {
 		_, _ = fmt.Fprintf(os.Stderr, "start cluster: %v\n", err)
@@ -78,13 +80,14 @@ func run(m *testing.M) int {
 func startControllers(ctx context.Context, c *testenv.Cluster) (<-chan struct{}, error) {
 	mgr, err := ctrl.NewManager(c.Config, ctrl.Options{
 		Scheme:        c.Scheme,
+		Cache:         cache.Options{DefaultTransform: resources.StripForCache},
 		Metrics:       metricsserver.Options{BindAddress: "0"},
 		WebhookServer: webhook.NewServer(c.WebhookServerOptions()),
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := webhooks.SetupWithManager(mgr, webhooks.Options{}); err != nil {
+	if err := webhooks.SetupWithManager(ctx, mgr, webhooks.Options{}); err != nil {
 		return nil, err
 	}
 	err = controllers.SetupWithManager(ctx, mgr, controllers.Options{

@@ -2,15 +2,21 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -32,13 +38,210 @@ const QuotaMeterLabel = "quota.spherekit.io/resourcequota"
 func QuotaMeterName(quota string) string { return "spherekit-quota-" + quota }
 
 // QuotaAdmissionFieldOwner is the field manager under which admission
-// (package webhooks) charges creates to a workspace quota's status.
+// (package webhooks) records pending charges on a workspace quota.
 const QuotaAdmissionFieldOwner = "spherekit-quota-admission"
 
-// admissionGrace is how long after admission charged a quota the recount
-// keeps the charged figures when they exceed what Kubernetes has counted:
-// the charged object may not have reached the native quotas yet.
-const admissionGrace = 5 * time.Second
+// QuotaPendingChargesAnnotation holds, on a quota.kubesphere.io
+// ResourceQuota, the charges admission has made for creates that
+// Kubernetes may not have counted yet: a JSON object from the admission
+// request's UID to a PendingCharge.
+//
+// The record is an annotation, not a status field, so the status keeps
+// exactly KubeSphere's schema; being part of the object it survives cache
+// transforms (such as resources.StripForCache, which drops managed fields)
+// and restarts of the webhook server and the controllers, and it is written
+// with the object's resourceVersion, so two admissions racing for the last
+// unit cannot both record a charge.
+const QuotaPendingChargesAnnotation = "quota.spherekit.io/pending-charges"
+
+// PendingCharge is what admission charged a workspace quota for one create,
+// until the quota's meters count the object or the charge expires.
+type PendingCharge struct {
+	// Namespace, Group, Resource and Name name the object being created.
+	Namespace string `json:"namespace"`
+	Group     string `json:"group,omitempty"`
+	Resource  string `json:"resource"`
+	Name      string `json:"name"`
+	// UID is the uid the API server gave the object before admission; an
+	// object of the same name with another uid is not this charge's.
+	UID types.UID `json:"uid,omitempty"`
+	// Resources is what the object counts against the quota's limits.
+	Resources corev1.ResourceList `json:"resources"`
+	// Expires is when the create has certainly been stored or refused (see
+	// package webhooks): an expired charge no longer counts.
+	Expires metav1.Time `json:"expires"`
+}
+
+// PendingCharges returns the pending charges recorded on q, keyed by
+// admission request UID; none when q has no record.
+func PendingCharges(q *quotav1alpha2.ResourceQuota) (map[string]PendingCharge, error) {
+	out := map[string]PendingCharge{}
+	raw, ok := q.Annotations[QuotaPendingChargesAnnotation]
+	if !ok || raw == "" {
+		return out, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		return nil, fmt.Errorf("decode annotation %s of quota %s: %w", QuotaPendingChargesAnnotation, q.Name, err)
+	}
+	return out, nil
+}
+
+// SetPendingCharges records charges on q (in memory), removing the record
+// when there are none.
+func SetPendingCharges(q *quotav1alpha2.ResourceQuota, charges map[string]PendingCharge) error {
+	if len(charges) == 0 {
+		delete(q.Annotations, QuotaPendingChargesAnnotation)
+		return nil
+	}
+	raw, err := json.Marshal(charges)
+	if err != nil {
+		return fmt.Errorf("encode pending charges of quota %s: %w", q.Name, err)
+	}
+	if q.Annotations == nil {
+		q.Annotations = map[string]string{}
+	}
+	q.Annotations[QuotaPendingChargesAnnotation] = string(raw)
+	return nil
+}
+
+// QuotaCount is a live count of a workspace quota: what its meters count
+// and which pending charges they do not count yet.
+type QuotaCount struct {
+	// Meters are the quota's native meters, as the API server has them.
+	Meters []corev1.ResourceQuota
+	// Counted is the sum of the meters' usage of the quota's limits.
+	Counted corev1.ResourceList
+	// Uncounted are the unexpired pending charges the meters may not count
+	// yet; Settled the UIDs of those they count, or that expired.
+	Uncounted map[string]PendingCharge
+	Settled   []string
+}
+
+// Used is what counts against the quota: Counted plus the Uncounted
+// charges. It never undercounts what has been admitted, and overcounts at
+// most an object stored between the checks of CountQuota.
+func (c *QuotaCount) Used() corev1.ResourceList {
+	out := c.Counted.DeepCopy()
+	for _, ch := range c.Uncounted {
+		addLimited(out, ch.Resources, c.Counted)
+	}
+	return out
+}
+
+// CountQuota counts q live through r (an API reader, not a cache): it
+// first looks up the object of every unexpired charge in charges, then
+// reads q's meters. The order makes the count conservative: the API
+// server's own quota admission charges a meter before it stores the
+// object, so an object found in the first step is counted by the meter
+// read in the second. A charge is settled when its object exists (with the
+// charged uid) and its namespace's meter has counted every name it charged;
+// otherwise it stays uncounted until it expires. mapper maps a charge's
+// resource to its kind.
+func CountQuota(ctx context.Context, r client.Reader, mapper meta.RESTMapper, q *quotav1alpha2.ResourceQuota, charges map[string]PendingCharge, now time.Time) (*QuotaCount, error) {
+	out := &QuotaCount{Counted: corev1.ResourceList{}, Uncounted: map[string]PendingCharge{}}
+	exists := map[string]bool{}
+	for uid, ch := range charges {
+		if !ch.Expires.Time.After(now) {
+			out.Settled = append(out.Settled, uid)
+			continue
+		}
+		ok, err := chargedObjectExists(ctx, r, mapper, ch)
+		if err != nil {
+			return nil, err
+		}
+		exists[uid] = ok
+	}
+	var meters corev1.ResourceQuotaList
+	if err := r.List(ctx, &meters, client.MatchingLabels{QuotaMeterLabel: q.Name}); err != nil {
+		return nil, fmt.Errorf("list meters of quota %s: %w", q.Name, err)
+	}
+	out.Meters = meters.Items
+	byNamespace := map[string]*corev1.ResourceQuota{}
+	for i := range out.Meters {
+		m := &out.Meters[i]
+		byNamespace[m.Namespace] = m
+		for name := range q.Spec.Quota.Hard {
+			if v, ok := m.Status.Used[name]; ok {
+				total := out.Counted[name]
+				total.Add(v)
+				out.Counted[name] = total
+			}
+		}
+	}
+	for name := range q.Spec.Quota.Hard {
+		if _, ok := out.Counted[name]; !ok {
+			out.Counted[name] = resource.MustParse("0")
+		}
+	}
+	for uid, ok := range exists {
+		ch := charges[uid]
+		if ok && meterCounts(byNamespace[ch.Namespace], q.Spec.Quota.Hard, ch.Resources) {
+			out.Settled = append(out.Settled, uid)
+			continue
+		}
+		out.Uncounted[uid] = ch
+	}
+	sort.Strings(out.Settled)
+	return out, nil
+}
+
+// meterCounts reports whether meter has counted every name of charged the
+// quota limits (a meter just created, or whose limits just changed, has
+// not).
+func meterCounts(meter *corev1.ResourceQuota, hard, charged corev1.ResourceList) bool {
+	if meter == nil {
+		return false
+	}
+	for name := range charged {
+		if _, limited := hard[name]; !limited {
+			continue
+		}
+		if _, ok := meter.Status.Used[name]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func chargedObjectExists(ctx context.Context, r client.Reader, mapper meta.RESTMapper, ch PendingCharge) (bool, error) {
+	gvk, err := mapper.KindFor(schema.GroupVersionResource{Group: ch.Group, Resource: ch.Resource})
+	if err != nil {
+		// The kind is gone (a CRD removed): its object cannot be counted;
+		// the charge expires.
+		return false, nil
+	}
+	obj := &metav1.PartialObjectMetadata{}
+	obj.SetGroupVersionKind(gvk)
+	err = r.Get(ctx, client.ObjectKey{Namespace: ch.Namespace, Name: ch.Name}, obj)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up charged %s %s/%s: %w", schema.GroupResource{Group: ch.Group, Resource: ch.Resource}, ch.Namespace, ch.Name, err)
+	}
+	return ch.UID == "" || obj.UID == ch.UID, nil
+}
+
+// addLimited adds to dst the quantities of src whose names limits has.
+func addLimited(dst, src, limits corev1.ResourceList) {
+	for name, v := range src {
+		if _, ok := limits[name]; !ok {
+			continue
+		}
+		cur := dst[name]
+		cur.Add(v)
+		dst[name] = cur
+	}
+}
+
+// pendingRecheck is how soon the reconciler looks again at a quota with
+// uncounted charges: their objects are normally stored milliseconds after
+// admission.
+const pendingRecheck = time.Second
+
+// conflictRecheck is the delay before a recount that lost a race with
+// admission is tried again, should the quota's watch event not come first.
+const conflictRecheck = 100 * time.Millisecond
 
 // ResourceQuotaReconciler keeps the status of each quota.kubesphere.io
 // ResourceQuota: total and per-namespace usage of the namespaces its
@@ -51,9 +254,30 @@ const admissionGrace = 5 * time.Second
 // they do for any ResourceQuota. The status sums them. A meter's limit equal
 // to the whole quota also bounds each namespace alone, which no namespace of
 // the set may exceed anyway.
-type ResourceQuotaReconciler struct{ reconcilerBase }
+//
+// Admission (package webhooks) records each create it lets through as a
+// pending charge (QuotaPendingChargesAnnotation) and decides against
+// status.total.used plus the pending charges. The reconciler settles them:
+// it reads the quota, the charged objects and the meters live (CountQuota),
+// writes status.total.used first and only then removes the settled and
+// expired charges from the record. In between, a settled charge is counted
+// twice, which may refuse a create briefly but never admits one too many;
+// the reverse order would leave a moment in which a counted object is in
+// neither figure. Both writes carry the resourceVersion read, so a charge
+// recorded meanwhile makes the reconciler start over. It looks again every
+// second while charges are pending. Nothing depends on managed fields or on
+// what the manager's cache keeps of the quota.
+type ResourceQuotaReconciler struct {
+	reconcilerBase
+	// APIReader reads the quota, the charged objects and the meters
+	// uncached; nil means the manager's API reader.
+	APIReader client.Reader
+}
 
 func (r *ResourceQuotaReconciler) setup(mgr ctrl.Manager) error {
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("workspacequota").
 		For(&quotav1alpha2.ResourceQuota{}).
@@ -78,8 +302,10 @@ func (r *ResourceQuotaReconciler) allQuotas(ctx context.Context, _ client.Object
 
 // Reconcile implements reconcile.Reconciler.
 func (r *ResourceQuotaReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	// Live, for the pending charges and the resourceVersion both writes
+	// below are conditional on.
 	q := &quotav1alpha2.ResourceQuota{}
-	if err := r.Client.Get(ctx, req.NamespacedName, q); err != nil {
+	if err := r.APIReader.Get(ctx, req.NamespacedName, q); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	if !q.DeletionTimestamp.IsZero() {
@@ -112,15 +338,24 @@ func (r *ResourceQuotaReconciler) Reconcile(ctx context.Context, req reconcile.R
 		}
 	}
 
-	var meters corev1.ResourceQuotaList
-	if err := r.Client.List(ctx, &meters, client.MatchingLabels{QuotaMeterLabel: q.Name}); err != nil {
-		return reconcile.Result{}, fmt.Errorf("list quota meters: %w", err)
+	charges, err := PendingCharges(q)
+	unreadable := err != nil
+	if unreadable {
+		// Admission refuses creates while the record cannot be read; drop
+		// it after the recount (charges in it are lost, so a create in
+		// flight may go uncounted until its object is counted).
+		ctrl.LoggerFrom(ctx).Error(err, "dropping an unreadable pending-charge record")
 	}
+	count, err := CountQuota(ctx, r.APIReader, r.Client.RESTMapper(), q, charges, time.Now())
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+
 	status := quotav1alpha2.ResourceQuotaStatus{
 		Total: corev1.ResourceQuotaStatus{Hard: q.Spec.Quota.Hard.DeepCopy(), Used: corev1.ResourceList{}},
 	}
-	for i := range meters.Items {
-		m := &meters.Items[i]
+	for i := range count.Meters {
+		m := &count.Meters[i]
 		if !selected[m.Namespace] {
 			if err := r.Client.Delete(ctx, m); client.IgnoreNotFound(err) != nil {
 				return reconcile.Result{}, fmt.Errorf("delete quota meter in %s: %w", m.Namespace, err)
@@ -150,36 +385,67 @@ func (r *ResourceQuotaReconciler) Reconcile(ctx context.Context, req reconcile.R
 	}
 	sort.Slice(status.Namespaces, func(i, j int) bool { return status.Namespaces[i].Namespace < status.Namespaces[j].Namespace })
 
-	// Creates admission charged moments ago may not be counted by the
-	// native quotas yet: keep the charged figures for a grace period, so a
-	// recount in between cannot let another create past the limit.
-	var requeue time.Duration
-	if charged, ok := lastStatusWrite(q.ManagedFields, QuotaAdmissionFieldOwner); ok {
-		if since := time.Since(charged); since < admissionGrace {
-			for name, cur := range q.Status.Total.Used {
-				if counted, ok := status.Total.Used[name]; ok && cur.Cmp(counted) > 0 {
-					status.Total.Used[name] = cur.DeepCopy()
-				}
+	// First the recount, then the record: see the type's doc.
+	if !apiequality.Semantic.DeepEqual(status, q.Status) {
+		q.Status = status
+		if err := r.Client.Status().Update(ctx, q, client.FieldOwner(r.opts.FieldOwner)); err != nil {
+			if apierrors.IsConflict(err) {
+				// The quota changed (a charge recorded): its watch event
+				// brings it back; the delay is a safety net.
+				return reconcile.Result{RequeueAfter: conflictRecheck}, nil
 			}
-			requeue = admissionGrace - since + 100*time.Millisecond
+			return reconcile.Result{}, fmt.Errorf("update quota status: %w", err)
 		}
 	}
-	if apiequality.Semantic.DeepEqual(status, q.Status) {
-		return reconcile.Result{RequeueAfter: requeue}, nil
+	if len(count.Settled) > 0 || unreadable {
+		if err := r.prune(ctx, q, count.Settled); err != nil {
+			return reconcile.Result{}, err
+		}
 	}
-	q.Status = status
-	if err := r.Client.Status().Update(ctx, q); err != nil {
-		return reconcile.Result{}, fmt.Errorf("update quota status: %w", err)
+	if len(count.Uncounted) == 0 {
+		return reconcile.Result{}, nil
 	}
-	return reconcile.Result{RequeueAfter: requeue}, nil
+	// Again soon, and no later than just after the first expiry.
+	next := pendingRecheck
+	now := time.Now()
+	for _, ch := range count.Uncounted {
+		next = min(next, max(ch.Expires.Sub(now), 0)+conflictRecheck)
+	}
+	return reconcile.Result{RequeueAfter: next}, nil
 }
 
-// lastStatusWrite returns when manager last wrote the status subresource.
-func lastStatusWrite(fields []metav1.ManagedFieldsEntry, manager string) (time.Time, bool) {
-	for _, f := range fields {
-		if f.Manager == manager && f.Subresource == "status" && f.Time != nil {
-			return f.Time.Time, true
+// prune removes the charges settled from q's record (all of it when the
+// record cannot be read). The status written before counts them, and no
+// one else writes the status, so they may be removed from a newer version
+// of q too.
+func (r *ResourceQuotaReconciler) prune(ctx context.Context, q *quotav1alpha2.ResourceQuota, settled []string) error {
+	first := true
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if !first {
+			if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(q), q); err != nil {
+				return err
+			}
 		}
+		first = false
+		charges, err := PendingCharges(q)
+		if err != nil {
+			charges = nil
+		}
+		n := len(charges)
+		for _, uid := range settled {
+			delete(charges, uid)
+		}
+		if len(charges) == n && err == nil {
+			return nil
+		}
+		base := q.DeepCopy()
+		if err := SetPendingCharges(q, charges); err != nil {
+			return err
+		}
+		return r.Client.Patch(ctx, q, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}), client.FieldOwner(r.opts.FieldOwner))
+	})
+	if err != nil {
+		return fmt.Errorf("remove settled charges of quota %s: %w", q.Name, err)
 	}
-	return time.Time{}, false
+	return nil
 }

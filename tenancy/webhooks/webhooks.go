@@ -3,26 +3,16 @@ package webhooks
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"time"
+	"strings"
 
-	admissionv1 "k8s.io/api/admission/v1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
-	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
-	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
-	"github.com/spherekit/spherekit/tenancy/controllers"
-	"github.com/spherekit/spherekit/tenancy/internal/usage"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // Paths the webhooks are served at.
@@ -34,37 +24,81 @@ const (
 // ConfigurationName is the name of the ValidatingWebhookConfiguration.
 const ConfigurationName = "spherekit-tenancy"
 
-// Options configures the webhooks. The zero value is ready to use.
+// Options configures the webhooks. The zero value is ready to use. Pass
+// the same Options to SetupWithManager and ValidatingWebhookConfiguration.
 type Options struct {
-	// QuotaRetries bounds the compare-and-swap attempts of quota admission
-	// under contention; zero means 20.
+	// Authorizer decides the escalation checks on iam roles and bindings
+	// for the requesting user. Nil means one SetupWithManager builds over
+	// the manager's cache with native RBAC included (authz.Options
+	// NativeRBAC), so identities granted bind or escalate through native
+	// ClusterRoles, such as the tenancy controllers' own service account,
+	// pass.
+	Authorizer *authz.Authorizer
+
+	// QuotaRetries bounds the compare-and-swap attempts quota admission
+	// makes on one workspace quota while other writers win; zero means 30.
+	// Between attempts it waits a jittered delay doubling from 5ms to
+	// 250ms, and it stops when the request's context ends or 8s have
+	// passed, short of the webhook's 10s timeout.
 	QuotaRetries int
+
+	// QuotaFailurePolicy is the quota webhook's failure policy; empty means
+	// Fail. With Fail, creates of what a workspace quota limits are refused
+	// in the workspace's projects while the webhook server is unreachable
+	// or slow: no quota can be exceeded, but the projects depend on the
+	// server's availability. With Ignore, such creates pass uncharged
+	// instead, and a workspace can exceed its quota by what was created
+	// meanwhile (each project's meter still bounds the project alone);
+	// choose it when availability of the projects matters more than the
+	// workspace-wide limit.
+	QuotaFailurePolicy admissionregistrationv1.FailurePolicyType
+
+	// StaticQuotaRules leaves the quota webhook's rules as installed
+	// instead of registering a QuotaRulesReconciler, which needs to update
+	// the ValidatingWebhookConfiguration. The installed rules cover every
+	// compute, storage and standard object-count limit; quotas counting
+	// other objects (count/deployments.apps ...) are then enforced only
+	// per project unless the host adds their resources to the rules (or
+	// registers the reconciler itself, for instance with
+	// controller.Options.SkipNameValidation when several managers share a
+	// process).
+	StaticQuotaRules bool
+
+	// EmailClaimNamespace is the namespace of the Leases that index user
+	// e-mail addresses (see EmailClaimName); empty means
+	// DefaultEmailClaimNamespace. The webhook's identity must be allowed
+	// to get, create, update and delete Leases there.
+	EmailClaimNamespace string
 }
 
 // SetupWithManager registers the tenancy webhook handlers on mgr's webhook
 // server.
-func SetupWithManager(mgr ctrl.Manager, opts Options) error {
-	if opts.QuotaRetries < 0 {
-		return fmt.Errorf("tenancy webhooks: invalid Options.QuotaRetries: must not be negative")
+func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error {
+	claims := opts.EmailClaimNamespace
+	if claims == "" {
+		claims = DefaultEmailClaimNamespace
 	}
-	if opts.QuotaRetries == 0 {
-		opts.QuotaRetries = 20
+	if msgs := validation.IsDNS1123Label(claims); len(msgs) > 0 {
+		return fmt.Errorf("tenancy webhooks: invalid Options.EmailClaimNamespace: %s", strings.Join(msgs, "; "))
 	}
 	server := mgr.GetWebhookServer()
-	server.Register(UserPath, &webhook.Admission{Handler: &userValidator{reader: mgr.GetAPIReader()}})
-	server.Register(WorkspaceQuotaPath, &webhook.Admission{Handler: &quotaAdmission{
-		client: mgr.GetClient(), reader: mgr.GetAPIReader(), retries: opts.QuotaRetries,
-	}})
-	return nil
+	server.Register(UserPath, &webhook.Admission{Handler: newUserValidator(mgr.GetClient(), mgr.GetAPIReader(), claims)})
+	if err := setupEscalation(ctx, mgr, opts); err != nil {
+		return err
+	}
+	return setupQuota(mgr, opts)
 }
 
 // ValidatingWebhookConfiguration returns the configuration that sends user
 // writes and creates in projects to the webhooks, with clientConfig
 // pointing at service (namespace/name) on the paths above. testenv replaces
-// the service with its local server.
-func ValidatingWebhookConfiguration(serviceNamespace, serviceName string) *admissionregistrationv1.ValidatingWebhookConfiguration {
+// the service with its local server. The quota webhook's rules start with
+// the standard quota-able resources; QuotaRulesReconciler narrows them to
+// what the existing quotas limit.
+func ValidatingWebhookConfiguration(serviceNamespace, serviceName string, opts Options) *admissionregistrationv1.ValidatingWebhookConfiguration {
 	fail := admissionregistrationv1.Fail
-	none := admissionregistrationv1.SideEffectClassNone
+	noneOnDryRun := admissionregistrationv1.SideEffectClassNoneOnDryRun
+	ignore := admissionregistrationv1.Ignore
 	timeout := int32(10)
 	svc := func(path string) admissionregistrationv1.WebhookClientConfig {
 		return admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: serviceNamespace, Name: serviceName, Path: &path}}
@@ -79,148 +113,29 @@ func ValidatingWebhookConfiguration(serviceNamespace, serviceName string) *admis
 					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
 					Rule:       admissionregistrationv1.Rule{APIGroups: []string{iamv1beta1.GroupName}, APIVersions: []string{"v1beta1"}, Resources: []string{iamv1beta1.ResourceUsers}},
 				}},
-				FailurePolicy:           &fail,
-				SideEffects:             &none,
+				FailurePolicy: &fail,
+				// It writes the e-mail claims (see EmailClaimName).
+				SideEffects:             &noneOnDryRun,
 				TimeoutSeconds:          &timeout,
 				AdmissionReviewVersions: []string{"v1"},
 			},
 			{
-				Name:         "workspacequotas.quota.kubesphere.io",
-				ClientConfig: svc(WorkspaceQuotaPath),
+				// Releases a deleted user's e-mail claim at once. Without
+				// it the claim lapses a minute after it was last written,
+				// so deletes need not wait for the webhook.
+				Name:         "user-deletions.iam.kubesphere.io",
+				ClientConfig: svc(UserPath),
 				Rules: []admissionregistrationv1.RuleWithOperations{{
-					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
-					Rule:       admissionregistrationv1.Rule{APIGroups: []string{"*"}, APIVersions: []string{"*"}, Resources: []string{"*"}, Scope: new(admissionregistrationv1.NamespacedScope)},
+					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Delete},
+					Rule:       admissionregistrationv1.Rule{APIGroups: []string{iamv1beta1.GroupName}, APIVersions: []string{"v1beta1"}, Resources: []string{iamv1beta1.ResourceUsers}},
 				}},
-				// Only projects: namespaces that belong to a workspace.
-				NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
-					Key: tenantv1beta1.WorkspaceLabel, Operator: metav1.LabelSelectorOpExists,
-				}}},
-				FailurePolicy:           &fail,
-				SideEffects:             &none,
+				FailurePolicy:           &ignore,
+				SideEffects:             &noneOnDryRun,
 				TimeoutSeconds:          &timeout,
 				AdmissionReviewVersions: []string{"v1"},
 			},
+			escalationWebhook(svc(EscalationPath)),
+			quotaWebhook(svc(WorkspaceQuotaPath), opts),
 		},
 	}
-}
-
-// userValidator refuses a user whose e-mail address another user has.
-type userValidator struct {
-	reader client.Reader
-}
-
-func (v *userValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
-	user := &iamv1beta1.User{}
-	if err := decodeRaw(req.Object.Raw, user); err != nil {
-		return admission.Errored(http.StatusBadRequest, err)
-	}
-	if user.Spec.Email == "" {
-		return admission.Allowed("")
-	}
-	var users iamv1beta1.UserList
-	if err := v.reader.List(ctx, &users); err != nil {
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("list users: %w", err))
-	}
-	for _, u := range users.Items {
-		if u.Name != user.Name && u.Spec.Email == user.Spec.Email {
-			return admission.Denied(fmt.Sprintf("spec.email: %s is the e-mail address of user %q", user.Spec.Email, u.Name))
-		}
-	}
-	return admission.Allowed("")
-}
-
-// quotaAdmission charges creates in projects to their workspace quotas.
-type quotaAdmission struct {
-	client  client.Client
-	reader  client.Reader
-	retries int
-}
-
-func (q *quotaAdmission) Handle(ctx context.Context, req admission.Request) admission.Response {
-	if req.Operation != admissionv1.Create || req.Namespace == "" || req.DryRun != nil && *req.DryRun {
-		return admission.Allowed("")
-	}
-	ns := &corev1.Namespace{}
-	// The namespace and the list of quotas come from the cache; each quota
-	// that applies is read live when it is charged.
-	if err := q.client.Get(ctx, client.ObjectKey{Name: req.Namespace}, ns); err != nil {
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("get namespace: %w", err))
-	}
-	if req.SubResource != "" {
-		return admission.Allowed("")
-	}
-	gr := schema.GroupResource{Group: req.Resource.Group, Resource: req.Resource.Resource}
-	need, err := usage.Created(gr, req.Object.Raw)
-	if err != nil {
-		return admission.Errored(http.StatusBadRequest, err)
-	}
-	var quotas quotav1alpha2.ResourceQuotaList
-	if err := q.client.List(ctx, &quotas); err != nil {
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("list workspace quotas: %w", err))
-	}
-	for _, wq := range quotas.Items {
-		if len(wq.Spec.Selector) == 0 || !labels.SelectorFromSet(wq.Spec.Selector).Matches(labels.Set(ns.Labels)) {
-			continue
-		}
-		if !covers(wq.Spec.Quota.Hard, need) {
-			continue
-		}
-		if denied, err := q.charge(ctx, wq.Name, need); err != nil {
-			return admission.Errored(http.StatusInternalServerError, err)
-		} else if denied != "" {
-			return admission.Denied(denied)
-		}
-	}
-	return admission.Allowed("")
-}
-
-// charge adds need to the quota's total usage with a compare-and-swap, or
-// returns why it does not fit.
-func (q *quotaAdmission) charge(ctx context.Context, name string, need corev1.ResourceList) (string, error) {
-	for attempt := 0; attempt < q.retries; attempt++ {
-		wq := &quotav1alpha2.ResourceQuota{}
-		if err := q.reader.Get(ctx, client.ObjectKey{Name: name}, wq); err != nil {
-			return "", fmt.Errorf("get workspace quota %s: %w", name, err)
-		}
-		used := wq.Status.Total.Used.DeepCopy()
-		if used == nil {
-			used = corev1.ResourceList{}
-		}
-		for n, hard := range wq.Spec.Quota.Hard {
-			req, ok := need[n]
-			if !ok {
-				continue
-			}
-			cur := used[n]
-			sum := cur.DeepCopy()
-			sum.Add(req)
-			if sum.Cmp(hard) > 0 {
-				return fmt.Sprintf("exceeded workspace quota %s: requested %s=%s, used %s=%s, limited %s=%s",
-					name, n, req.String(), n, cur.String(), n, hard.String()), nil
-			}
-			used[n] = sum
-		}
-		wq.Status.Total.Used = used
-		if wq.Status.Total.Hard == nil {
-			wq.Status.Total.Hard = wq.Spec.Quota.Hard.DeepCopy()
-		}
-		err := q.client.Status().Update(ctx, wq, client.FieldOwner(controllers.QuotaAdmissionFieldOwner))
-		if err == nil {
-			return "", nil
-		}
-		if !apierrors.IsConflict(err) {
-			return "", fmt.Errorf("charge workspace quota %s: %w", name, err)
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-	}
-	return "", fmt.Errorf("charge workspace quota %s: too much contention", name)
-}
-
-func covers(hard, need corev1.ResourceList) bool {
-	for n := range need {
-		if _, ok := hard[n]; ok {
-			return true
-		}
-	}
-	return false
 }
