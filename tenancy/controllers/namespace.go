@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -159,6 +160,17 @@ func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, w
 			},
 			Subjects: qualifiedSubjects(b.Subjects),
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: workspaceMirrorName(b.RoleRef.Name)},
+		}
+		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(native), &rbacv1.RoleBinding{}); apierrors.IsNotFound(err) {
+			ok, err := r.creatorMayGrant(ctx, b)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		} else if err != nil {
+			return fmt.Errorf("get mirrored binding: %w", err)
 		}
 		if err := controllerutil.SetControllerReference(b, native, r.Scheme); err != nil {
 			return fmt.Errorf("own mirrored binding: %w", err)

@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"context"
+	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -21,6 +23,10 @@ const (
 	globalMirrorPrefix    = "kubesphere:iam:global:"
 	workspaceMirrorPrefix = "kubesphere:iam:workspace:"
 )
+
+// creatorRecheck is how often an iam object whose creator may not grant it
+// is checked again.
+const creatorRecheck = time.Minute
 
 func mirrorName(name string) string          { return mirrorPrefix + name }
 func globalMirrorName(name string) string    { return globalMirrorPrefix + name }
@@ -75,6 +81,18 @@ func (r *RBACReconciler) setup(mgr ctrl.Manager) error {
 func (r *RBACReconciler) mirror(ctx context.Context, source, native client.Object) (reconcile.Result, error) {
 	if !source.GetDeletionTimestamp().IsZero() {
 		return reconcile.Result{}, nil
+	}
+	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(native), native.DeepCopyObject().(client.Object)); apierrors.IsNotFound(err) {
+		ok, err := r.creatorMayGrant(ctx, source)
+		if err != nil {
+			return reconcile.Result{}, err
+		}
+		if !ok {
+			// Looked at again later: the creator may be granted more.
+			return reconcile.Result{RequeueAfter: creatorRecheck}, nil
+		}
+	} else if err != nil {
+		return reconcile.Result{}, err
 	}
 	native.SetLabels(map[string]string{tenantv1beta1.ManagedLabel: "true"})
 	if err := controllerutil.SetControllerReference(source, native, r.Scheme); err != nil {

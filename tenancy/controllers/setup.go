@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // DefaultFieldOwner is the field manager of the tenancy
@@ -45,6 +46,16 @@ type Options struct {
 	// controller-runtime otherwise refuses a second controller of the same
 	// name, as their metrics would mix.
 	SkipNameValidation bool
+
+	// Authorizer, when set, makes the RBAC mirrors check the creator
+	// recorded on an iam role or binding (kubesphere.io/creator) before
+	// they first turn it into native RBAC: one its creator could not have
+	// written by Kubernetes' escalation rule gets no native grant (it is
+	// checked again every minute). The escalation webhook (package
+	// webhooks) makes the annotation trustworthy: a writer may name only
+	// themselves as creator. Use an Authorizer over the manager's cache
+	// with native RBAC (authz.NewFromCache with Options.NativeRBAC).
+	Authorizer *authz.Authorizer
 
 	// BcryptCost is the cost of password hashes; zero means 10. Tests may
 	// lower it to bcrypt's minimum, 4.
