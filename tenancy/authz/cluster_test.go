@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,6 +276,7 @@ func TestAdapters(t *testing.T) {
 		&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "rita", Namespace: ns}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "Role", Name: "reader"},
 			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: p + "rita"}}},
 	)
+	reviewer := createReviewer(t, p+"reviewer")
 	az := startAuthorizer(t, authz.Options{})
 	ka := az.Kubernetes()
 	attrs := func(verb string) authorizer.AttributesRecord {
@@ -289,7 +291,9 @@ func TestAdapters(t *testing.T) {
 	assert.Equal(t, authorizer.DecisionNoOpinion, d)
 	assert.Contains(t, reason, "denied")
 
-	srv := httptest.NewServer(az.Handler(authz.HandlerOptions{}))
+	h, err := az.Handler(authz.HandlerOptions{Caller: func(*http.Request) (authz.User, error) { return reviewer, nil }})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
 	defer srv.Close()
 	post := func(body any) (*http.Response, []byte) {
 		b, err := json.Marshal(body)
@@ -310,8 +314,13 @@ func TestAdapters(t *testing.T) {
 			}},
 		}
 	}
-	resp, body := post(review("get"))
-	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", body)
+	// The reviewer's right to ask about others comes through the cache too.
+	var resp *http.Response
+	var body []byte
+	eventually(t, func() bool {
+		resp, body = post(review("get"))
+		return resp.StatusCode == http.StatusCreated
+	}, "the reviewer was never allowed to ask about rita")
 	var got authorizationv1.SubjectAccessReview
 	require.NoError(t, json.Unmarshal(body, &got))
 	assert.True(t, got.Status.Allowed)
@@ -335,10 +344,12 @@ func TestAdapters(t *testing.T) {
 	resp, _ = post(map[string]any{"kind": "Pod"})
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 
-	// With a caller, asking about someone else needs the right to.
-	guarded := httptest.NewServer(az.Handler(authz.HandlerOptions{Caller: func(*http.Request) (authz.User, error) {
+	// Asking about someone else needs the right to.
+	mallory, err := az.Handler(authz.HandlerOptions{Caller: func(*http.Request) (authz.User, error) {
 		return authz.User{Name: p + "mallory"}, nil
-	}}))
+	}})
+	require.NoError(t, err)
+	guarded := httptest.NewServer(mallory)
 	defer guarded.Close()
 	b, err := json.Marshal(review("get"))
 	require.NoError(t, err)
@@ -346,6 +357,136 @@ func TestAdapters(t *testing.T) {
 	require.NoError(t, err)
 	_ = gresp.Body.Close()
 	assert.Equal(t, http.StatusForbidden, gresp.StatusCode)
+}
+
+// createReviewer creates a cluster role allowing to create
+// subjectaccessreviews and binds name to it: the right a caller of the
+// Handler needs to ask about others.
+func createReviewer(t *testing.T, name string) authz.User {
+	t.Helper()
+	create(t,
+		&iamv1beta1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: []rbacv1.PolicyRule{rules(l("create"), l("authorization.k8s.io"), l("subjectaccessreviews"))}},
+		&iamv1beta1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "ClusterRole", Name: name},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: name}}},
+	)
+	return authz.User{Name: name}
+}
+
+// TestHandlerCallers serves SubjectAccessReviews from a cache-fed
+// Authorizer: a caller is answered about themselves as they are, whatever
+// groups they claim, and about others only with the right to ask.
+func TestHandlerCallers(t *testing.T) {
+	ns := env.NewNamespace(t)
+	p := "t-" + ns + "-"
+	admins, adminsBinding, adminRole := p+"platform-admins-group", p+"platform-admins", p+"everything"
+	bob := authz.User{Name: p + "bob", Groups: l(p + "developers")}
+	alice := p + "alice"
+	create(t,
+		&iamv1beta1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: adminRole}, Rules: []rbacv1.PolicyRule{rules(l("*"), l("*"), l("*"))}},
+		&iamv1beta1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: adminsBinding}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "ClusterRole", Name: adminRole},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: admins}}},
+		&iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: "cm-reader", Namespace: ns}, Rules: []rbacv1.PolicyRule{rules(l("get"), l(""), l("configmaps"))}},
+		&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "bob-cm", Namespace: ns}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "Role", Name: "cm-reader"},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: bob.Name}}},
+		&iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: "vault", Namespace: ns}, Rules: []rbacv1.PolicyRule{rules(l("get"), l(""), l("secrets"))}},
+		&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "alice-vault", Namespace: ns}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "Role", Name: "vault"},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: alice}}},
+	)
+	ada := createReviewer(t, p+"ada")
+	az := startAuthorizer(t, authz.Options{})
+	callers := map[string]authz.User{"bob": bob, "ada": ada}
+	h, err := az.Handler(authz.HandlerOptions{Caller: func(r *http.Request) (authz.User, error) {
+		u, ok := callers[r.Header.Get("X-User")]
+		if !ok {
+			return authz.User{}, fmt.Errorf("unknown caller %q", r.Header.Get("X-User"))
+		}
+		return u, nil
+	}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	post := func(caller, body string) (int, string) {
+		req, err := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader([]byte(body)))
+		require.NoError(t, err)
+		req.Header.Set("X-User", caller)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer func() { _ = resp.Body.Close() }()
+		var out bytes.Buffer
+		_, err = out.ReadFrom(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, out.String()
+	}
+	question := func(user string, groups []string, verb, resource string) string {
+		b, err := json.Marshal(authorizationv1.SubjectAccessReview{
+			TypeMeta: metav1.TypeMeta{APIVersion: "authorization.k8s.io/v1", Kind: "SubjectAccessReview"},
+			Spec: authorizationv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: &authorizationv1.ResourceAttributes{
+				Verb: verb, Resource: resource, Name: "x", Namespace: ns,
+			}},
+		})
+		require.NoError(t, err)
+		return string(b)
+	}
+	escalate := question(bob.Name, l(admins), "get", "secrets")
+
+	// Denials mean something only once the Authorizer has seen every
+	// binding: wait until each one allows what it grants.
+	for _, q := range []struct{ caller, body string }{
+		{"ada", escalate},
+		{"ada", question(alice, nil, "get", "secrets")},
+		{"bob", question(bob.Name, nil, "get", "configmaps")},
+	} {
+		eventually(t, func() bool {
+			code, body := post(q.caller, q.body)
+			return code == http.StatusCreated && strings.Contains(body, `"allowed":true`)
+		}, "%s never allowed %s", q.caller, q.body)
+	}
+
+	tests := []struct {
+		name     string
+		caller   string
+		body     string
+		code     int
+		allowed  bool
+		groups   []string
+		contains []string
+		missing  []string
+	}{
+		{name: "bob claims the admins' group", caller: "bob", body: escalate, code: http.StatusCreated, groups: bob.Groups,
+			contains: l("RoleBinding " + ns + "/bob-cm"), missing: l(adminsBinding, adminRole, admins)},
+		{name: "bob about himself", caller: "bob", body: question("", nil, "get", "configmaps"), code: http.StatusCreated, allowed: true, groups: bob.Groups,
+			contains: l("RoleBinding " + ns + "/bob-cm")},
+		{name: "bob about alice", caller: "bob", body: question(alice, nil, "get", "secrets"), code: http.StatusForbidden,
+			contains: l(`"reason":"Forbidden"`, "subjectaccessreviews"), missing: l(alice, "alice-vault", "vault")},
+		{name: "bob about the admins' group", caller: "bob", body: question("", l(admins), "get", "secrets"), code: http.StatusForbidden,
+			missing: l(adminsBinding, adminRole)},
+		{name: "ada about alice", caller: "ada", body: question(alice, nil, "get", "secrets"), code: http.StatusCreated, allowed: true,
+			contains: l("RoleBinding " + ns + "/alice-vault")},
+		{name: "ada about bob in the admins' group, as asked", caller: "ada", body: escalate, code: http.StatusCreated, allowed: true, groups: l(admins),
+			contains: l("ClusterRoleBinding " + adminsBinding)},
+		{name: "unknown field", caller: "bob", code: http.StatusBadRequest, contains: l(`"reason":"BadRequest"`, "unknown field"),
+			body: `{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"resourceAttributes":{"verb":"get","resource":"pods","namespace":"` + ns + `"},"group":["` + admins + `"]}}`},
+		{name: "unknown caller", caller: "eve", body: question("", nil, "get", "configmaps"), code: http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := post(tt.caller, tt.body)
+			require.Equal(t, tt.code, code, body)
+			for _, s := range tt.contains {
+				assert.Contains(t, body, s)
+			}
+			for _, s := range tt.missing {
+				assert.NotContains(t, body, s)
+			}
+			if code != http.StatusCreated {
+				return
+			}
+			var got authorizationv1.SubjectAccessReview
+			require.NoError(t, json.Unmarshal([]byte(body), &got))
+			assert.Equal(t, tt.allowed, got.Status.Allowed, got.Status.Reason)
+			assert.Equal(t, tt.groups, got.Spec.Groups)
+		})
+	}
 }
 
 // TestListWorkspacesAndProjects lists what users see through the cache,

@@ -30,9 +30,16 @@
 //     resources.
 //   - WhatIf tells what changes for whom if a role or binding changes;
 //     CanGrant checks a grant for privilege escalation.
-//   - Kubernetes adapts to k8s.io/apiserver's authorizer.Authorizer; Handler
-//     serves SubjectAccessReviews to portals; ResourcesAuthorizer guards
-//     resources.NewHandler.
+//   - Kubernetes adapts to k8s.io/apiserver's authorizer.Authorizer;
+//     ResourcesAuthorizer guards resources.NewHandler.
+//   - Handler serves SubjectAccessReviews to portals. It needs to know who
+//     calls (HandlerOptions.Caller is required): like Kubernetes'
+//     SelfSubjectAccessReview, a question about the caller is answered for
+//     the caller's own identity, ignoring any groups or extra it claims;
+//     like SubjectAccessReview, a question about anyone else needs the right
+//     to create subjectaccessreviews.authorization.k8s.io, and is refused
+//     with 403 Forbidden, revealing nothing about the subject, without it.
+//     Bodies are decoded strictly (unknown fields answer 400).
 //
 // Wrong input (a request without a verb, a malformed path, an object that
 // cannot be indexed) is an *InvalidError naming the field.

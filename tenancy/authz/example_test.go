@@ -2,7 +2,10 @@ package authz_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 
@@ -127,4 +130,48 @@ func ExampleAuthorizer_VisibleProjects() {
 	// Output:
 	// [retail]
 	// [shop]
+}
+
+// Serve SubjectAccessReviews to a portal. Each caller is answered about
+// themselves as the portal's authentication knows them, whatever groups the
+// question claims; asking about anyone else needs the right to create
+// subjectaccessreviews.
+func ExampleAuthorizer_Handler() {
+	objs, _ := authz.DecodeObjects(strings.NewReader(examplePolicy))
+	az, _ := authz.NewFromObjects(objs...)
+	h, err := az.Handler(authz.HandlerOptions{Caller: func(r *http.Request) (authz.User, error) {
+		// The portal's own authentication; a trusted proxy's header here.
+		return authz.User{Name: r.Header.Get("X-Remote-User")}, nil
+	}})
+	if err != nil {
+		panic(err)
+	}
+	ask := func(caller, user string, groups ...string) {
+		body, _ := json.Marshal(map[string]any{
+			"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+			"spec": map[string]any{"user": user, "groups": groups, "resourceAttributes": map[string]string{
+				"verb": "update", "group": "apps", "resource": "deployments", "namespace": "shop",
+			}},
+		})
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(string(body)))
+		req.Header.Set("X-Remote-User", caller)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var answer struct {
+			Spec struct {
+				User   string   `json:"user"`
+				Groups []string `json:"groups"`
+			} `json:"spec"`
+			Status struct {
+				Allowed bool `json:"allowed"`
+			} `json:"status"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &answer)
+		fmt.Println(rec.Code, answer.Spec.User, answer.Spec.Groups, answer.Status.Allowed)
+	}
+	ask("bob", "bob", "platform-admins") // the group is ignored: bob as he is
+	ask("bob", "eve")                    // about someone else: forbidden
+	// Output:
+	// 201 bob [] true
+	// 403  [] false
 }
