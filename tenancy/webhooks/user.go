@@ -16,8 +16,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
@@ -99,8 +102,8 @@ func normalizeEmail(email string) string { return strings.ToLower(email) }
 // userValidator refuses a user whose e-mail address another user has, and
 // keeps the e-mail claims.
 type userValidator struct {
-	// client writes claims and lists users (from its cache, to find users
-	// that have no claim).
+	// client writes claims and finds users by address (from its cache,
+	// through indexUserEmail, to find users that have no claim).
 	client client.Client
 	// reader reads claims and holders live.
 	reader    client.Reader
@@ -110,6 +113,33 @@ type userValidator struct {
 
 func newUserValidator(c client.Client, live client.Reader, namespace string) *userValidator {
 	return &userValidator{client: c, reader: live, namespace: namespace, now: time.Now}
+}
+
+// indexUserEmail indexes Users by their lower-cased e-mail address.
+const indexUserEmail = "spherekit.webhooks.user.email"
+
+func userEmailIndex(o client.Object) []string {
+	if email := o.(*iamv1beta1.User).Spec.Email; email != "" {
+		return []string{normalizeEmail(email)}
+	}
+	return nil
+}
+
+// setupUsers registers the user webhook, and the index of users by
+// address on mgr's cache.
+func setupUsers(ctx context.Context, mgr ctrl.Manager, opts Options) error {
+	namespace := opts.EmailClaimNamespace
+	if namespace == "" {
+		namespace = DefaultEmailClaimNamespace
+	}
+	if msgs := validation.IsDNS1123Label(namespace); len(msgs) > 0 {
+		return fmt.Errorf("tenancy webhooks: invalid Options.EmailClaimNamespace: %s", strings.Join(msgs, "; "))
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1beta1.User{}, indexUserEmail, userEmailIndex); err != nil {
+		return fmt.Errorf("tenancy webhooks: index users by e-mail address: %w", err)
+	}
+	mgr.GetWebhookServer().Register(UserPath, &webhook.Admission{Handler: newUserValidator(mgr.GetClient(), mgr.GetAPIReader(), namespace)})
+	return nil
 }
 
 func (v *userValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
@@ -311,7 +341,7 @@ func (v *userValidator) pending(lease *coordinationv1.Lease) bool {
 // a match is confirmed live. skip names a user already read live.
 func (v *userValidator) unclaimedHolder(ctx context.Context, user *iamv1beta1.User, email, skip string) (string, error) {
 	var users iamv1beta1.UserList
-	if err := v.client.List(ctx, &users); err != nil {
+	if err := v.client.List(ctx, &users, client.MatchingFields{indexUserEmail: email}); err != nil {
 		return "", fmt.Errorf("claim e-mail address: list users: %w", err)
 	}
 	for i := range users.Items {

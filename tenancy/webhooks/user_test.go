@@ -43,7 +43,8 @@ func testScheme(t testing.TB) *runtime.Scheme {
 // clock at testNow.
 func newTestValidator(t testing.TB, objs ...client.Object) (*userValidator, client.Client) {
 	t.Helper()
-	c := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(objs...).Build()
+	c := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(objs...).
+		WithIndex(&iamv1beta1.User{}, indexUserEmail, userEmailIndex).Build()
 	v := newUserValidator(c, c, DefaultEmailClaimNamespace)
 	v.now = func() time.Time { return testNow }
 	return v, c

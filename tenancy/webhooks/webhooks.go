@@ -2,14 +2,10 @@ package webhooks
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
@@ -74,15 +70,9 @@ type Options struct {
 // SetupWithManager registers the tenancy webhook handlers on mgr's webhook
 // server.
 func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error {
-	claims := opts.EmailClaimNamespace
-	if claims == "" {
-		claims = DefaultEmailClaimNamespace
+	if err := setupUsers(ctx, mgr, opts); err != nil {
+		return err
 	}
-	if msgs := validation.IsDNS1123Label(claims); len(msgs) > 0 {
-		return fmt.Errorf("tenancy webhooks: invalid Options.EmailClaimNamespace: %s", strings.Join(msgs, "; "))
-	}
-	server := mgr.GetWebhookServer()
-	server.Register(UserPath, &webhook.Admission{Handler: newUserValidator(mgr.GetClient(), mgr.GetAPIReader(), claims)})
 	if err := setupEscalation(ctx, mgr, opts); err != nil {
 		return err
 	}
