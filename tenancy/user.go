@@ -3,6 +3,7 @@ package tenancy
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,7 +27,13 @@ type CreateUserOptions struct {
 	Lang string
 }
 
-// CreateUser creates a user with a unique e-mail address.
+// CreateUser creates a user with a unique e-mail address. Addresses are
+// compared ignoring case (both lower-cased), and a user being deleted no
+// longer has one. CreateUser looks for another user with the address first,
+// to answer a *ConflictError naming them; the guarantee comes from the
+// tenancy webhooks (package webhooks), which claim the address atomically
+// when the API server admits the user, so of two racing creates one is
+// refused there, as a Forbidden API error naming spec.email.
 func (c *Client) CreateUser(ctx context.Context, name, email string, opts CreateUserOptions) (*iamv1beta1.User, error) {
 	if err := checkUserName("name", name); err != nil {
 		return nil, err
@@ -58,7 +65,7 @@ func (c *Client) CreateUser(ctx context.Context, name, email string, opts Create
 		return nil, fmt.Errorf("create user %q: list users: %w", name, err)
 	}
 	for _, u := range users.Items {
-		if u.Spec.Email == email && u.Name != name {
+		if u.Name != name && u.DeletionTimestamp.IsZero() && strings.ToLower(u.Spec.Email) == strings.ToLower(email) {
 			return nil, &ConflictError{Field: "email", Reason: fmt.Sprintf("%s is the e-mail address of user %q", email, u.Name)}
 		}
 	}

@@ -9,26 +9,50 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/webhooks"
 )
 
 // TestDuplicateEmailRefusedByWebhook writes users directly, as kubectl
-// would: the API server asks the webhook, which refuses a taken address.
+// would: the API server asks the webhook, which refuses a taken address,
+// in any letter case, and indexes it with a Lease.
 func TestDuplicateEmailRefusedByWebhook(t *testing.T) {
 	ctx := context.Background()
 	first := newUser(t, "first")
-	n := name("second")
-	err := env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(n), Spec: iamv1beta1.UserSpec{Email: first + "@example.com"}})
-	require.Error(t, err)
-	assert.True(t, apierrors.IsForbidden(err), "denied by admission: %v", err)
-	assert.Contains(t, err.Error(), "spec.email")
-	assert.False(t, exists(t, &iamv1beta1.User{ObjectMeta: metaName(n)}))
+	addr := first + "@example.com"
+	for _, email := range []string{addr, strings.ToUpper(addr)} {
+		n := name("second")
+		err := env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(n), Spec: iamv1beta1.UserSpec{Email: email}})
+		require.Error(t, err, email)
+		assert.True(t, apierrors.IsForbidden(err), "denied by admission: %v", err)
+		assert.Contains(t, err.Error(), "spec.email")
+		assert.Contains(t, err.Error(), first, "names the user that has the address")
+		assert.False(t, exists(t, &iamv1beta1.User{ObjectMeta: metaName(n)}))
+	}
+
+	// Client.CreateUser's pre-check compares addresses the same way.
+	_, err := tc.CreateUser(ctx, name("second"), strings.ToUpper(addr), tenancy.CreateUserOptions{})
+	var conflict *tenancy.ConflictError
+	assert.ErrorAs(t, err, &conflict, "friendly answer before the webhook's")
+
+	// The claim: a Lease named after the address, held by the user.
+	u := getUser(t, first)
+	claim := getClaim(t, addr)
+	require.NotNil(t, claim, "claim of %s", addr)
+	assert.Equal(t, first, ptr.Deref(claim.Spec.HolderIdentity, ""))
+	assert.Equal(t, addr, claim.Annotations[webhooks.EmailClaimAnnotation])
+	assert.Equal(t, "true", claim.Labels[webhooks.EmailClaimLabel])
+	assert.Equal(t, string(u.UID), claim.Annotations["iam.spherekit.io/user-uid"], "the UID the API server gave the user")
 
 	// Changing one's own user keeps the address.
 	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
@@ -36,6 +60,138 @@ func TestDuplicateEmailRefusedByWebhook(t *testing.T) {
 		u.Spec.DisplayName = "First"
 		return env.Client.Update(ctx, u)
 	}))
+	err = env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(name("third")), Spec: iamv1beta1.UserSpec{Email: addr}})
+	assert.True(t, apierrors.IsForbidden(err), "still taken: %v", err)
+}
+
+// TestEmailFreedByDeletion deletes a user: another user may have its
+// address at once.
+func TestEmailFreedByDeletion(t *testing.T) {
+	ctx := context.Background()
+	gone := newUser(t, "gone")
+	addr := gone + "@example.com"
+	require.NoError(t, env.Client.Delete(ctx, &iamv1beta1.User{ObjectMeta: metaName(gone)}))
+	eventually(t, func() bool { return !exists(t, &iamv1beta1.User{ObjectMeta: metaName(gone)}) }, "user %s deleted", gone)
+
+	next := name("next")
+	require.NoError(t, env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(next), Spec: iamv1beta1.UserSpec{Email: addr}}))
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), &iamv1beta1.User{ObjectMeta: metaName(next)}) })
+	claim := getClaim(t, addr)
+	require.NotNil(t, claim)
+	assert.Equal(t, next, ptr.Deref(claim.Spec.HolderIdentity, ""))
+}
+
+// TestEmailChangeClaimsNewAddress changes a user's address: the new one is
+// taken, the old one free.
+func TestEmailChangeClaimsNewAddress(t *testing.T) {
+	ctx := context.Background()
+	mover := newUser(t, "mover")
+	oldAddr, newAddr := mover+"@example.com", mover+"@example.org"
+	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u := getUser(t, mover)
+		u.Spec.Email = newAddr
+		return env.Client.Update(ctx, u)
+	}))
+
+	err := env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(name("other")), Spec: iamv1beta1.UserSpec{Email: newAddr}})
+	assert.True(t, apierrors.IsForbidden(err), "the new address is taken: %v", err)
+
+	heir := name("heir")
+	require.NoError(t, env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(heir), Spec: iamv1beta1.UserSpec{Email: oldAddr}}), "the old address is free")
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), &iamv1beta1.User{ObjectMeta: metaName(heir)}) })
+	assert.Equal(t, heir, ptr.Deref(getClaim(t, oldAddr).Spec.HolderIdentity, ""))
+}
+
+// TestEmailDryRunWritesNoClaim sends dry-run writes: they are judged like
+// real ones, but no claim is written.
+func TestEmailDryRunWritesNoClaim(t *testing.T) {
+	ctx := context.Background()
+	taken := newUser(t, "taken")
+
+	fresh := name("dry") + "@example.com"
+	n := name("dry")
+	require.NoError(t, env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(n), Spec: iamv1beta1.UserSpec{Email: fresh}}, client.DryRunAll))
+	assert.False(t, exists(t, &iamv1beta1.User{ObjectMeta: metaName(n)}))
+	assert.Nil(t, getClaim(t, fresh), "a dry-run create writes no claim")
+
+	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u := getUser(t, taken)
+		u.Spec.Email = fresh
+		return env.Client.Update(ctx, u, client.DryRunAll)
+	}))
+	assert.Equal(t, taken+"@example.com", getUser(t, taken).Spec.Email)
+	assert.Nil(t, getClaim(t, fresh), "a dry-run update writes no claim")
+
+	err := env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(name("dry")), Spec: iamv1beta1.UserSpec{Email: taken + "@example.com"}}, client.DryRunAll)
+	assert.True(t, apierrors.IsForbidden(err), "a dry run is still refused a taken address: %v", err)
+
+	// A real create then claims the address.
+	require.NoError(t, env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(n), Spec: iamv1beta1.UserSpec{Email: fresh}}))
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), &iamv1beta1.User{ObjectMeta: metaName(n)}) })
+	assert.NotNil(t, getClaim(t, fresh))
+}
+
+// getClaim returns the Lease that claims addr, or nil.
+func getClaim(t *testing.T, addr string) *coordinationv1.Lease {
+	t.Helper()
+	claim := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: webhooks.DefaultEmailClaimNamespace, Name: webhooks.EmailClaimName(addr)}}
+	if !exists(t, claim) {
+		return nil
+	}
+	return claim
+}
+
+// TestEmailClaimedOnceByConcurrentCreates writes users with the same
+// address at the same instant, as many kubectl clients would: the webhook's
+// compare-and-swap on the address's claim admits exactly one.
+func TestEmailClaimedOnceByConcurrentCreates(t *testing.T) {
+	ctx := context.Background()
+	const parallel = 20
+	for round := range 3 {
+		t.Run(fmt.Sprintf("round-%d", round), func(t *testing.T) {
+			addr := name("race") + "@example.com"
+			names := make([]string, parallel)
+			errs := make([]error, parallel)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range parallel {
+				names[i] = name("race")
+				wg.Go(func() {
+					<-start
+					errs[i] = env.Client.Create(ctx, &iamv1beta1.User{ObjectMeta: metaName(names[i]), Spec: iamv1beta1.UserSpec{Email: addr}})
+				})
+			}
+			close(start)
+			wg.Wait()
+			t.Cleanup(func() {
+				for i, err := range errs {
+					if err == nil {
+						_ = env.Client.Delete(context.Background(), &iamv1beta1.User{ObjectMeta: metaName(names[i])})
+					}
+				}
+			})
+			admitted := 0
+			for _, err := range errs {
+				if err == nil {
+					admitted++
+					continue
+				}
+				assert.True(t, apierrors.IsForbidden(err), "denied by admission: %v", err)
+				assert.Contains(t, err.Error(), "spec.email")
+			}
+			assert.Equal(t, 1, admitted, "exactly one of %d users with the same address is admitted", parallel)
+
+			var users iamv1beta1.UserList
+			require.NoError(t, env.Client.List(ctx, &users))
+			stored := 0
+			for _, u := range users.Items {
+				if u.Spec.Email == addr {
+					stored++
+				}
+			}
+			assert.Equal(t, 1, stored, "one stored user has the address")
+		})
+	}
 }
 
 // TestWorkspaceQuotaAdmission checks that creates beyond a workspace quota
