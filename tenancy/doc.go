@@ -25,4 +25,17 @@
 // unknown workspace, user, role or member; errors.Is(err, ErrNotFound)) or a
 // *ConflictError (such as a duplicate e-mail address). API errors are
 // wrapped with %w, so apierrors.IsAlreadyExists and friends keep working.
+//
+// # Acting for a user
+//
+// A portal acts for its signed-in user with ClientOptions.OnBehalfOf and an
+// authz.Authorizer. Every write then first asks the Authorizer about the
+// exact writes it is about to make, and every role it grants (directly, or
+// through a group the user joins) must not escalate the user's privileges;
+// a refusal is a *ForbiddenError (errors.Is(err, ErrForbidden)) and nothing
+// is written. An Authorizer fed by a cache trails the API server by the
+// watch latency; ClientOptions.LiveReader confirms each allowing decision
+// with a live read. The API server enforces the same escalation rule for
+// writes that bypass the Client (package webhooks); ARCHITECTURE.md has the
+// whole trust model.
 package tenancy

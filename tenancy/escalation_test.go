@@ -57,6 +57,7 @@ func TestEscalationWebhook(t *testing.T) {
 	require.NoError(t, tc.AddPlatformMember(ctx, platformAdmin, "platform-admin"))
 	ws := newWorkspace(t, wsAdmin)
 	proj := newProject(t, ws, "")
+	foreign := newProject(t, newWorkspace(t, ""), "")
 	mayWriteIAM(t, wsAdmin)
 	mayWriteIAM(t, platformAdmin)
 
@@ -69,8 +70,16 @@ func TestEscalationWebhook(t *testing.T) {
 		return &iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name("rb"), Namespace: proj}, Subjects: subjects,
 			RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "Role", Name: "admin"}}
 	}
+	foreignPodReader := func() client.Object {
+		return &iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: name("pods"), Namespace: foreign},
+			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}}}}
+	}
+	foreignAdmin := func() client.Object {
+		return &iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name("rb"), Namespace: foreign}, Subjects: subjects,
+			RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "Role", Name: "admin"}}
+	}
 	nodeReader := func() client.Object {
-		return &iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: name("nodes"), Namespace: proj},
+		return &iamv1beta1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name("nodes")},
 			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get"}}}}
 	}
 	podReader := func() client.Object {
@@ -83,7 +92,7 @@ func TestEscalationWebhook(t *testing.T) {
 	}
 	aggregatesPlatformAdmin := func() client.Object {
 		// Rules arrive through aggregation: the templates count.
-		return &iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: name("agg"), Namespace: proj},
+		return &iamv1beta1.GlobalRole{ObjectMeta: metav1.ObjectMeta{Name: name("agg")},
 			AggregationRoleTemplates: &iamv1beta1.AggregationRoleTemplates{RoleSelector: &metav1.LabelSelector{}}}
 	}
 	forgedCreator := func() client.Object {
@@ -101,8 +110,11 @@ func TestEscalationWebhook(t *testing.T) {
 		{"workspace admin grants platform-admin", wsAdmin, grantPlatformAdmin, false},
 		{"platform admin grants platform-admin", platformAdmin, grantPlatformAdmin, true},
 		{"workspace admin grants the project admin role", wsAdmin, projectAdmin, true},
-		{"workspace admin writes a project role reading nodes", wsAdmin, nodeReader, false},
+		{"workspace admin writes a cluster role reading nodes", wsAdmin, nodeReader, false},
 		{"workspace admin writes a project role reading pods", wsAdmin, podReader, true},
+		{"workspace admin writes a role in another workspace's project", wsAdmin, foreignPodReader, false},
+		{"workspace admin grants admin of another workspace's project", wsAdmin, foreignAdmin, false},
+		{"platform admin writes a role in any project", platformAdmin, foreignPodReader, true},
 		{"workspace admin writes a workspace role with everything in it", wsAdmin, everythingInWorkspace, true},
 		{"workspace admin aggregates every role template", wsAdmin, aggregatesPlatformAdmin, false},
 		{"workspace admin names someone else as creator", wsAdmin, forgedCreator, false},

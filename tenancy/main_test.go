@@ -18,6 +18,7 @@ import (
 
 	"github.com/spherekit/spherekit/resources"
 	"github.com/spherekit/spherekit/tenancy"
+	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/tenancy/webhooks"
 	"github.com/spherekit/spherekit/testenv"
@@ -87,10 +88,17 @@ func startControllers(ctx context.Context, c *testenv.Cluster) (<-chan struct{},
 	if err != nil {
 		return nil, err
 	}
-	if err := webhooks.SetupWithManager(ctx, mgr, webhooks.Options{}); err != nil {
+	// One authorizer, with native RBAC, for the escalation webhook and the
+	// RBAC mirrors' creator checks, as a host sets them up.
+	az, err := authz.NewFromCache(ctx, mgr.GetCache(), authz.Options{NativeRBAC: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := webhooks.SetupWithManager(ctx, mgr, webhooks.Options{Authorizer: az}); err != nil {
 		return nil, err
 	}
 	err = controllers.SetupWithManager(ctx, mgr, controllers.Options{
+		Authorizer:          az,
 		LoginFailureLimit:   testFailureLimit,
 		LoginFailureWindow:  testFailureWindow,
 		LoginRecordsPerUser: testRecordsPerUser,

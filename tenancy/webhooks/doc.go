@@ -2,6 +2,13 @@
 // its controller-runtime manager, so the API server itself refuses what the
 // tenancy rules forbid:
 //
+//   - escalation: an iam role or binding (global, workspace, cluster or
+//     project; eight kinds) written by a user who does not hold what it
+//     grants is refused: Kubernetes' RBAC escalation rule (hold every
+//     permission of the role where it applies, or the bind or escalate verb
+//     on it), judged for the AdmissionReview's user by an authz.Authorizer.
+//     The kubesphere.io/creator annotation may name only the writer, so the
+//     RBAC mirrors can trust it (controllers.Options.Authorizer).
 //   - users: a User whose e-mail address another user already has is
 //     refused.
 //   - workspace quotas: an object created in a project is refused when it

@@ -114,7 +114,7 @@ func withTemplates(ctx context.Context, r client.Reader, rules []rbacv1.PolicyRu
 	if agg.RoleSelector != nil {
 		sel, err := metav1.LabelSelectorAsSelector(agg.RoleSelector)
 		if err != nil {
-			return nil, fmt.Errorf("aggregationRoleTemplates.roleSelector: %w", err)
+			return nil, &authz.InvalidError{Field: "aggregationRoleTemplates.roleSelector", Reason: err.Error()}
 		}
 		var list iamv1beta1.RoleTemplateList
 		if err := r.List(ctx, &list, client.MatchingLabelsSelector{Selector: sel}); err != nil {
