@@ -9,6 +9,15 @@
 // parameters with ParseQuery. To serve the API over HTTP, as the KubeSphere
 // console expects it, mount NewHandler with an Authorizer of your own.
 //
+// NewHandler serves an explicit list of resources (HandlerOptions.Resources,
+// by default DefaultResources: KubeSphere's set). Anything else answers 404
+// without being read, so a request cannot make a cache start an informer
+// for a kind the host never meant to serve. The Authorizer is asked about
+// every read, including those of the serviceName and ownerKind filters
+// (get services, get replicasets.apps); a refused one answers 403.
+// List itself authorizes nothing: called for an end user outside the
+// handler, check those lookups as well.
+//
 //	q, err := resources.ParseQuery(r.URL.Query()) // page=2&limit=10&status=running
 //	var deploys appsv1.DeploymentList
 //	total, err := resources.List(ctx, mgr.GetCache(), &deploys, q)

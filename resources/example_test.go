@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 
@@ -92,7 +94,8 @@ func ExampleList() {
 }
 
 // ExampleNewHandler serves the KubeSphere resources API from a manager's
-// cache, asking an authorizer of the host's about every request.
+// cache, asking an authorizer of the host's about every read, Secrets left
+// out so the cache never holds them.
 func ExampleNewHandler() {
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Cache: cache.Options{DefaultTransform: resources.StripForCache},
@@ -107,7 +110,12 @@ func ExampleNewHandler() {
 		Authorizer: resources.AuthorizerFunc(func(ctx context.Context, r *http.Request, a resources.ResourceAttributes) error {
 			// Ask RBAC (a SubjectAccessReview, or an in-process authorizer)
 			// whether the request's user may a.Verb a.APIGroup/a.Resource.
+			// This is also asked about the Services and ReplicaSets the
+			// serviceName and ownerKind filters read.
 			return nil
+		}),
+		Resources: slices.DeleteFunc(resources.DefaultResources(), func(gr schema.GroupResource) bool {
+			return gr == schema.GroupResource{Resource: "secrets"}
 		}),
 	})
 	if err != nil {
@@ -116,4 +124,18 @@ func ExampleNewHandler() {
 	mux := http.NewServeMux()
 	mux.Handle(resources.PathPrefix, h)
 	_ = http.ListenAndServe(":9090", mux)
+}
+
+// The handler serves KubeSphere's set unless told otherwise; a host
+// changes a copy of it.
+func ExampleDefaultResources() {
+	served := resources.DefaultResources()
+	fmt.Println(len(served), served[:3], served[9:12])
+	withoutSecrets := slices.DeleteFunc(served, func(gr schema.GroupResource) bool {
+		return gr == schema.GroupResource{Resource: "secrets"}
+	})
+	fmt.Println(len(withoutSecrets), len(resources.DefaultResources()))
+	// Output:
+	// 37 [configmaps secrets pods] [deployments.apps daemonsets.apps statefulsets.apps]
+	// 36 37
 }

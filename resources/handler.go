@@ -44,9 +44,11 @@ type ResourceAttributes struct {
 }
 
 // Authorizer decides whether a request may read what it asks for. It is
-// called before anything is read; r carries the caller's identity as the
-// host's authentication put it there. A non-nil error refuses the request
-// with 403 Forbidden and the error's text.
+// called before anything is read, once for what the path names and once
+// for each other kind the query's filters read (see NewHandler); r carries
+// the caller's identity as the host's authentication put it there. A
+// non-nil error refuses the request with 403 Forbidden and the error's
+// text.
 type Authorizer interface {
 	AuthorizeResource(ctx context.Context, r *http.Request, attrs ResourceAttributes) error
 }
@@ -62,6 +64,13 @@ func (f AuthorizerFunc) AuthorizeResource(ctx context.Context, r *http.Request, 
 // HandlerOptions configures NewHandler. Reader, Mapper, Scheme and
 // Authorizer are required.
 type HandlerOptions struct {
+	// Resources lists what the handler serves, by API group and plural
+	// resource name; empty means DefaultResources(). A request for anything
+	// else answers 404 Not Found without reading anything, so a cache never
+	// starts an informer for it. When several entries share a resource name
+	// (roles of rbac.authorization.k8s.io and of iam.kubesphere.io), the
+	// first one the Mapper knows is served.
+	Resources []schema.GroupResource
 	// Reader is where objects are read from, normally a manager's cache
 	// (mgr.GetCache()). It should have StripForCache as its transform.
 	Reader client.Reader
@@ -83,11 +92,24 @@ type HandlerOptions struct {
 //	GET /kapis/resources.kubesphere.io/v1alpha3/namespaces/{namespace}/{resource}
 //	GET /kapis/resources.kubesphere.io/v1alpha3/namespaces/{namespace}/{resource}/{name}
 //
-// A list takes the query parameters ParseQuery reads and answers
-// {"items":[...],"totalItems":N}; a get answers the object. Errors answer a
-// Kubernetes Status object: 400 for an *InvalidError, 403 when the
-// Authorizer refuses, 404 for an unknown resource or object, 405 for any
-// method but GET.
+// It serves only the resources in opts.Resources (DefaultResources when
+// empty). A list takes the query parameters ParseQuery reads and answers
+// {"items":[...],"totalItems":N}; a get answers the object.
+//
+// Every read is authorized first, with the request's Authorizer: the
+// resource the path names (verb list or get), and the other objects a
+// list's filters read, whether or not that kind is served: the serviceName
+// filter reads the named Service (get services, with its name, in the
+// list's namespace), and the ownerKind and ownerReference filters on pods
+// read the pods' ReplicaSets (get replicasets.apps in the list's
+// namespace). A refused lookup refuses the whole request with 403 rather
+// than quietly matching nothing, so a caller can tell "no such pods" from
+// "not allowed to filter by this".
+//
+// Errors answer a Kubernetes Status object: 400 for an *InvalidError, 403
+// when the Authorizer refuses, 404 for a resource that is not served or
+// that the Mapper does not know, or a missing object, 405 for any method
+// but GET.
 func NewHandler(opts HandlerOptions) (http.Handler, error) {
 	switch {
 	case opts.Reader == nil:
@@ -99,11 +121,82 @@ func NewHandler(opts HandlerOptions) (http.Handler, error) {
 	case opts.Authorizer == nil:
 		return nil, &InvalidError{Field: "Authorizer", Reason: "required"}
 	}
-	return &handler{opts: opts}, nil
+	served := opts.Resources
+	if len(served) == 0 {
+		served = DefaultResources()
+	}
+	h := &handler{opts: opts, served: make(map[string][]schema.GroupResource, len(served))}
+	for i, gr := range served {
+		if gr.Resource == "" || strings.ContainsAny(gr.Resource, "/.:") {
+			return nil, &InvalidError{Field: fmt.Sprintf("Resources[%d]", i), Reason: fmt.Sprintf("%q is not a plural resource name", gr.Resource)}
+		}
+		h.served[gr.Resource] = append(h.served[gr.Resource], gr)
+	}
+	return h, nil
+}
+
+// DefaultResources returns what NewHandler serves when
+// HandlerOptions.Resources is empty: the resources KubeSphere v3.4.1's
+// resources API (v1alpha3, with its v1alpha2 fallback) serves from
+// Kubernetes and from KubeSphere's own core groups:
+//
+//	""                         configmaps, secrets, pods, services, serviceaccounts,
+//	                           persistentvolumeclaims, persistentvolumes, namespaces, nodes
+//	apps                       deployments, daemonsets, statefulsets
+//	batch                      jobs, cronjobs
+//	autoscaling                horizontalpodautoscalers
+//	networking.k8s.io          ingresses, networkpolicies
+//	storage.k8s.io             storageclasses
+//	snapshot.storage.k8s.io    volumesnapshots, volumesnapshotclasses, volumesnapshotcontents
+//	apiextensions.k8s.io       customresourcedefinitions
+//	rbac.authorization.k8s.io  roles, rolebindings, clusterroles, clusterrolebindings
+//	tenant.kubesphere.io       workspaces, workspacetemplates
+//	iam.kubesphere.io          users, globalroles, globalrolebindings, workspaceroles,
+//	                           workspacerolebindings, groups, groupbindings, loginrecords
+//	cluster.kubesphere.io      clusters
+//
+// KubeSphere also serves the kinds of its add-ons (DevOps projects and S2I,
+// network IP pools, notification settings, monitoring dashboards,
+// applications of app.k8s.io, kubefed's federated types); list them in
+// HandlerOptions.Resources where the host has them.
+//
+// Secrets are served, as KubeSphere does: the first authorized list of
+// Secrets makes a controller-runtime cache watch and hold every Secret of
+// the cluster. A host that does not want that leaves secrets out of its
+// own list, or restricts the cache (cache.Options.ByObject).
+//
+// Each call returns a new slice, for the caller to change.
+func DefaultResources() []schema.GroupResource {
+	var out []schema.GroupResource
+	for _, g := range []struct {
+		group     string
+		resources []string
+	}{
+		{"", []string{"configmaps", "secrets", "pods", "services", "serviceaccounts", "persistentvolumeclaims", "persistentvolumes", "namespaces", "nodes"}},
+		{"apps", []string{"deployments", "daemonsets", "statefulsets"}},
+		{"batch", []string{"jobs", "cronjobs"}},
+		{"autoscaling", []string{"horizontalpodautoscalers"}},
+		{"networking.k8s.io", []string{"ingresses", "networkpolicies"}},
+		{"storage.k8s.io", []string{"storageclasses"}},
+		{"snapshot.storage.k8s.io", []string{"volumesnapshots", "volumesnapshotclasses", "volumesnapshotcontents"}},
+		{"apiextensions.k8s.io", []string{"customresourcedefinitions"}},
+		{"rbac.authorization.k8s.io", []string{"roles", "rolebindings", "clusterroles", "clusterrolebindings"}},
+		{"tenant.kubesphere.io", []string{"workspaces", "workspacetemplates"}},
+		{"iam.kubesphere.io", []string{"users", "globalroles", "globalrolebindings", "workspaceroles", "workspacerolebindings", "groups", "groupbindings", "loginrecords"}},
+		{"cluster.kubesphere.io", []string{"clusters"}},
+	} {
+		for _, r := range g.resources {
+			out = append(out, schema.GroupResource{Group: g.group, Resource: r})
+		}
+	}
+	return out
 }
 
 type handler struct {
 	opts HandlerOptions
+	// served maps a plural resource name to the served resources of that
+	// name, in the order of HandlerOptions.Resources.
+	served map[string][]schema.GroupResource
 }
 
 // ListResult is the body of a list response.
@@ -202,6 +295,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, namespace, resou
 	if namespace != "" {
 		q.Namespace = namespace
 	}
+	for _, lookup := range lookups(gvk, q) {
+		if err := h.opts.Authorizer.AuthorizeResource(ctx, r, lookup.attrs); err != nil {
+			return &forbiddenError{err: fmt.Errorf("the %s filter reads %s: %w", lookup.param, lookup.attrs.Resource, err)}
+		}
+	}
 	list, err := h.newList(gvk)
 	if err != nil {
 		return err
@@ -223,38 +321,26 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, namespace, resou
 	return nil
 }
 
-// kindFor maps a plural resource to its preferred kind and scope.
+// kindFor maps a served plural resource to its preferred kind and scope.
+// A resource that is not served, or that the Mapper does not know, is an
+// *unknownResourceError, found without reading anything.
 func (h *handler) kindFor(resource string) (schema.GroupVersionKind, bool, error) {
-	if strings.ContainsAny(resource, ".:") {
-		return schema.GroupVersionKind{}, false, &unknownResourceError{resource: resource}
-	}
-	gvk, err := h.opts.Mapper.KindFor(schema.GroupVersionResource{Resource: resource})
-	if err != nil {
-		var amb *meta.AmbiguousResourceError
-		if !errors.As(err, &amb) {
-			if meta.IsNoMatchError(err) {
-				return gvk, false, &unknownResourceError{resource: resource}
-			}
-			return gvk, false, fmt.Errorf("map resource %q: %w", resource, err)
+	for _, gr := range h.served[resource] {
+		kinds, err := h.opts.Mapper.KindsFor(schema.GroupVersionResource{Group: gr.Group, Resource: gr.Resource})
+		if meta.IsNoMatchError(err) || (err == nil && len(kinds) == 0) {
+			continue
 		}
-		// Several groups serve the name: prefer one the scheme knows.
-		kinds, err := h.opts.Mapper.KindsFor(schema.GroupVersionResource{Resource: resource})
-		if err != nil || len(kinds) == 0 {
-			return gvk, false, &unknownResourceError{resource: resource}
+		if err != nil {
+			return schema.GroupVersionKind{}, false, fmt.Errorf("map resource %s: %w", gr, err)
 		}
-		gvk = kinds[0]
-		for _, k := range kinds {
-			if h.opts.Scheme.Recognizes(k) {
-				gvk = k
-				break
-			}
+		gvk := kinds[0] // the preferred version
+		mapping, err := h.opts.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return gvk, false, fmt.Errorf("map kind %s: %w", gvk, err)
 		}
+		return gvk, mapping.Scope.Name() == meta.RESTScopeNameNamespace, nil
 	}
-	mapping, err := h.opts.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if err != nil {
-		return gvk, false, fmt.Errorf("map kind %s: %w", gvk, err)
-	}
-	return gvk, mapping.Scope.Name() == meta.RESTScopeNameNamespace, nil
+	return schema.GroupVersionKind{}, false, &unknownResourceError{resource: resource}
 }
 
 func (h *handler) newObject(gvk schema.GroupVersionKind) (client.Object, error) {

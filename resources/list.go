@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 	crcache "sigs.k8s.io/controller-runtime/pkg/cache"
@@ -38,8 +39,13 @@ import (
 // list is a typed list (*corev1.PodList ...) or an
 // *unstructured.UnstructuredList with its kind set. The per-kind filters
 // (Status, Filters) need a typed list of a kind that has them; otherwise, as
-// for malformed Query fields, List returns an *InvalidError. Pods and
-// Services looked up for ownerKind and serviceName are read from r too.
+// for malformed Query fields, List returns an *InvalidError.
+//
+// Some filters read other kinds from r: the serviceName filter (on pods)
+// gets the named Service of each pod's namespace, and the ownerKind and
+// ownerReference filters on pods get the pods' ReplicaSets. List itself
+// authorizes nothing; a caller listing for an end user checks those reads
+// too, as NewHandler does.
 func List(ctx context.Context, r client.Reader, list client.ObjectList, q Query) (total int, err error) {
 	m, err := newMatcher(ctx, r, list, q)
 	if err != nil {
@@ -441,6 +447,33 @@ func (m *matcher) ownerMatches(obj client.Object) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// lookup is a read List makes beyond the listed kind, for the filter param.
+type lookup struct {
+	param string
+	attrs ResourceAttributes
+}
+
+// lookups returns the reads a List of gvk with q makes beyond the listed
+// kind, for the handler to authorize: the ones selectedByService and
+// ownerMatches make. Keep it in step with them.
+func lookups(gvk schema.GroupVersionKind, q Query) []lookup {
+	if gvk.Group != corev1.GroupName || gvk.Kind != "Pod" {
+		return nil
+	}
+	var out []lookup
+	if svc := q.Filters[FilterServiceName]; svc != "" {
+		out = append(out, lookup{param: FilterServiceName, attrs: ResourceAttributes{Verb: VerbGet, Resource: "services", Namespace: q.Namespace, Name: svc}})
+	}
+	if q.OwnerKind != "" || q.OwnerReference != "" {
+		param := ParamOwnerKind
+		if q.OwnerKind == "" {
+			param = ParamOwnerReference
+		}
+		out = append(out, lookup{param: param, attrs: ResourceAttributes{Verb: VerbGet, APIGroup: appsv1.GroupName, Resource: "replicasets", Namespace: q.Namespace}})
+	}
+	return out
 }
 
 // selectedByService reports whether the named Service of the pod's
