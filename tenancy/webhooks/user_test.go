@@ -3,7 +3,9 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,19 +33,23 @@ import (
 
 var testNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func testScheme(t testing.TB) *runtime.Scheme {
-	t.Helper()
+// testScheme knows the built-in kinds and iam's. It is built once: the
+// fuzz targets build a fake client per input.
+var testScheme = sync.OnceValues(func() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	require.NoError(t, clientgoscheme.AddToScheme(s))
-	require.NoError(t, iamv1beta1.AddToScheme(s))
-	return s
-}
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	return s, iamv1beta1.AddToScheme(s)
+})
 
 // newTestValidator returns a validator over a fake client holding objs, its
 // clock at testNow.
 func newTestValidator(t testing.TB, objs ...client.Object) (*userValidator, client.Client) {
 	t.Helper()
-	c := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(objs...).
+	scheme, err := testScheme()
+	require.NoError(t, err)
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
 		WithIndex(&iamv1beta1.User{}, indexUserEmail, userEmailIndex).Build()
 	v := newUserValidator(c, c, DefaultEmailClaimNamespace)
 	v.now = func() time.Time { return testNow }
@@ -367,4 +373,14 @@ func TestUserMalformedRequests(t *testing.T) {
 			assert.Contains(t, resp.Result.Message, tt.want)
 		})
 	}
+}
+
+func ExampleEmailClaimName() {
+	// The Lease that claims an address is found from the address, in
+	// Options.EmailClaimNamespace (kube-system by default).
+	fmt.Println(EmailClaimName("Alice@Example.com"))
+	fmt.Println(EmailClaimName("alice@example.com") == EmailClaimName("Alice@Example.com"))
+	// Output:
+	// user-email-ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976
+	// true
 }
