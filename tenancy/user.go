@@ -65,7 +65,7 @@ func (c *Client) CreateUser(ctx context.Context, name, email string, opts Create
 		return nil, fmt.Errorf("create user %q: list users: %w", name, err)
 	}
 	for _, u := range users.Items {
-		if u.Name != name && u.DeletionTimestamp.IsZero() && strings.ToLower(u.Spec.Email) == strings.ToLower(email) {
+		if u.Name != name && u.DeletionTimestamp.IsZero() && strings.EqualFold(u.Spec.Email, email) {
 			return nil, &ConflictError{Field: "email", Reason: fmt.Sprintf("%s is the e-mail address of user %q", email, u.Name)}
 		}
 	}

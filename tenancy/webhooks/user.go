@@ -14,7 +14,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
@@ -418,7 +418,7 @@ func decodeUser(raw []byte, field string) (*iamv1beta1.User, error) {
 	if u.Name == "" {
 		return nil, errors.New(field + ": metadata.name is empty")
 	}
-	if msgs := path.IsValidPathSegmentName(u.Name); len(msgs) > 0 {
+	if msgs := content.IsPathSegmentName(u.Name); len(msgs) > 0 {
 		return nil, fmt.Errorf("%s: metadata.name %q: %s", field, u.Name, strings.Join(msgs, "; "))
 	}
 	return u, nil
