@@ -175,7 +175,7 @@ func TestWorkspaceQuotaRefusalReleasesCharges(t *testing.T) {
 	ws := newWorkspace(t, "")
 	p := newProject(t, ws, "")
 	waitSecretsAdmission(t, ws, []string{p})
-	setSecretsQuota(t, ws, []string{p}, 10)
+	setSecretsQuota(t, ws, []string{p}, 100)
 	// A second quota over the same project, charged after the first (by
 	// name), with no room.
 	second := &quotav1alpha2.ResourceQuota{
@@ -189,13 +189,24 @@ func TestWorkspaceQuotaRefusalReleasesCharges(t *testing.T) {
 	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), second) })
 	eventually(t, func() bool { return exists(t, second) && len(second.Status.Namespaces) == 1 }, "second quota counted")
 
-	for range 3 {
-		err := env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "refused-", Namespace: p}})
-		require.Error(t, err)
-		assert.True(t, apierrors.IsForbidden(err), "%v", err)
-		assert.Contains(t, err.Error(), "exceeded workspace quota "+second.Name)
-		assert.Empty(t, pendingCharges(t, ws), "the first quota's charge is released")
+	// Refused creates, one at a time and many at once: when each returns,
+	// its charge to the first quota is gone already.
+	for _, parallel := range []int{1, 1, 1, 1, 1, 1, 1, 1, 20, 20, 20, 20} {
+		errs := make([]error, parallel)
+		var wg sync.WaitGroup
+		for i := range parallel {
+			wg.Go(func() {
+				errs[i] = env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "refused-", Namespace: p}})
+			})
+		}
+		wg.Wait()
+		assert.Empty(t, pendingCharges(t, ws), "the first quota's charges are released")
 		assert.Zero(t, usedSecrets(t, ws), "the first quota counts nothing")
+		for _, err := range errs {
+			require.Error(t, err)
+			assert.True(t, apierrors.IsForbidden(err), "%v", err)
+			assert.Contains(t, err.Error(), "exceeded workspace quota "+second.Name)
+		}
 	}
 }
 

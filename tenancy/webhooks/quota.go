@@ -64,7 +64,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -89,9 +88,10 @@ const (
 	// quotaTimeoutSeconds is the configuration's timeout of the quota
 	// webhook.
 	quotaTimeoutSeconds = 10
-	// quotaBudget bounds the work on one request, short of the timeout so
-	// the API server gets a refusal that says why, and the rollback time.
-	quotaBudget = (quotaTimeoutSeconds - 2) * time.Second
+	// quotaBudget bounds the charges of one request, short of the timeout
+	// by more than releaseTimeout: the API server gets an answer that says
+	// why, charges of a refused create included.
+	quotaBudget = (quotaTimeoutSeconds - 4) * time.Second
 	// pendingChargeTTL is how long a charge counts (see above): the
 	// longest a validating webhook may take, plus a margin.
 	pendingChargeTTL = 30*time.Second + 10*time.Second
@@ -485,7 +485,7 @@ func (a *quotaAdmission) release(ctx context.Context, quotas []string, key strin
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	for _, name := range quotas {
-		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		err := retryConflicts(ctx, func() error {
 			wq := &quotav1alpha2.ResourceQuota{}
 			if err := a.reader.Get(ctx, client.ObjectKey{Name: name}, wq); err != nil {
 				return client.IgnoreNotFound(err)
@@ -507,6 +507,20 @@ func (a *quotaAdmission) release(ctx context.Context, quotas []string, key strin
 		})
 		if err != nil {
 			log.Error(err, "release a workspace quota charge; it expires", "quota", name, "uid", key)
+		}
+	}
+}
+
+// retryConflicts calls write until it does not fail with a conflict,
+// backing off as charges do, until ctx ends.
+func retryConflicts(ctx context.Context, write func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := write()
+		if !apierrors.IsConflict(err) {
+			return err
+		}
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			return fmt.Errorf("%d attempts lost to concurrent writes: %w", attempt, err)
 		}
 	}
 }

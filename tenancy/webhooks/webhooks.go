@@ -34,7 +34,7 @@ type Options struct {
 	// QuotaRetries bounds the compare-and-swap attempts quota admission
 	// makes on one workspace quota while other writers win; zero means 30.
 	// Between attempts it waits a jittered delay doubling from 5ms to
-	// 250ms, and it stops when the request's context ends or 8s have
+	// 250ms, and it stops when the request's context ends or 6s have
 	// passed, short of the webhook's 10s timeout.
 	QuotaRetries int
 
