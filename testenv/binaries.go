@@ -13,6 +13,9 @@ import (
 type binaries struct {
 	etcd, apiserver, controllerManager, scheduler, kwok string
 	kwokStages                                          string
+	// pdeathsig runs etcd and kube-apiserver so that they die with this
+	// process (Linux only; see wrapInPdeathsig).
+	pdeathsig string
 }
 
 // resolveBinaries finds prebuilt binaries or builds the missing ones into the
@@ -81,6 +84,13 @@ func resolveBinaries(ctx context.Context, o Options) (binaries, error) {
 			return b, err
 		}
 		b.kwok, b.kwokStages = filepath.Join(dir, "kwok"), filepath.Join(dir, provision.KwokStagesFile)
+	}
+	if runsThroughPdeathsig {
+		dir, err := ensure(provision.Pdeathsig())
+		if err != nil {
+			return b, err
+		}
+		b.pdeathsig = filepath.Join(dir, provision.PdeathsigBinary)
 	}
 	if b.etcd == "" || b.apiserver == "" {
 		return b, fmt.Errorf("testenv: no etcd or kube-apiserver binary")

@@ -35,6 +35,7 @@ type Cluster struct {
 
 	opts     Options
 	dir      string
+	dirLock  *os.File // owner lock of dir, see newClusterFolder
 	env      *envtest.Environment
 	etcdLog  *logTail
 	apiLog   *logTail
@@ -50,6 +51,10 @@ type Cluster struct {
 // installed CRD and, in nodes mode, every simulated node is Ready and a probe
 // pod has been scheduled and run. If ctx ends or a step fails, everything
 // already started is stopped before Start returns.
+//
+// On Linux every process of the cluster dies with the calling process, even
+// when it is killed (see the package documentation). Start also removes the
+// folders of clusters whose process ended without stopping them.
 func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -65,16 +70,22 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 
+	for _, dir := range removeAbandonedFolders() {
+		progressf(opts.Progress, "testenv: removed %s, left by a cluster whose process ended", dir)
+	}
 	c := &Cluster{opts: opts, etcdLog: newLogTail(40), apiLog: newLogTail(40)}
-	c.dir, err = os.MkdirTemp("", "spherekit-testenv-")
+	c.dir, c.dirLock, err = newClusterFolder()
 	if err != nil {
-		return nil, fmt.Errorf("testenv: create cluster folder: %w", err)
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
 			_ = c.Stop()
 		}
 	}()
+	if err := wrapInPdeathsig(filepath.Join(c.dir, "bin"), &bins); err != nil {
+		return nil, err
+	}
 
 	c.Scheme = opts.Scheme
 	if c.Scheme == nil {
@@ -145,15 +156,17 @@ func (c *Cluster) startControlPlane(ctx context.Context, bins binaries, defs []*
 	c.env.ControlPlane.Etcd = etcd
 	c.env.ControlPlane.APIServer = api
 	// envtest's Start takes no context: run it aside and, if ctx ends first,
-	// wait for it and let Start's cleanup stop what it started.
+	// wait for it and let Start's cleanup stop what it started. It runs on a
+	// starter thread, as every start of a process does.
 	type result struct {
 		cfg *rest.Config
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		cfg, err := c.env.Start()
-		done <- result{cfg, err}
+		var r result
+		onStarterThread(func() { r.cfg, r.err = c.env.Start() })
+		done <- r
 	}()
 	var r result
 	select {
@@ -226,7 +239,11 @@ func (c *Cluster) RestartAPIServer(ctx context.Context) error {
 	}
 	progressf(c.opts.Progress, "testenv: kube-apiserver stopped; starting it again")
 	done := make(chan error, 1)
-	go func() { done <- api.Start() }()
+	go func() {
+		var err error
+		onStarterThread(func() { err = api.Start() })
+		done <- err
+	}()
 	var err error
 	select {
 	case err = <-done:
@@ -265,6 +282,11 @@ func (c *Cluster) Stop() error {
 		if err := os.RemoveAll(c.dir); err != nil {
 			errs = append(errs, fmt.Errorf("remove cluster folder: %w", err))
 		}
+	}
+	if c.dirLock != nil {
+		// After the removal: a folder left behind is then free for the
+		// next Start to remove.
+		_ = c.dirLock.Close()
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("testenv: %w", errors.Join(errs...))

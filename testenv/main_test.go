@@ -15,6 +15,10 @@ var shared *Cluster
 
 func TestMain(m *testing.M) {
 	ctrllog.SetLogger(logr.Discard())
+	if os.Getenv(lifecycleHelperEnv) != "" {
+		runLifecycleHelper(m)
+		return
+	}
 	// Build every component before m.Run, so a cold cache does not count
 	// against the test timeout.
 	if _, err := resolveBinaries(context.Background(), Options{Nodes: 1, Progress: os.Stderr}); err != nil {

@@ -61,6 +61,8 @@ type child struct {
 }
 
 // startChild starts path with args, logging to logPath and to a tail buffer.
+// The child gets a process group of its own and, on Linux, dies with this
+// process (see childSysProcAttr and onStarterThread).
 func startChild(name, path, logPath string, args ...string) (*child, error) {
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -70,8 +72,9 @@ func startChild(name, path, logPath string, args ...string) (*child, error) {
 	c.cmd = exec.Command(path, args...)
 	c.cmd.Stdout = io.MultiWriter(f, c.tail)
 	c.cmd.Stderr = c.cmd.Stdout
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := c.cmd.Start(); err != nil {
+	c.cmd.SysProcAttr = childSysProcAttr()
+	onStarterThread(func() { err = c.cmd.Start() })
+	if err != nil {
 		_ = f.Close()
 		return nil, &ProcessError{Component: name, Err: err}
 	}

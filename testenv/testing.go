@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,6 +30,14 @@ import (
 //		testenv.Run(m, testenv.Options{}, func(c *testenv.Cluster) { env = c })
 //	}
 //
+// On SIGINT (Ctrl-C) or SIGTERM, Run stops the cluster, which removes its
+// folder, and exits with status 128 plus the signal's number, whether the
+// cluster is still starting (Start's context ends) or the tests are
+// running. A second signal ends the process at once; on Linux the
+// cluster's processes still die with it. When the process ends without
+// Run's help (a panic, go test -timeout, SIGKILL), see the package
+// documentation.
+//
 // While fuzzing (go test -fuzz), Run starts no cluster: each fuzz worker is
 // a test process of its own, and fuzz targets should not need one. use then
 // gets nil, and NewNamespace on a nil Cluster skips the test.
@@ -41,22 +51,56 @@ func Run(m *testing.M, opts Options, use func(*Cluster)) {
 	if opts.Progress == nil {
 		opts.Progress = os.Stderr
 	}
-	c, err := Start(context.Background(), opts)
+	os.Exit(run(m, opts, use))
+}
+
+// run is Run without the exit. The tests run in a goroutine of their own so
+// that a signal can stop the cluster while they run; the process exits as
+// soon as it is stopped, ending them.
+func run(m *testing.M, opts Options, use func(*Cluster)) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	interrupted := make(chan syscall.Signal, 1)
+	go func() {
+		s := (<-signals).(syscall.Signal)
+		// From now on the default action applies: a second signal ends the
+		// process without waiting for the cluster to stop.
+		signal.Stop(signals)
+		_, _ = fmt.Fprintf(os.Stderr, "testenv: %v: stopping the cluster (a second signal exits at once)\n", s)
+		interrupted <- s
+		cancel()
+	}()
+
+	c, err := Start(ctx, opts)
 	if err != nil {
+		select {
+		case s := <-interrupted:
+			return 128 + int(s)
+		default:
+		}
 		_, _ = fmt.Fprintf(os.Stderr, "testenv: start cluster: %v\n", err)
-		os.Exit(1)
+		return 1
 	}
 	if use != nil {
 		use(c)
 	}
-	code := m.Run()
+	tests := make(chan int, 1)
+	go func() { tests <- m.Run() }()
+	var code int
+	select {
+	case code = <-tests:
+	case s := <-interrupted:
+		code = 128 + int(s)
+	}
 	if err := c.Stop(); err != nil {
 		_, _ = fmt.Fprintf(os.Stderr, "testenv: stop cluster: %v\n", err)
 		if code == 0 {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // Fuzzing reports whether the test binary runs as go test -fuzz (the

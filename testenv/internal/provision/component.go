@@ -9,15 +9,23 @@ import (
 	"strings"
 )
 
-// Component is one upstream Go module built into one or more binaries.
+// Component is one upstream Go module built into one or more binaries, or a
+// small program of testenv's own whose source it carries.
 type Component struct {
 	// Name identifies the component in progress lines, errors and the cache.
 	Name string
-	// Module and Version name the upstream module.
+	// Module and Version name the upstream module. For a component with
+	// Source, Module names the module the source is built in and Version is
+	// a digest of the source.
 	Module  string
 	Version string
-	// Binaries maps each binary name to the main package that builds it.
+	// Binaries maps each binary name to the main package that builds it
+	// ("." for the package in Source).
 	Binaries map[string]string
+	// Source, when set, holds the files (name to content) of a main package
+	// that needs nothing but the standard library. It is built in a module of
+	// its own instead of an upstream one.
+	Source map[string][]byte
 	// StagingReplaces adds, for every `replace X => ./staging/...` line of the
 	// upstream go.mod, a `replace X => X <StagingVersion>` line, the way
 	// k8s.io/kubernetes must be consumed as a dependency.
@@ -79,6 +87,18 @@ func (c Component) stagingReplaces(ctx context.Context, g *goCmd, dir string) ([
 
 // writeModule writes the throwaway module that builds the component.
 func (c Component) writeModule(ctx context.Context, g *goCmd, dir string) error {
+	if c.Source != nil {
+		mod := fmt.Sprintf("module %s\n\ngo 1.26\n", c.Module)
+		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644); err != nil {
+			return err
+		}
+		for name, data := range c.Source {
+			if err := os.WriteFile(filepath.Join(dir, filepath.Base(name)), data, 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "module spherekit.local/build/%s\n\ngo 1.26\n\nrequire %s %s\n", c.Name, c.Module, c.Version)
 	if c.StagingReplaces {
