@@ -62,8 +62,17 @@ func main() {
 	_ = fs.Parse(os.Args[1:])
 	ctrllog.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapLevelErrors)))
 
+	// Ctrl-C or SIGTERM ends ctx: the tour stops and removes what it
+	// created, the embedded cluster is stopped (its folder removed), and
+	// quickstart exits with status 1. A second signal exits at once; the
+	// embedded cluster's processes still die with quickstart (on Linux, see
+	// package testenv), and the next embedded cluster removes its folder.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the default action for the next signal
+	}()
 	if err := run(ctx, os.Stdout, *kubeconfig, *nodes); err != nil {
 		fmt.Fprintf(os.Stderr, "quickstart: %v\n", err)
 		os.Exit(1)
