@@ -27,4 +27,42 @@
 // cluster per test). Every cluster installs the CRDs of every spherekit API
 // group. testenv needs a unix system (it uses file locks and process groups)
 // and the go command on PATH.
+//
+// # When the process ends
+//
+// A cluster's processes and its folder (in the temporary folder, named
+// spherekit-testenv-*) go away with the process that started them:
+//
+//   - Stop ends every process (SIGTERM to its process group, SIGKILL after
+//     a grace period) and removes the folder.
+//   - Run catches SIGINT (Ctrl-C) and SIGTERM, stops the cluster and exits
+//     with 128 plus the signal's number; a second signal exits at once.
+//   - On Linux, every process of a cluster dies with SIGKILL when the
+//     process that started it ends in any way, handler or not: a panic,
+//     go test -timeout, os.Exit, SIGKILL. The kernel sends it (a
+//     parent-death signal), so nothing needs to run in the dying process.
+//     Other systems have no parent-death signals: there only Stop and Run's
+//     signal handling end the processes.
+//   - A folder whose process ended without removing it is removed by the
+//     next Start in any process sharing the temporary folder: the process
+//     running a cluster holds a file lock in its folder, which the kernel
+//     releases when the process ends.
+//
+// A parent-death signal fires when the thread that forked the child ends,
+// not the process, and the Go runtime ends a thread whenever a goroutine
+// locked to it returns. So testenv starts every process from a goroutine
+// locked to its thread for the life of the process (starter.go).
+// kube-controller-manager, kube-scheduler and kwok, which testenv starts, get
+// SysProcAttr.Pdeathsig. etcd and kube-apiserver are started by
+// controller-runtime's envtest, which sets their process attributes itself
+// and has no way to add one. testenv points envtest at a /bin/sh script in
+// the cluster folder that execs pdeathsig, a tiny program (source in
+// internal/provision/pdeathsig, built into the cache like the other binaries,
+// in about a second), which sets the parent-death signal, exits if its
+// parent has already ended, and execs the real binary in its own place: same
+// process ID and process group, so envtest signals and stops it as before.
+// The signal is set in the very process that becomes etcd, so nothing else
+// has to survive the parent; a watchdog process would have to find envtest's
+// process IDs and could itself be killed, and re-executing the test binary
+// as the wrapper would run every package initializer of a large binary.
 package testenv

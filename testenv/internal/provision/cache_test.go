@@ -164,3 +164,33 @@ func TestKubernetesVersionFlags(t *testing.T) {
 	assert.Contains(t, flags, "-X k8s.io/component-base/version.gitMajor=1")
 	assert.Contains(t, flags, "-X k8s.io/component-base/version.gitMinor=37")
 }
+
+// TestSourceComponent builds a component from source it carries (no
+// upstream module), as Pdeathsig is, and checks that its version follows the
+// source, so changed source makes a new cache entry.
+func TestSourceComponent(t *testing.T) {
+	comp := Component{
+		Name:     "hello",
+		Module:   "spherekit.local/build/hello",
+		Version:  "v0.0.0-test",
+		Binaries: map[string]string{"hello": "."},
+		Source:   map[string][]byte{"main.go": []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello from source\") }\n")},
+	}
+	root := t.TempDir()
+	res, err := (&Cache{Root: root}).Ensure(context.Background(), comp)
+	require.NoError(t, err)
+	assert.True(t, res.Built)
+	out, err := exec.Command(filepath.Join(res.Dir, "hello")).Output()
+	require.NoError(t, err)
+	assert.Equal(t, "hello from source\n", string(out))
+	res, err = (&Cache{Root: root}).Ensure(context.Background(), comp)
+	require.NoError(t, err)
+	assert.False(t, res.Built, "cached")
+
+	p := Pdeathsig()
+	assert.Equal(t, map[string][]byte{"main.go": pdeathsigSource}, p.Source)
+	assert.Contains(t, string(pdeathsigSource), "PR_SET_PDEATHSIG", "the embedded source is the program")
+	pdeathsigSource = append(append([]byte(nil), pdeathsigSource...), "// changed\n"...)
+	t.Cleanup(func() { pdeathsigSource = p.Source["main.go"] })
+	assert.NotEqual(t, p.Key("linux", "amd64"), Pdeathsig().Key("linux", "amd64"), "changed source, new cache entry")
+}

@@ -1,6 +1,8 @@
 // Package provision builds the control-plane binaries testenv runs (etcd,
 // kube-apiserver, kube-controller-manager, kube-scheduler and kwok) from
-// source through the Go module proxy, and caches them.
+// source through the Go module proxy, and caches them. It also builds
+// pdeathsig, a small program of testenv's own (source in pdeathsig/, embedded
+// here) through which testenv runs the processes envtest starts.
 //
 // Each component is built in a throwaway module that requires the upstream
 // module at a pinned version, in a temporary folder beside the cache entry,
