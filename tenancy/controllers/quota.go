@@ -141,7 +141,7 @@ func CountQuota(ctx context.Context, r client.Reader, mapper meta.RESTMapper, q 
 	out := &QuotaCount{Counted: corev1.ResourceList{}, Uncounted: map[string]PendingCharge{}}
 	exists := map[string]bool{}
 	for uid, ch := range charges {
-		if !ch.Expires.Time.After(now) {
+		if !ch.Expires.After(now) {
 			out.Settled = append(out.Settled, uid)
 			continue
 		}
