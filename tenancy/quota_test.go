@@ -39,8 +39,8 @@ func TestWorkspaceQuotaAggregatesUsage(t *testing.T) {
 	}
 	used := func(l corev1.ResourceList) int64 { v := l["count/secrets"]; return v.Value() }
 	byNS := map[string]int64{}
-	// Admission charges the total at once; the per-project figures follow
-	// when Kubernetes has counted them.
+	// Admission records pending charges at once; the status figures follow
+	// when Kubernetes has counted the objects.
 	eventually(t, func() bool {
 		require.NoError(t, env.Client.Get(ctx, client.ObjectKeyFromObject(q), q))
 		clear(byNS)

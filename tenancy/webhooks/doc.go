@@ -10,14 +10,16 @@
 //     The kubesphere.io/creator annotation may name only the writer, so the
 //     RBAC mirrors can trust it (controllers.Options.Authorizer).
 //   - users: a User whose e-mail address another user already has is
-//     refused.
+//     refused. Each address is claimed by a Lease (EmailClaimName) created
+//     or taken over with a compare-and-swap, so of users created at the
+//     same instant with one address exactly one is admitted.
 //   - workspace quotas: an object created in a project is refused when it
 //     would take its workspace over a quota.kubesphere.io ResourceQuota.
-//     Admission charges the quota's status with a compare-and-swap update, so
-//     of two creates racing for the last unit, exactly one is admitted. The
-//     quota controller later recounts the usage from what Kubernetes counted
-//     (see controllers.ResourceQuotaReconciler), which also returns the units
-//     of creates that another admission step refused after this one.
+//     Admission records a pending charge per request in the quota's
+//     annotation with a compare-and-swap, so of creates racing for the last
+//     unit exactly as many as fit are admitted; the quota controller settles
+//     the charges against what Kubernetes counted (see quota.go and
+//     controllers.ResourceQuotaReconciler).
 //
 // Register the handlers with SetupWithManager and install the configuration
 // ValidatingWebhookConfiguration returns (its clientConfig must then point at
