@@ -12,11 +12,16 @@
 //     manager and serve tenancy/webhooks for admission. The API types are in
 //     tenancy/api/tenant/v1beta1, tenancy/api/iam/v1beta1 and
 //     tenancy/api/quota/v1alpha2.
-//   - devops, appstore, observability, mesh, storage, network: later domains
-//     with the same layout
+//   - tenancy/authz: "may this user do this?" with the binding, role and rule
+//     behind each answer, "what can I see?" listing, offline what-if, and
+//     the escalation rule for grants. Start from authz.NewFromCache.
+//   - devops, appstore, observability, mesh, storage, network: planned
+//     domains with the same layout; nothing is there yet
 //
 // Supporting packages:
 //
+//   - resources: KubeSphere's resources API (list, filter, sort, page) over
+//     a controller-runtime cache, and its read-only HTTP handler
 //   - crds: the CustomResourceDefinitions of every api group, embedded
 //   - testenv: a real local control plane (etcd, kube-apiserver and, on
 //     request, controller-manager, scheduler and simulated nodes) built from
