@@ -263,6 +263,14 @@ func Created(gr schema.GroupResource, raw []byte) (corev1.ResourceList, error) {
 		}
 		out = Claim(pvc)
 	}
+	// The API server's validation refuses negative quantities before
+	// validating admission runs; an object that still carries one (a
+	// forged review) must not free quota.
+	for name, q := range out {
+		if q.Sign() < 0 {
+			return nil, fmt.Errorf("%s of %s is negative (%s)", name, gr, q.String())
+		}
+	}
 	count := "count/" + gr.Resource
 	if gr.Group != "" {
 		count += "." + gr.Group

@@ -171,3 +171,26 @@ func TestCreated(t *testing.T) {
 		t.Error("a pod that does not decode is an error")
 	}
 }
+
+// FuzzCreated feeds quota admission's object decoder arbitrary objects of
+// each counted kind: it must not panic, and what it counts must be
+// non-negative (a negative request would let a create free quota).
+func FuzzCreated(f *testing.F) {
+	f.Add("", "pods", []byte(`{"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"250m"}}}]}}`))
+	f.Add("", "pods", []byte(`{"spec":{"containers":[{"resources":{"requests":{"cpu":"-1"}}}]}}`))
+	f.Add("", "persistentvolumeclaims", []byte(`{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}`))
+	f.Add("apps", "deployments", []byte(`{}`))
+	f.Add("", "services", []byte(`{"spec":{"type":"LoadBalancer"}}`))
+	f.Add("", "pods", []byte(`{`))
+	f.Fuzz(func(t *testing.T, group, resource string, raw []byte) {
+		got, err := Created(schema.GroupResource{Group: group, Resource: resource}, raw)
+		if err != nil {
+			return
+		}
+		for name, q := range got {
+			if q.Sign() < 0 {
+				t.Fatalf("%s counts %s=%s from %s", resource, name, q.String(), raw)
+			}
+		}
+	})
+}
