@@ -380,6 +380,19 @@ func (a *quotaAdmission) Handle(ctx context.Context, req admission.Request) admi
 	work, cancel := context.WithTimeout(ctx, quotaBudget)
 	defer cancel()
 	key := string(req.UID)
+	// Check every quota before charging any: a create one of them refuses
+	// is then refused without a charge to undo, so contention on the
+	// others stays at the creates that may pass. Creates racing past this
+	// check are still caught by the charges below and undone.
+	if !dryRun && len(applies) > 1 {
+		for _, name := range applies {
+			if denied, err := a.charge(work, name, key, charge, true); err != nil {
+				return admission.Errored(http.StatusInternalServerError, err)
+			} else if denied != "" {
+				return admission.Denied(denied)
+			}
+		}
+	}
 	var charged []string
 	for _, name := range applies {
 		denied, err := a.charge(work, name, key, charge, dryRun)
