@@ -100,9 +100,11 @@ func TestClusterDiesWithItsProcess(t *testing.T) {
 				assert.NoDirExists(t, h.dir, "Run's handler removes the cluster folder")
 				return
 			}
-			require.DirExists(t, h.dir, "nothing ran to remove the folder of a killed process")
-			assert.Contains(t, removeAbandonedFolders(), h.dir, "the next Start removes it: its owner lock is free")
-			assert.NoDirExists(t, h.dir)
+			// Nothing ran in the killed process to remove its folder; the
+			// next Start removes it, since its owner lock is free. (A Start
+			// in another test process may already have.)
+			removeAbandonedFolders()
+			assert.NoDirExists(t, h.dir, "the folder of a killed process is removed")
 			assert.DirExists(t, shared.dir, "the folder of a running cluster is left alone")
 		})
 	}
