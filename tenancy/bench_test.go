@@ -296,7 +296,7 @@ func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cf
 			}
 			for m := range o.members {
 				role := []string{"admin", "operator", "viewer"}[m%3]
-				if err := tc.AddProjectMember(ctx, project, o.user(i*o.projects*o.members+p*o.members+m+1), role); err != nil {
+				if err := tc.AddMember(ctx, tenancy.Project(project), o.user(i*o.projects*o.members+p*o.members+m+1), role); err != nil {
 					return err
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,13 +27,11 @@ import (
 // other exported method is a write and needs a row in
 // TestOnBehalfOfCoversEveryWrite.
 var readOperations = map[string]bool{
-	"ListWorkspaceMembers": true,
-	"ListProjectMembers":   true,
-	"ListPlatformMembers":  true,
-	"ListGroupMembers":     true,
-	"WaitForWorkspace":     true,
-	"WaitForProject":       true,
-	"QuotaFit":             true,
+	"ListMembers":      true,
+	"ListGroupMembers": true,
+	"WaitForWorkspace": true,
+	"WaitForProject":   true,
+	"QuotaFit":         true,
 }
 
 // TestOnBehalfOfCoversEveryWrite acts for bob, who is only a viewer of a
@@ -43,9 +42,9 @@ var readOperations = map[string]bool{
 func TestOnBehalfOfCoversEveryWrite(t *testing.T) {
 	ctx := context.Background()
 	admin, bob, alice := newUser(t, "admin"), newUser(t, "bob"), newUser(t, "alice")
-	require.NoError(t, tc.AddPlatformMember(ctx, admin, "platform-admin"))
+	require.NoError(t, tc.AddMember(ctx, tenancy.Platform(), admin, "platform-admin"))
 	ws := newWorkspace(t, alice)
-	require.NoError(t, tc.AddWorkspaceMember(ctx, ws, bob, "viewer"))
+	require.NoError(t, tc.AddMember(ctx, tenancy.Workspace(ws), bob, "viewer"))
 	other := newWorkspace(t, "")
 	az := cacheAuthorizer(t)
 	eventually(t, func() bool {
@@ -64,50 +63,9 @@ func TestOnBehalfOfCoversEveryWrite(t *testing.T) {
 	count := resource.MustParse("5")
 
 	// Each row prepares what its call needs (with the host's Client tc)
-	// and returns the call.
+	// and returns the call. A row is named after the method it calls,
+	// optionally followed by "/" and a variant.
 	rows := map[string]func(t *testing.T) func(*tenancy.Client) error{
-		"AddWorkspaceMember": func(t *testing.T) func(*tenancy.Client) error {
-			u := newUser(t, "u")
-			return func(c *tenancy.Client) error { return c.AddWorkspaceMember(ctx, ws, u, "viewer") }
-		},
-		"ChangeWorkspaceMember": func(t *testing.T) func(*tenancy.Client) error {
-			u := newUser(t, "u")
-			require.NoError(t, tc.AddWorkspaceMember(ctx, ws, u, "viewer"))
-			return func(c *tenancy.Client) error { return c.ChangeWorkspaceMember(ctx, ws, u, "admin") }
-		},
-		"RemoveWorkspaceMember": func(t *testing.T) func(*tenancy.Client) error {
-			u := newUser(t, "u")
-			require.NoError(t, tc.AddWorkspaceMember(ctx, ws, u, "viewer"))
-			return func(c *tenancy.Client) error { return c.RemoveWorkspaceMember(ctx, ws, u) }
-		},
-		"AddProjectMember": func(t *testing.T) func(*tenancy.Client) error {
-			p, u := newProject(t, ws, ""), newUser(t, "u")
-			return func(c *tenancy.Client) error { return c.AddProjectMember(ctx, p, u, "admin") }
-		},
-		"ChangeProjectMember": func(t *testing.T) func(*tenancy.Client) error {
-			p, u := newProject(t, ws, ""), newUser(t, "u")
-			require.NoError(t, tc.AddProjectMember(ctx, p, u, "viewer"))
-			return func(c *tenancy.Client) error { return c.ChangeProjectMember(ctx, p, u, "admin") }
-		},
-		"RemoveProjectMember": func(t *testing.T) func(*tenancy.Client) error {
-			p, u := newProject(t, ws, ""), newUser(t, "u")
-			require.NoError(t, tc.AddProjectMember(ctx, p, u, "viewer"))
-			return func(c *tenancy.Client) error { return c.RemoveProjectMember(ctx, p, u) }
-		},
-		"AddPlatformMember": func(t *testing.T) func(*tenancy.Client) error {
-			u := newUser(t, "u")
-			return func(c *tenancy.Client) error { return c.AddPlatformMember(ctx, u, "platform-admin") }
-		},
-		"ChangePlatformMember": func(t *testing.T) func(*tenancy.Client) error {
-			u := newUser(t, "u")
-			require.NoError(t, tc.AddPlatformMember(ctx, u, "platform-regular"))
-			return func(c *tenancy.Client) error { return c.ChangePlatformMember(ctx, u, "platform-admin") }
-		},
-		"RemovePlatformMember": func(t *testing.T) func(*tenancy.Client) error {
-			u := newUser(t, "u")
-			require.NoError(t, tc.AddPlatformMember(ctx, u, "platform-regular"))
-			return func(c *tenancy.Client) error { return c.RemovePlatformMember(ctx, u) }
-		},
 		"CreateGroup": func(t *testing.T) func(*tenancy.Client) error {
 			g := name("grp")
 			return func(c *tenancy.Client) error {
@@ -207,11 +165,44 @@ func TestOnBehalfOfCoversEveryWrite(t *testing.T) {
 		},
 	}
 
+	// The member writes take a scope: a row for each at every scope. add
+	// is the role AddMember grants; ChangeMember and RemoveMember start
+	// from a member holding held, and ChangeMember changes it to to.
+	memberScopes := map[string]struct {
+		scope         func(t *testing.T) tenancy.Scope
+		add, held, to string
+	}{
+		"workspace": {func(*testing.T) tenancy.Scope { return tenancy.Workspace(ws) }, "viewer", "viewer", "admin"},
+		"project":   {func(t *testing.T) tenancy.Scope { return tenancy.Project(newProject(t, ws, "")) }, "admin", "viewer", "admin"},
+		"platform":  {func(*testing.T) tenancy.Scope { return tenancy.Platform() }, "platform-admin", "platform-regular", "platform-admin"},
+	}
+	for where, m := range memberScopes {
+		rows["AddMember/"+where] = func(t *testing.T) func(*tenancy.Client) error {
+			s, u := m.scope(t), newUser(t, "u")
+			return func(c *tenancy.Client) error { return c.AddMember(ctx, s, u, m.add) }
+		}
+		rows["ChangeMember/"+where] = func(t *testing.T) func(*tenancy.Client) error {
+			s, u := m.scope(t), newUser(t, "u")
+			require.NoError(t, tc.AddMember(ctx, s, u, m.held))
+			return func(c *tenancy.Client) error { return c.ChangeMember(ctx, s, u, m.to) }
+		}
+		rows["RemoveMember/"+where] = func(t *testing.T) func(*tenancy.Client) error {
+			s, u := m.scope(t), newUser(t, "u")
+			require.NoError(t, tc.AddMember(ctx, s, u, m.held))
+			return func(c *tenancy.Client) error { return c.RemoveMember(ctx, s, u) }
+		}
+	}
+	method := func(row string) string { m, _, _ := strings.Cut(row, "/"); return m }
+
 	typ := reflect.TypeFor[*tenancy.Client]()
+	covered := map[string]bool{}
+	for row := range rows {
+		covered[method(row)] = true
+	}
 	var missing []string
 	for i := range typ.NumMethod() {
 		m := typ.Method(i).Name
-		if _, ok := rows[m]; !ok && !readOperations[m] {
+		if !covered[m] && !readOperations[m] {
 			missing = append(missing, m)
 		}
 	}
@@ -220,7 +211,7 @@ func TestOnBehalfOfCoversEveryWrite(t *testing.T) {
 
 	for op, prepare := range rows {
 		t.Run(op, func(t *testing.T) {
-			_, ok := typ.MethodByName(op)
+			_, ok := typ.MethodByName(method(op))
 			require.True(t, ok, "row for a method Client does not have")
 			call := prepare(t)
 			err := call(as(bob))
@@ -333,18 +324,18 @@ func TestLiveReaderConfirmsGrants(t *testing.T) {
 	require.NoError(t, err)
 
 	// The manager is no longer an admin.
-	removed, err := tc.ListWorkspaceMembers(ctx, ws)
+	removed, err := tc.ListMembers(ctx, tenancy.Workspace(ws))
 	require.NoError(t, err)
 	require.NotEmpty(t, removed)
-	require.NoError(t, tc.RemoveWorkspaceMember(ctx, ws, mgr))
+	require.NoError(t, tc.RemoveMember(ctx, tenancy.Workspace(ws), mgr))
 
 	stale, err := tenancy.NewClient(env.Client, tenancy.ClientOptions{OnBehalfOf: &authz.User{Name: mgr}, Authorizer: frozen})
 	require.NoError(t, err)
 	confirmed, err := tenancy.NewClient(env.Client, tenancy.ClientOptions{OnBehalfOf: &authz.User{Name: mgr}, Authorizer: frozen, LiveReader: env.Client})
 	require.NoError(t, err)
 
-	err = confirmed.AddWorkspaceMember(ctx, ws, newcomer, "viewer")
+	err = confirmed.AddMember(ctx, tenancy.Workspace(ws), newcomer, "viewer")
 	require.ErrorIs(t, err, tenancy.ErrForbidden)
 	assert.Contains(t, err.Error(), "live read")
-	require.NoError(t, stale.AddWorkspaceMember(ctx, ws, newcomer, "viewer"), "the frozen authorizer alone still allows the revoked grant")
+	require.NoError(t, stale.AddMember(ctx, tenancy.Workspace(ws), newcomer, "viewer"), "the frozen authorizer alone still allows the revoked grant")
 }

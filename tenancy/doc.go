@@ -11,6 +11,11 @@
 //	_, err = tc.CreateUser(ctx, "alice", "alice@example.com", tenancy.CreateUserOptions{Password: "Str0ngPass"})
 //	_, err = tc.CreateWorkspace(ctx, "team-a", tenancy.CreateWorkspaceOptions{Manager: "alice"})
 //	_, err = tc.CreateProject(ctx, "team-a", "web", tenancy.CreateProjectOptions{Creator: "alice"})
+//	err = tc.AddMember(ctx, tenancy.Project("web"), "bob", "operator")
+//
+// Members are managed by four operations, AddMember, ChangeMember,
+// RemoveMember and ListMembers, each taking a Scope: Platform(),
+// Workspace(name) or Project(name).
 //
 // The Client writes KubeSphere-shaped objects (package api/tenant/v1beta1,
 // api/iam/v1beta1 and api/quota/v1alpha2). The reconcilers in package

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
@@ -54,7 +55,7 @@ func mayWriteIAM(t *testing.T, user string) {
 func TestEscalationWebhook(t *testing.T) {
 	ctx := context.Background()
 	wsAdmin, platformAdmin, target := newUser(t, "wsadm"), newUser(t, "padm"), newUser(t, "target")
-	require.NoError(t, tc.AddPlatformMember(ctx, platformAdmin, "platform-admin"))
+	require.NoError(t, tc.AddMember(ctx, tenancy.Platform(), platformAdmin, "platform-admin"))
 	ws := newWorkspace(t, wsAdmin)
 	proj := newProject(t, ws, "")
 	foreign := newProject(t, newWorkspace(t, ""), "")
@@ -155,7 +156,7 @@ func TestEscalationWebhook(t *testing.T) {
 func TestMirrorChecksTheCreator(t *testing.T) {
 	ctx := context.Background()
 	wsAdmin, platformAdmin, target := newUser(t, "wsadm"), newUser(t, "padm"), newUser(t, "target")
-	require.NoError(t, tc.AddPlatformMember(ctx, platformAdmin, "platform-admin"))
+	require.NoError(t, tc.AddMember(ctx, tenancy.Platform(), platformAdmin, "platform-admin"))
 	newWorkspace(t, wsAdmin)
 
 	binding := func(creator string) *iamv1beta1.GlobalRoleBinding {

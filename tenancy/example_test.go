@@ -179,23 +179,35 @@ func ExampleClient_DeleteWorkspace() {
 	}
 }
 
-func ExampleClient_AddWorkspaceMember() {
+func ExampleClient_AddMember() {
 	tc := newTenancyClient()
-	if err := tc.AddWorkspaceMember(context.Background(), "team-a", "bob", iamv1beta1.WorkspaceRegular); err != nil {
+	ctx := context.Background()
+	// One operation for every scope; the role is one of that scope.
+	if err := tc.AddMember(ctx, tenancy.Workspace("team-a"), "bob", iamv1beta1.WorkspaceRegular); err != nil {
+		log.Fatal(err)
+	}
+	if err := tc.AddMember(ctx, tenancy.Project("web"), "bob", iamv1beta1.ProjectOperator); err != nil {
+		log.Fatal(err)
+	}
+	if err := tc.AddMember(ctx, tenancy.Platform(), "carol", iamv1beta1.PlatformSelfProvisioner); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func ExampleClient_ChangeWorkspaceMember() {
+func ExampleClient_ChangeMember() {
 	tc := newTenancyClient()
-	if err := tc.ChangeWorkspaceMember(context.Background(), "team-a", "bob", iamv1beta1.WorkspaceViewer); err != nil {
+	err := tc.ChangeMember(context.Background(), tenancy.Workspace("team-a"), "bob", iamv1beta1.WorkspaceViewer)
+	if errors.Is(err, tenancy.ErrNotFound) {
+		log.Fatalf("bob is not a member of team-a, or there is no such workspace or role: %v", err)
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
 }
 
-func ExampleClient_RemoveWorkspaceMember() {
+func ExampleClient_RemoveMember() {
 	tc := newTenancyClient()
-	err := tc.RemoveWorkspaceMember(context.Background(), "team-a", "bob")
+	err := tc.RemoveMember(context.Background(), tenancy.Project("web"), "bob")
 	if errors.Is(err, tenancy.ErrNotFound) {
 		fmt.Println("bob was not a member")
 	} else if err != nil {
@@ -203,15 +215,49 @@ func ExampleClient_RemoveWorkspaceMember() {
 	}
 }
 
-func ExampleClient_ListWorkspaceMembers() {
+func ExampleClient_ListMembers() {
 	tc := newTenancyClient()
-	members, err := tc.ListWorkspaceMembers(context.Background(), "team-a")
-	if err != nil {
-		log.Fatal(err)
+	ctx := context.Background()
+	for _, scope := range []tenancy.Scope{tenancy.Platform(), tenancy.Workspace("team-a"), tenancy.Project("web")} {
+		members, err := tc.ListMembers(ctx, scope)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, m := range members {
+			fmt.Printf("%s: %s %s\n", scope, m.User, m.Role)
+		}
 	}
-	for _, m := range members {
-		fmt.Println(m.User, m.Role)
+}
+
+func ExampleScope() {
+	scopes := []tenancy.Scope{tenancy.Platform(), tenancy.Workspace("team-a"), tenancy.Project("web")}
+	for _, s := range scopes {
+		fmt.Println(s)
 	}
+	// Scopes are comparable values, for == and as map keys.
+	fmt.Println(tenancy.Workspace("team-a") == scopes[1], tenancy.Workspace("web") == tenancy.Project("web"))
+	// Output:
+	// the platform
+	// workspace team-a
+	// project web
+	// true false
+}
+
+func ExamplePlatform() {
+	fmt.Println(tenancy.Platform())
+	// Output: the platform
+}
+
+func ExampleWorkspace() {
+	// A bad name is reported when the scope is used, as an *InvalidError
+	// naming "workspace".
+	fmt.Println(tenancy.Workspace("team-a"))
+	// Output: workspace team-a
+}
+
+func ExampleProject() {
+	fmt.Println(tenancy.Project("web"))
+	// Output: project web
 }
 
 func ExampleClient_CreateProject() {
@@ -231,66 +277,6 @@ func ExampleClient_WaitForProject() {
 	if _, err := tc.WaitForProject(ctx, "web"); err != nil {
 		log.Fatal(err)
 	}
-}
-
-func ExampleClient_AddProjectMember() {
-	tc := newTenancyClient()
-	if err := tc.AddProjectMember(context.Background(), "web", "bob", iamv1beta1.ProjectOperator); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func ExampleClient_ChangeProjectMember() {
-	tc := newTenancyClient()
-	if err := tc.ChangeProjectMember(context.Background(), "web", "bob", iamv1beta1.ProjectViewer); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func ExampleClient_RemoveProjectMember() {
-	tc := newTenancyClient()
-	if err := tc.RemoveProjectMember(context.Background(), "web", "bob"); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func ExampleClient_ListProjectMembers() {
-	tc := newTenancyClient()
-	members, err := tc.ListProjectMembers(context.Background(), "web")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(len(members))
-}
-
-func ExampleClient_AddPlatformMember() {
-	tc := newTenancyClient()
-	if err := tc.AddPlatformMember(context.Background(), "carol", iamv1beta1.PlatformSelfProvisioner); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func ExampleClient_ChangePlatformMember() {
-	tc := newTenancyClient()
-	if err := tc.ChangePlatformMember(context.Background(), "carol", iamv1beta1.PlatformRegular); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func ExampleClient_RemovePlatformMember() {
-	tc := newTenancyClient()
-	if err := tc.RemovePlatformMember(context.Background(), "carol"); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func ExampleClient_ListPlatformMembers() {
-	tc := newTenancyClient()
-	members, err := tc.ListPlatformMembers(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(len(members))
 }
 
 func ExampleClient_SetWorkspaceQuota() {

@@ -51,7 +51,7 @@ type QuotaFitResult struct {
 // the API server would, then checks the project's ResourceQuotas and the
 // quotas of its workspace against their current usage. It writes nothing.
 func (c *Client) QuotaFit(ctx context.Context, project string, podSpec corev1.PodSpec, replicas int32) (*QuotaFitResult, error) {
-	if _, err := c.projectScope(ctx, project); err != nil {
+	if err := c.projectExists(ctx, "project", project); err != nil {
 		return nil, err
 	}
 	if replicas < 0 {

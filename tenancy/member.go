@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
 )
 
-// Member is a user and the role they hold in a workspace, project or the
-// platform.
+// Member is a user and the role they hold in a Scope: a workspace, a
+// project or the platform.
 type Member struct {
 	// User is the user's name.
 	User string
@@ -22,125 +19,71 @@ type Member struct {
 	Role string
 }
 
-// AddWorkspaceMember grants user the workspace role role (such as "admin",
-// "regular", "self-provisioner" or "viewer"), replacing any role the user
-// held in the workspace: a user holds one role per workspace.
-func (c *Client) AddWorkspaceMember(ctx context.Context, workspace, user, role string) error {
-	scope, err := c.workspaceScope(ctx, workspace)
+// AddMember grants user the role role in scope, replacing any role the user
+// held there: a user holds one role per scope. role is the role's short
+// name: a global role such as "platform-admin" for Platform(), a workspace
+// role such as "regular" for Workspace(name), a project role such as
+// "operator" for Project(name).
+func (c *Client) AddMember(ctx context.Context, scope Scope, user, role string) error {
+	at, roleKind, err := c.memberScope(ctx, scope)
 	if err != nil {
 		return err
 	}
-	return c.setMember(ctx, scope, "WorkspaceRole", user, role, false)
+	return c.setMember(ctx, scope, at, roleKind, user, role, false)
 }
 
-// ChangeWorkspaceMember changes the role of an existing member of the
-// workspace. It returns a *NotFoundError when user is not a member.
-func (c *Client) ChangeWorkspaceMember(ctx context.Context, workspace, user, role string) error {
-	scope, err := c.workspaceScope(ctx, workspace)
-	if err != nil {
-		return err
-	}
-	return c.setMember(ctx, scope, "WorkspaceRole", user, role, true)
-}
-
-// RemoveWorkspaceMember takes the user's role in the workspace away. It
+// ChangeMember changes the role of an existing member of scope to role. It
 // returns a *NotFoundError when user is not a member.
-func (c *Client) RemoveWorkspaceMember(ctx context.Context, workspace, user string) error {
-	scope, err := c.workspaceScope(ctx, workspace)
+func (c *Client) ChangeMember(ctx context.Context, scope Scope, user, role string) error {
+	at, roleKind, err := c.memberScope(ctx, scope)
 	if err != nil {
 		return err
 	}
-	return c.removeMember(ctx, scope, user)
+	return c.setMember(ctx, scope, at, roleKind, user, role, true)
 }
 
-// ListWorkspaceMembers returns the workspace's members sorted by name.
-func (c *Client) ListWorkspaceMembers(ctx context.Context, workspace string) ([]Member, error) {
-	scope, err := c.workspaceScope(ctx, workspace)
+// RemoveMember takes the user's role in scope away. It returns a
+// *NotFoundError when user is not a member.
+func (c *Client) RemoveMember(ctx context.Context, scope Scope, user string) error {
+	at, _, err := c.memberScope(ctx, scope)
+	if err != nil {
+		return err
+	}
+	return c.removeMember(ctx, scope, at, user)
+}
+
+// ListMembers returns the members of scope sorted by name: for Platform(),
+// the users that hold a global role.
+func (c *Client) ListMembers(ctx context.Context, scope Scope) ([]Member, error) {
+	at, _, err := c.memberScope(ctx, scope)
 	if err != nil {
 		return nil, err
 	}
-	return c.listMembers(ctx, scope)
+	return c.listMembers(ctx, scope, at)
 }
 
-// AddProjectMember grants user the project role role (such as "admin",
-// "operator" or "viewer") in project, replacing any role the user held
-// there.
-func (c *Client) AddProjectMember(ctx context.Context, project, user, role string) error {
-	scope, err := c.projectScope(ctx, project)
-	if err != nil {
-		return err
+// memberScope checks scope (its workspace or project must exist) and
+// returns where its member bindings live and the kind of role they grant.
+func (c *Client) memberScope(ctx context.Context, scope Scope) (membership.Scope, string, error) {
+	switch scope.kind {
+	case scopePlatform:
+		return membership.Scope{}, "GlobalRole", nil
+	case scopeWorkspace:
+		if _, err := c.workspaceExists(ctx, "workspace", scope.name); err != nil {
+			return membership.Scope{}, "", err
+		}
+		return membership.Scope{Workspace: scope.name}, "WorkspaceRole", nil
+	case scopeProject:
+		if err := c.projectExists(ctx, "project", scope.name); err != nil {
+			return membership.Scope{}, "", err
+		}
+		return membership.Scope{Namespace: scope.name}, "Role", nil
+	default:
+		return membership.Scope{}, "", &InvalidError{Field: "scope", Reason: "must not be the zero Scope (make one with tenancy.Platform, tenancy.Workspace or tenancy.Project)"}
 	}
-	return c.setMember(ctx, scope, "Role", user, role, false)
 }
 
-// ChangeProjectMember changes the role of an existing member of project.
-func (c *Client) ChangeProjectMember(ctx context.Context, project, user, role string) error {
-	scope, err := c.projectScope(ctx, project)
-	if err != nil {
-		return err
-	}
-	return c.setMember(ctx, scope, "Role", user, role, true)
-}
-
-// RemoveProjectMember takes the user's role in project away.
-func (c *Client) RemoveProjectMember(ctx context.Context, project, user string) error {
-	scope, err := c.projectScope(ctx, project)
-	if err != nil {
-		return err
-	}
-	return c.removeMember(ctx, scope, user)
-}
-
-// ListProjectMembers returns the project's members sorted by name.
-func (c *Client) ListProjectMembers(ctx context.Context, project string) ([]Member, error) {
-	scope, err := c.projectScope(ctx, project)
-	if err != nil {
-		return nil, err
-	}
-	return c.listMembers(ctx, scope)
-}
-
-// AddPlatformMember grants user the global role role (such as
-// "platform-admin" or "platform-regular"), replacing any global role the
-// user held.
-func (c *Client) AddPlatformMember(ctx context.Context, user, role string) error {
-	return c.setMember(ctx, membership.Scope{}, "GlobalRole", user, role, false)
-}
-
-// ChangePlatformMember changes the global role of a user who holds one.
-func (c *Client) ChangePlatformMember(ctx context.Context, user, role string) error {
-	return c.setMember(ctx, membership.Scope{}, "GlobalRole", user, role, true)
-}
-
-// RemovePlatformMember takes the user's global role away.
-func (c *Client) RemovePlatformMember(ctx context.Context, user string) error {
-	return c.removeMember(ctx, membership.Scope{}, user)
-}
-
-// ListPlatformMembers returns the users that hold a global role.
-func (c *Client) ListPlatformMembers(ctx context.Context) ([]Member, error) {
-	return c.listMembers(ctx, membership.Scope{})
-}
-
-func (c *Client) workspaceScope(ctx context.Context, workspace string) (membership.Scope, error) {
-	if _, err := c.workspaceExists(ctx, "workspace", workspace); err != nil {
-		return membership.Scope{}, err
-	}
-	return membership.Scope{Workspace: workspace}, nil
-}
-
-func (c *Client) projectScope(ctx context.Context, project string) (membership.Scope, error) {
-	if err := checkLabelName("project", project); err != nil {
-		return membership.Scope{}, err
-	}
-	ns := &corev1.Namespace{}
-	if err := c.mustExist(ctx, "project", "Namespace", client.ObjectKey{Name: project}, ns); err != nil {
-		return membership.Scope{}, err
-	}
-	return membership.Scope{Namespace: project}, nil
-}
-
-func (c *Client) setMember(ctx context.Context, scope membership.Scope, roleKind, user, role string, mustBeMember bool) error {
+func (c *Client) setMember(ctx context.Context, where Scope, scope membership.Scope, roleKind, user, role string, mustBeMember bool) error {
 	if err := checkRoleName("role", role); err != nil {
 		return err
 	}
@@ -166,12 +109,12 @@ func (c *Client) setMember(ctx context.Context, scope membership.Scope, roleKind
 		}
 	}
 	if _, err := membership.Set(ctx, c.c, scope, user, role); err != nil {
-		return fmt.Errorf("set role of %q: %w", user, err)
+		return fmt.Errorf("set role of %q in %s: %w", user, where, err)
 	}
 	return nil
 }
 
-func (c *Client) removeMember(ctx context.Context, scope membership.Scope, user string) error {
+func (c *Client) removeMember(ctx context.Context, where Scope, scope membership.Scope, user string) error {
 	if err := checkUserName("user", user); err != nil {
 		return err
 	}
@@ -180,7 +123,7 @@ func (c *Client) removeMember(ctx context.Context, scope membership.Scope, user 
 	}
 	removed, err := membership.Remove(ctx, c.c, scope, user)
 	if err != nil {
-		return fmt.Errorf("remove member %q: %w", user, err)
+		return fmt.Errorf("remove member %q of %s: %w", user, where, err)
 	}
 	if !removed {
 		return &NotFoundError{Field: "user", Kind: "member", Name: user}
@@ -188,10 +131,10 @@ func (c *Client) removeMember(ctx context.Context, scope membership.Scope, user 
 	return nil
 }
 
-func (c *Client) listMembers(ctx context.Context, scope membership.Scope) ([]Member, error) {
+func (c *Client) listMembers(ctx context.Context, where Scope, scope membership.Scope) ([]Member, error) {
 	ms, err := membership.List(ctx, c.c, scope)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list members of %s: %w", where, err)
 	}
 	out := make([]Member, 0, len(ms))
 	for _, m := range ms {

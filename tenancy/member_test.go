@@ -16,43 +16,26 @@ import (
 	"github.com/spherekit/spherekit/tenancy"
 )
 
-// scopeOps drives members of one scope kind through the same table.
-type scopeOps struct {
-	name   string
-	setup  func(t *testing.T) string // returns the scope's name
-	add    func(ctx context.Context, scope, user, role string) error
-	change func(ctx context.Context, scope, user, role string) error
-	remove func(ctx context.Context, scope, user string) error
-	list   func(ctx context.Context, scope string) ([]tenancy.Member, error)
-	roles  [2]string
-}
-
 func TestMembersAddChangeRemove(t *testing.T) {
-	scopes := []scopeOps{
+	scopes := []struct {
+		name  string
+		setup func(t *testing.T) tenancy.Scope
+		roles [2]string
+	}{
 		{
 			name:  "workspace",
-			setup: func(t *testing.T) string { return newWorkspace(t, "") },
-			add:   tc.AddWorkspaceMember, change: tc.ChangeWorkspaceMember, remove: tc.RemoveWorkspaceMember, list: tc.ListWorkspaceMembers,
+			setup: func(t *testing.T) tenancy.Scope { return tenancy.Workspace(newWorkspace(t, "")) },
 			roles: [2]string{"viewer", "regular"},
 		},
 		{
 			name:  "project",
-			setup: func(t *testing.T) string { return newProject(t, newWorkspace(t, ""), "") },
-			add:   tc.AddProjectMember, change: tc.ChangeProjectMember, remove: tc.RemoveProjectMember, list: tc.ListProjectMembers,
+			setup: func(t *testing.T) tenancy.Scope { return tenancy.Project(newProject(t, newWorkspace(t, ""), "")) },
 			roles: [2]string{"viewer", "operator"},
 		},
 		{
 			name:  "platform",
-			setup: func(*testing.T) string { return "" },
-			add: func(ctx context.Context, _, user, role string) error {
-				return tc.AddPlatformMember(ctx, user, role)
-			},
-			change: func(ctx context.Context, _, user, role string) error {
-				return tc.ChangePlatformMember(ctx, user, role)
-			},
-			remove: func(ctx context.Context, _, user string) error { return tc.RemovePlatformMember(ctx, user) },
-			list:   func(ctx context.Context, _ string) ([]tenancy.Member, error) { return tc.ListPlatformMembers(ctx) },
-			roles:  [2]string{"platform-regular", "platform-self-provisioner"},
+			setup: func(*testing.T) tenancy.Scope { return tenancy.Platform() },
+			roles: [2]string{"platform-regular", "platform-self-provisioner"},
 		},
 	}
 	for _, s := range scopes {
@@ -61,7 +44,7 @@ func TestMembersAddChangeRemove(t *testing.T) {
 			scope := s.setup(t)
 			user := newUser(t, "member")
 			member := func() (tenancy.Member, bool) {
-				ms, err := s.list(ctx, scope)
+				ms, err := tc.ListMembers(ctx, scope)
 				require.NoError(t, err)
 				for _, m := range ms {
 					if m.User == user {
@@ -72,15 +55,15 @@ func TestMembersAddChangeRemove(t *testing.T) {
 			}
 
 			// Changing or removing a non-member is refused.
-			assert.ErrorIs(t, s.change(ctx, scope, user, s.roles[0]), tenancy.ErrNotFound)
-			assert.ErrorIs(t, s.remove(ctx, scope, user), tenancy.ErrNotFound)
+			assert.ErrorIs(t, tc.ChangeMember(ctx, scope, user, s.roles[0]), tenancy.ErrNotFound)
+			assert.ErrorIs(t, tc.RemoveMember(ctx, scope, user), tenancy.ErrNotFound)
 
-			require.NoError(t, s.add(ctx, scope, user, s.roles[0]))
+			require.NoError(t, tc.AddMember(ctx, scope, user, s.roles[0]))
 			m, ok := member()
 			require.True(t, ok)
 			assert.Equal(t, s.roles[0], m.Role)
 
-			require.NoError(t, s.change(ctx, scope, user, s.roles[1]))
+			require.NoError(t, tc.ChangeMember(ctx, scope, user, s.roles[1]))
 			m, ok = member()
 			require.True(t, ok)
 			assert.Equal(t, s.roles[1], m.Role, "one role per user per scope: the old binding is replaced")
@@ -96,7 +79,7 @@ func TestMembersAddChangeRemove(t *testing.T) {
 				{user: user, role: "", field: "role"},
 			}
 			for _, tt := range tests {
-				err := s.add(ctx, scope, tt.user, tt.role)
+				err := tc.AddMember(ctx, scope, tt.user, tt.role)
 				if tt.notFound {
 					var nf *tenancy.NotFoundError
 					require.ErrorAs(t, err, &nf, "%+v", tt)
@@ -110,14 +93,69 @@ func TestMembersAddChangeRemove(t *testing.T) {
 			m, _ = member()
 			assert.Equal(t, s.roles[1], m.Role)
 
-			require.NoError(t, s.remove(ctx, scope, user))
+			require.NoError(t, tc.RemoveMember(ctx, scope, user))
 			_, ok = member()
 			assert.False(t, ok)
 		})
 	}
+}
 
-	_, err := tc.ListWorkspaceMembers(context.Background(), "no-such-workspace")
-	assert.ErrorIs(t, err, tenancy.ErrNotFound)
+// TestMemberScopes: a Scope is a comparable value that says what it is;
+// the zero Scope and bad names are refused by every member operation with
+// the input named.
+func TestMemberScopes(t *testing.T) {
+	assert.Equal(t, "the platform", tenancy.Platform().String())
+	assert.Equal(t, "workspace team-a", tenancy.Workspace("team-a").String())
+	assert.Equal(t, "project web", tenancy.Project("web").String())
+	assert.Equal(t, `workspace ""`, tenancy.Workspace("").String())
+	assert.Contains(t, tenancy.Scope{}.String(), "zero Scope")
+	assert.True(t, tenancy.Workspace("a") == tenancy.Workspace("a"))
+	assert.False(t, tenancy.Workspace("a") == tenancy.Project("a"))
+	assert.False(t, tenancy.Platform() == tenancy.Scope{})
+	seen := map[tenancy.Scope]bool{tenancy.Workspace("a"): true}
+	assert.True(t, seen[tenancy.Workspace("a")])
+
+	ctx := context.Background()
+	user := newUser(t, "member")
+	ops := map[string]func(t *testing.T, s tenancy.Scope) error{
+		"AddMember":    func(_ *testing.T, s tenancy.Scope) error { return tc.AddMember(ctx, s, user, "viewer") },
+		"ChangeMember": func(_ *testing.T, s tenancy.Scope) error { return tc.ChangeMember(ctx, s, user, "viewer") },
+		"RemoveMember": func(_ *testing.T, s tenancy.Scope) error { return tc.RemoveMember(ctx, s, user) },
+		"ListMembers": func(t *testing.T, s tenancy.Scope) error {
+			ms, err := tc.ListMembers(ctx, s)
+			assert.Nil(t, ms)
+			return err
+		},
+	}
+	tests := []struct {
+		scope    tenancy.Scope
+		field    string
+		notFound bool
+	}{
+		{scope: tenancy.Scope{}, field: "scope"},
+		{scope: tenancy.Workspace(""), field: "workspace"},
+		{scope: tenancy.Workspace("Bad Name"), field: "workspace"},
+		{scope: tenancy.Workspace("no-such-workspace"), field: "workspace", notFound: true},
+		{scope: tenancy.Project(""), field: "project"},
+		{scope: tenancy.Project("bad_name"), field: "project"},
+		{scope: tenancy.Project("no-such-project"), field: "project", notFound: true},
+	}
+	for op, call := range ops {
+		for _, tt := range tests {
+			t.Run(op+" "+tt.scope.String(), func(t *testing.T) {
+				err := call(t, tt.scope)
+				if tt.notFound {
+					var nf *tenancy.NotFoundError
+					require.ErrorAs(t, err, &nf)
+					assert.Equal(t, tt.field, nf.Field)
+					return
+				}
+				var ie *tenancy.InvalidError
+				require.ErrorAs(t, err, &ie)
+				assert.Equal(t, tt.field, ie.Field)
+			})
+		}
+	}
 }
 
 // TestRolesAreEnforcedByTheAPIServer proves the iam roles and bindings reach
@@ -129,8 +167,8 @@ func TestRolesAreEnforcedByTheAPIServer(t *testing.T) {
 	ws := newWorkspace(t, wsAdmin)
 	p := newProject(t, ws, "")
 	viewer, operator, outsider := newUser(t, "viewer"), newUser(t, "operator"), newUser(t, "outsider")
-	require.NoError(t, tc.AddProjectMember(ctx, p, viewer, "viewer"))
-	require.NoError(t, tc.AddProjectMember(ctx, p, operator, "operator"))
+	require.NoError(t, tc.AddMember(ctx, tenancy.Project(p), viewer, "viewer"))
+	require.NoError(t, tc.AddMember(ctx, tenancy.Project(p), operator, "operator"))
 
 	// Requests impersonate each user, so the API server authorizes them as
 	// that user with its native RBAC.
@@ -177,7 +215,7 @@ func TestRolesAreEnforcedByTheAPIServer(t *testing.T) {
 	}
 
 	// Taking the role away takes the permission away.
-	require.NoError(t, tc.RemoveProjectMember(ctx, p, operator))
+	require.NoError(t, tc.RemoveMember(ctx, tenancy.Project(p), operator))
 	c := as(operator)
 	eventually(t, func() bool { return apierrors.IsForbidden(createConfigMap(c)) }, "removed member is refused")
 }

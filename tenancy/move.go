@@ -48,7 +48,7 @@ type MoveProjectResult struct {
 // returns the preview. A move that would exceed a quota of to is refused
 // with a *ConflictError (and the preview), and nothing is changed.
 func (c *Client) MoveProject(ctx context.Context, project, to string, opts MoveProjectOptions) (*MoveProjectResult, error) {
-	if _, err := c.projectScope(ctx, project); err != nil {
+	if err := c.projectExists(ctx, "project", project); err != nil {
 		return nil, err
 	}
 	if _, err := c.workspaceExists(ctx, "to", to); err != nil {

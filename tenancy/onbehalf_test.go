@@ -39,7 +39,7 @@ func TestOnBehalfOfRefusesEscalation(t *testing.T) {
 	manager := newUser(t, "mgr")
 	ws := newWorkspace(t, manager)
 	viewer, newcomer := newUser(t, "viewer"), newUser(t, "new")
-	require.NoError(t, tc.AddWorkspaceMember(ctx, ws, viewer, "viewer"))
+	require.NoError(t, tc.AddMember(ctx, tenancy.Workspace(ws), viewer, "viewer"))
 	proj := newProject(t, ws, "")
 	az := cacheAuthorizer(t)
 
@@ -54,7 +54,7 @@ func TestOnBehalfOfRefusesEscalation(t *testing.T) {
 		return err == nil && d.Allowed
 	}, "the authorizer never saw the viewer's workspace role")
 
-	err := as(viewer).AddProjectMember(ctx, proj, newcomer, "viewer")
+	err := as(viewer).AddMember(ctx, tenancy.Project(proj), newcomer, "viewer")
 	var fe *tenancy.ForbiddenError
 	require.True(t, errors.As(err, &fe), "a viewer granting: %v", err)
 	assert.ErrorIs(t, err, tenancy.ErrForbidden)
@@ -63,13 +63,13 @@ func TestOnBehalfOfRefusesEscalation(t *testing.T) {
 	_, found, _ := memberOf(ctx, proj, newcomer)
 	assert.False(t, found, "nothing is written when refused")
 
-	require.NoError(t, as(manager).AddProjectMember(ctx, proj, newcomer, "operator"), "the workspace admin grants a project role")
-	err = as(manager).AddPlatformMember(ctx, newcomer, "platform-admin")
+	require.NoError(t, as(manager).AddMember(ctx, tenancy.Project(proj), newcomer, "operator"), "the workspace admin grants a project role")
+	err = as(manager).AddMember(ctx, tenancy.Platform(), newcomer, "platform-admin")
 	require.True(t, errors.As(err, &fe), "a workspace admin granting platform-admin: %v", err)
-	err = as(manager).RemoveWorkspaceMember(ctx, ws, viewer)
+	err = as(manager).RemoveMember(ctx, tenancy.Workspace(ws), viewer)
 	require.NoError(t, err, "the workspace admin removes a member")
 	// A project operator may view members but not remove them.
-	err = as(newcomer).RemoveProjectMember(ctx, proj, manager)
+	err = as(newcomer).RemoveMember(ctx, tenancy.Project(proj), manager)
 	require.ErrorIs(t, err, tenancy.ErrForbidden)
 
 	_, err = tenancy.NewClient(env.Client, tenancy.ClientOptions{OnBehalfOf: &authz.User{Name: "x"}})
@@ -79,7 +79,7 @@ func TestOnBehalfOfRefusesEscalation(t *testing.T) {
 }
 
 func memberOf(ctx context.Context, project, user string) (string, bool, error) {
-	ms, err := tc.ListProjectMembers(ctx, project)
+	ms, err := tc.ListMembers(ctx, tenancy.Project(project))
 	if err != nil {
 		return "", false, err
 	}

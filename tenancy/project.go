@@ -116,3 +116,12 @@ func (c *Client) WaitForProject(ctx context.Context, project string) (*corev1.Na
 	}
 	return ns, nil
 }
+
+// projectExists checks that project names an existing project (namespace);
+// field names the input in errors.
+func (c *Client) projectExists(ctx context.Context, field, project string) error {
+	if err := checkLabelName(field, project); err != nil {
+		return err
+	}
+	return c.mustExist(ctx, field, "Namespace", client.ObjectKey{Name: project}, &corev1.Namespace{})
+}

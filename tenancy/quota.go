@@ -62,7 +62,7 @@ func (c *Client) SetWorkspaceQuota(ctx context.Context, workspace string, hard c
 // SetProjectQuota limits the usage of project to hard, with a native
 // ResourceQuota named ProjectQuotaName.
 func (c *Client) SetProjectQuota(ctx context.Context, project string, hard corev1.ResourceList) (*corev1.ResourceQuota, error) {
-	if _, err := c.projectScope(ctx, project); err != nil {
+	if err := c.projectExists(ctx, "project", project); err != nil {
 		return nil, err
 	}
 	if err := checkResourceList("hard", hard); err != nil {
@@ -97,7 +97,7 @@ type ContainerDefaults struct {
 // LimitRange named ProjectLimitRangeName. Each default request must not
 // exceed the default limit of the same resource.
 func (c *Client) SetProjectDefaults(ctx context.Context, project string, defaults ContainerDefaults) (*corev1.LimitRange, error) {
-	if _, err := c.projectScope(ctx, project); err != nil {
+	if err := c.projectExists(ctx, "project", project); err != nil {
 		return nil, err
 	}
 	if err := checkResourceList("Requests", defaults.Requests); err != nil {

@@ -83,13 +83,13 @@ func TestWorkspaceAndProjectSetUp(t *testing.T) {
 		return exists(t, &rbacv1.ClusterRole{ObjectMeta: metaName("kubesphere:iam:workspace:" + viewer.Name)})
 	}, "workspace role mirrored into a native ClusterRole")
 
-	members, err := tc.ListWorkspaceMembers(ctx, ws)
+	members, err := tc.ListMembers(ctx, tenancy.Workspace(ws))
 	require.NoError(t, err)
 	assert.Equal(t, []tenancy.Member{{User: manager, Role: "admin"}}, members)
 
 	// A project: roles, creator as admin, workspace bindings mirrored.
 	creator := newUser(t, "dev")
-	require.NoError(t, tc.AddWorkspaceMember(ctx, ws, creator, "self-provisioner"))
+	require.NoError(t, tc.AddMember(ctx, tenancy.Workspace(ws), creator, "self-provisioner"))
 	p := newProject(t, ws, creator)
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -100,7 +100,7 @@ func TestWorkspaceAndProjectSetUp(t *testing.T) {
 		eventually(t, func() bool { return exists(t, r) }, "project role %s", role)
 	}
 	eventually(t, func() bool {
-		ms, err := tc.ListProjectMembers(ctx, p)
+		ms, err := tc.ListMembers(ctx, tenancy.Project(p))
 		require.NoError(t, err)
 		return len(ms) == 1 && ms[0] == tenancy.Member{User: creator, Role: "admin"}
 	}, "creator bound as project admin")

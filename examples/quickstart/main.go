@@ -197,11 +197,11 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	if _, err := tc.WaitForProject(waitCtx, project); err != nil {
 		return err
 	}
-	if err := tc.AddProjectMember(ctx, project, bob, iamv1beta1.ProjectOperator); err != nil {
+	if err := tc.AddMember(ctx, tenancy.Project(project), bob, iamv1beta1.ProjectOperator); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Created project %s; %s is its admin, %s an operator.\n", project, alice, bob)
-	members, err := tc.ListWorkspaceMembers(ctx, ws)
+	members, err := tc.ListMembers(ctx, tenancy.Workspace(ws))
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	for _, m := range members {
 		fmt.Fprintf(out, "  %-14s %s\n", m.User, m.Role)
 	}
-	if members, err = tc.ListProjectMembers(ctx, project); err != nil {
+	if members, err = tc.ListMembers(ctx, tenancy.Project(project)); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Project members:\n")
