@@ -1,18 +1,11 @@
 package resources
 
-import "fmt"
+import "github.com/spherekit/spherekit/internal/fielderr"
 
 // InvalidError reports a query parameter or Query field that List,
-// ParseQuery or the handler refuses, naming it and why. The handler answers
-// it with 400 Bad Request.
-type InvalidError struct {
-	// Field names the input: a query parameter ("limit", "fieldSelector")
-	// or a per-kind filter key ("nodeName").
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
-}
-
-func (e *InvalidError) Error() string {
-	return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason)
-}
+// ParseQuery or the handler refuses, naming it (Field: a query parameter
+// such as "limit" or a per-kind filter key such as "nodeName") and why
+// (Reason). The handler answers it with 400 Bad Request. It is the SDK's
+// one input-error shape (tenancy.InvalidError and authz.InvalidError are
+// the same type).
+type InvalidError = fielderr.Invalid

@@ -90,7 +90,7 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 }
 
 // mustExist gets key into obj, turning NotFound into a *NotFoundError naming
-// field.
+// field that wraps the API server's answer.
 func (c *Client) mustExist(ctx context.Context, field, kind string, key client.ObjectKey, obj client.Object) error {
 	if err := c.c.Get(ctx, key, obj); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -98,7 +98,7 @@ func (c *Client) mustExist(ctx context.Context, field, kind string, key client.O
 			if key.Namespace != "" {
 				name = key.Namespace + "/" + key.Name
 			}
-			return &NotFoundError{Field: field, Kind: kind, Name: name}
+			return &NotFoundError{Field: field, Kind: kind, Name: name, Err: err}
 		}
 		return fmt.Errorf("get %s %s: %w", kind, key, err)
 	}

@@ -3,10 +3,12 @@ package tenancy
 import (
 	"errors"
 	"fmt"
+
+	"github.com/spherekit/spherekit/internal/fielderr"
 )
 
 // ErrNotFound is matched (errors.Is) by every *NotFoundError.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = fielderr.ErrNotFound
 
 // ErrForbidden is matched (errors.Is) by every *ForbiddenError.
 var ErrForbidden = errors.New("forbidden")
@@ -28,45 +30,19 @@ func (e *ForbiddenError) Error() string {
 // Is makes errors.Is(err, ErrForbidden) true.
 func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
 
-// InvalidError reports an input an operation refuses, naming the input and
-// why. Nothing was written when an operation returns it.
-type InvalidError struct {
-	// Field names the input: an argument ("name", "email") or an Options
-	// field ("Manager").
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
-}
-
-func (e *InvalidError) Error() string {
-	return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason)
-}
+// InvalidError reports an input an operation refuses, naming the input
+// (Field) and why (Reason). Nothing was written when an operation returns
+// it. It is the SDK's one input-error shape (authz.InvalidError and
+// resources.InvalidError are the same type).
+type InvalidError = fielderr.Invalid
 
 // NotFoundError reports that an input refers to an object that does not
-// exist, such as an unknown workspace, user or role. Nothing was written
-// when an operation returns it.
-type NotFoundError struct {
-	// Field names the input that refers to the object.
-	Field string
-	// Kind and Name identify the missing object.
-	Kind string
-	Name string
-}
+// exist, such as an unknown workspace, user or role; errors.Is(err,
+// ErrNotFound) is true for it. When the API server said so, it wraps that
+// answer, so apierrors.IsNotFound and client.IgnoreNotFound see it too.
+// Nothing was written when an operation returns it.
+type NotFoundError = fielderr.NotFound
 
-func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("%s: %s %q not found", e.Field, e.Kind, e.Name)
-}
-
-// Is makes errors.Is(err, ErrNotFound) true.
-func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
-
-// ConflictError reports an operation that would break an invariant, such as
-// a second user with the same e-mail address.
-type ConflictError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConflictError) Error() string {
-	return fmt.Sprintf("%s: %s", e.Field, e.Reason)
-}
+// ConflictError reports an operation that would break an invariant, such
+// as a second user with the same e-mail address.
+type ConflictError = fielderr.Conflict

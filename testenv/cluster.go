@@ -57,7 +57,7 @@ type Cluster struct {
 // folders of clusters whose process ended without stopping them.
 func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err := opts.validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("testenv: %w", err)
 	}
 	if opts.Progress == nil {
 		opts.Progress = io.Discard

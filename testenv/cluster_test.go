@@ -44,7 +44,7 @@ func TestInvalidOptions(t *testing.T) {
 			var oe *OptionsError
 			require.ErrorAs(t, err, &oe)
 			assert.Equal(t, tt.field, oe.Field)
-			assert.Contains(t, err.Error(), "Options."+tt.field)
+			assert.Contains(t, err.Error(), "testenv: invalid "+tt.field)
 		})
 	}
 	_, err := Start(context.Background(), Options{KubernetesVersion: "v" + KubernetesVersion, Nodes: -1})

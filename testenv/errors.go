@@ -3,20 +3,14 @@ package testenv
 import (
 	"fmt"
 
+	"github.com/spherekit/spherekit/internal/fielderr"
 	"github.com/spherekit/spherekit/testenv/internal/provision"
 )
 
-// OptionsError reports an invalid Options field.
-type OptionsError struct {
-	// Field is the Options field at fault, such as "Nodes".
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
-}
-
-func (e *OptionsError) Error() string {
-	return fmt.Sprintf("testenv: invalid Options.%s: %s", e.Field, e.Reason)
-}
+// OptionsError reports an invalid Options field (or argument): Field names
+// it (such as "Nodes") and Reason says what is wrong. It is the SDK's one
+// input-error shape, the same type as tenancy.InvalidError.
+type OptionsError = fielderr.Invalid
 
 // BuildError reports a control-plane component that could not be built from
 // source. Its message carries the tail of the go command's output.

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
+	"github.com/spherekit/spherekit/internal/fielderr"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
@@ -113,15 +114,10 @@ func (o Options) controllerOptions() controller.Options {
 	return opts
 }
 
-// OptionsError reports an invalid Options field.
-type OptionsError struct {
-	Field  string
-	Reason string
-}
-
-func (e *OptionsError) Error() string {
-	return fmt.Sprintf("tenancy controllers: invalid Options.%s: %s", e.Field, e.Reason)
-}
+// OptionsError reports an invalid Options field: Field names it (such as
+// "LoginFailureLimit") and Reason says what is wrong. It is the SDK's one
+// input-error shape, the same type as tenancy.InvalidError.
+type OptionsError = fielderr.Invalid
 
 // Field indexes the controllers register on the manager's cache.
 const (
@@ -134,7 +130,7 @@ const (
 // spherekit API groups (spherekit.AddToScheme).
 func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err := opts.validate(); err != nil {
-		return err
+		return fmt.Errorf("tenancy controllers: %w", err)
 	}
 	opts = opts.withDefaults()
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1beta1.GroupBinding{}, indexGroupBindingUsers, func(o client.Object) []string {
