@@ -20,8 +20,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/spherekit/spherekit/tenancy"
@@ -222,7 +224,7 @@ func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cf
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := controllers.SetupWithManager(mctx, mgr, controllers.Options{MaxConcurrentReconciles: 4, SkipNameValidation: true}); err != nil {
+	if err := controllers.SetupWithManager(mctx, mgr, controllers.Options{Controller: controller.Options{MaxConcurrentReconciles: 4, SkipNameValidation: ptr.To(true)}}); err != nil {
 		return err
 	}
 	done := make(chan error, 1)

@@ -109,7 +109,8 @@ func TestMemberScopes(t *testing.T) {
 	assert.Equal(t, "project web", tenancy.Project("web").String())
 	assert.Equal(t, `workspace ""`, tenancy.Workspace("").String())
 	assert.Contains(t, tenancy.Scope{}.String(), "zero Scope")
-	assert.True(t, tenancy.Workspace("a") == tenancy.Workspace("a"))
+	a, again := tenancy.Workspace("a"), tenancy.Workspace("a")
+	assert.True(t, a == again)
 	assert.False(t, tenancy.Workspace("a") == tenancy.Project("a"))
 	assert.False(t, tenancy.Platform() == tenancy.Scope{})
 	seen := map[tenancy.Scope]bool{tenancy.Workspace("a"): true}

@@ -35,9 +35,11 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -150,7 +152,7 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 		return fmt.Errorf("create manager: %w", err)
 	}
 	// SkipNameValidation: the tour's tests run it several times in one process.
-	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{SkipNameValidation: true}); err != nil {
+	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{Controller: controller.Options{SkipNameValidation: ptr.To(true)}}); err != nil {
 		return fmt.Errorf("set up tenancy controllers: %w", err)
 	}
 	mgrCtx, stopMgr := context.WithCancel(ctx)

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -25,7 +26,7 @@ import (
 // longer selected takes its rules away again. Roles annotated
 // iam.kubesphere.io/auto-aggregate: "true" also pick up matching templates
 // created later; the others are aggregated when they change.
-type RoleAggregationReconciler struct{ reconcilerBase }
+type RoleAggregationReconciler struct{ Common }
 
 // roleKinds lists the role kinds and their RoleTemplate scope.
 var roleKinds = []struct {
@@ -40,14 +41,15 @@ var roleKinds = []struct {
 	{"role", iamv1beta1.ScopeNamespace, func() client.Object { return &iamv1beta1.Role{} }, func() client.ObjectList { return &iamv1beta1.RoleList{} }},
 }
 
-func (r *RoleAggregationReconciler) setup(mgr ctrl.Manager) error {
+// SetupWithManager registers the reconciler with mgr.
+func (r *RoleAggregationReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
 	for _, k := range roleKinds {
-		a := &aggregator{reconcilerBase: r.reconcilerBase, scope: k.scope, new: k.new, list: k.list}
+		a := &aggregator{Common: r.Common, scope: k.scope, new: k.new, list: k.list}
 		err := ctrl.NewControllerManagedBy(mgr).
 			Named("aggregate-"+k.name).
-			For(k.new()).
+			For(k.new(), r.watchFilter()).
 			Watches(&iamv1beta1.RoleTemplate{}, handler.EnqueueRequestsFromMapFunc(a.autoAggregating)).
-			WithOptions(r.opts.controllerOptions()).
+			WithOptions(options).
 			Complete(a)
 		if err != nil {
 			return err
@@ -58,7 +60,7 @@ func (r *RoleAggregationReconciler) setup(mgr ctrl.Manager) error {
 
 // aggregator aggregates the roles of one kind.
 type aggregator struct {
-	reconcilerBase
+	Common
 	scope string
 	new   func() client.Object
 	list  func() client.ObjectList

@@ -23,9 +23,9 @@ import (
 // Options.Authorizer, or for an object with no recorded creator (written
 // by the host itself, or admitted by the webhook for its real writer), it
 // reports true.
-func (r reconcilerBase) creatorMayGrant(ctx context.Context, obj client.Object) (bool, error) {
+func (r Common) creatorMayGrant(ctx context.Context, az *authz.Authorizer, obj client.Object) (bool, error) {
 	creator := obj.GetAnnotations()[tenantv1beta1.CreatorAnnotation]
-	if r.opts.Authorizer == nil || creator == "" {
+	if az == nil || creator == "" {
 		return true, nil
 	}
 	u := authz.User{Name: creator}
@@ -36,7 +36,7 @@ func (r reconcilerBase) creatorMayGrant(ctx context.Context, obj client.Object) 
 	case !apierrors.IsNotFound(err):
 		return false, fmt.Errorf("get creator %q: %w", creator, err)
 	}
-	res, err := escalation.Check(ctx, r.opts.Authorizer, r.Client, u, obj)
+	res, err := escalation.Check(ctx, az, r.Client, u, obj)
 	if err != nil {
 		return false, fmt.Errorf("check creator %q: %w", creator, err)
 	}

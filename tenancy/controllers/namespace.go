@@ -11,6 +11,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -18,6 +19,7 @@ import (
 	"github.com/spherekit/spherekit/internal/ensure"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/tenancy/internal/builtin"
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
 )
@@ -30,17 +32,24 @@ const workspaceBindingLabel = "iam.spherekit.io/workspace-role-binding"
 // projects: project roles, the creator's admin binding and the workspace's
 // role bindings mirrored into native RBAC. A namespace that loses the label
 // loses them again.
-type NamespaceReconciler struct{ reconcilerBase }
+type NamespaceReconciler struct {
+	Common
+	// Authorizer, when set, checks the recorded creator of a
+	// WorkspaceRoleBinding before it is first mirrored into a project (see
+	// Options.Authorizer).
+	Authorizer *authz.Authorizer
+}
 
-func (r *NamespaceReconciler) setup(mgr ctrl.Manager) error {
+// SetupWithManager registers the reconciler with mgr.
+func (r *NamespaceReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("project").
-		For(&corev1.Namespace{}).
+		For(&corev1.Namespace{}, r.watchFilter()).
 		Watches(&iamv1beta1.WorkspaceRoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.workspaceProjects)).
 		Watches(&iamv1beta1.BuiltinRole{}, handler.EnqueueRequestsFromMapFunc(r.allProjects),
 			builder.WithPredicates(scopePredicate(iamv1beta1.ScopeNamespace))).
 		Watches(&rbacv1.RoleBinding{}, handler.EnqueueRequestsFromMapFunc(mirrorNamespace)).
-		WithOptions(r.opts.controllerOptions()).
+		WithOptions(options).
 		Complete(r)
 }
 
@@ -148,21 +157,15 @@ func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, w
 		if !b.DeletionTimestamp.IsZero() {
 			continue
 		}
-		native := &rbacv1.RoleBinding{
-			ObjectMeta: metav1.ObjectMeta{
-				Name:      workspaceMirrorName(b.Name),
-				Namespace: ns,
-				Labels: map[string]string{
-					workspaceBindingLabel:        b.Name,
-					tenantv1beta1.WorkspaceLabel: ws,
-					tenantv1beta1.ManagedLabel:   "true",
-				},
-			},
-			Subjects: qualifiedSubjects(b.Subjects),
-			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: workspaceMirrorName(b.RoleRef.Name)},
+		m, _ := NativeMirror(b, ns)
+		native := m.(*rbacv1.RoleBinding)
+		native.Labels = map[string]string{
+			workspaceBindingLabel:        b.Name,
+			tenantv1beta1.WorkspaceLabel: ws,
+			tenantv1beta1.ManagedLabel:   "true",
 		}
 		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(native), &rbacv1.RoleBinding{}); apierrors.IsNotFound(err) {
-			ok, err := r.creatorMayGrant(ctx, b)
+			ok, err := r.creatorMayGrant(ctx, r.Authorizer, b)
 			if err != nil {
 				return err
 			}
@@ -175,7 +178,7 @@ func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, w
 		if err := controllerutil.SetControllerReference(b, native, r.Scheme); err != nil {
 			return fmt.Errorf("own mirrored binding: %w", err)
 		}
-		if err := ensure.Object(ctx, r.Client, native, r.opts.FieldOwner); err != nil {
+		if err := ensure.Object(ctx, r.Client, native, r.fieldOwner()); err != nil {
 			return err
 		}
 		want[native.Name] = true

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -268,22 +269,23 @@ const conflictRecheck = 100 * time.Millisecond
 // second while charges are pending. Nothing depends on managed fields or on
 // what the manager's cache keeps of the quota.
 type ResourceQuotaReconciler struct {
-	reconcilerBase
+	Common
 	// APIReader reads the quota, the charged objects and the meters
 	// uncached; nil means the manager's API reader.
 	APIReader client.Reader
 }
 
-func (r *ResourceQuotaReconciler) setup(mgr ctrl.Manager) error {
+// SetupWithManager registers the reconciler with mgr.
+func (r *ResourceQuotaReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
 	if r.APIReader == nil {
 		r.APIReader = mgr.GetAPIReader()
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("workspacequota").
-		For(&quotav1alpha2.ResourceQuota{}).
+		For(&quotav1alpha2.ResourceQuota{}, r.watchFilter()).
 		Owns(&corev1.ResourceQuota{}).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.allQuotas)).
-		WithOptions(r.opts.controllerOptions()).
+		WithOptions(options).
 		Complete(r)
 }
 
@@ -333,7 +335,7 @@ func (r *ResourceQuotaReconciler) Reconcile(ctx context.Context, req reconcile.R
 		if err := controllerutil.SetControllerReference(q, meter, r.Scheme); err != nil {
 			return reconcile.Result{}, err
 		}
-		if err := ensure.Object(ctx, r.Client, meter, r.opts.FieldOwner); err != nil {
+		if err := ensure.Object(ctx, r.Client, meter, r.fieldOwner()); err != nil {
 			return reconcile.Result{}, err
 		}
 	}
@@ -388,7 +390,7 @@ func (r *ResourceQuotaReconciler) Reconcile(ctx context.Context, req reconcile.R
 	// First the recount, then the record: see the type's doc.
 	if !apiequality.Semantic.DeepEqual(status, q.Status) {
 		q.Status = status
-		if err := r.Client.Status().Update(ctx, q, client.FieldOwner(r.opts.FieldOwner)); err != nil {
+		if err := r.Client.Status().Update(ctx, q, client.FieldOwner(r.fieldOwner())); err != nil {
 			if apierrors.IsConflict(err) {
 				// The quota changed (a charge recorded): its watch event
 				// brings it back; the delay is a safety net.
@@ -442,7 +444,7 @@ func (r *ResourceQuotaReconciler) prune(ctx context.Context, q *quotav1alpha2.Re
 		if err := SetPendingCharges(q, charges); err != nil {
 			return err
 		}
-		return r.Client.Patch(ctx, q, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}), client.FieldOwner(r.opts.FieldOwner))
+		return r.Client.Patch(ctx, q, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}), client.FieldOwner(r.fieldOwner()))
 	})
 	if err != nil {
 		return fmt.Errorf("remove settled charges of quota %s: %w", q.Name, err)

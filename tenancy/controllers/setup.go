@@ -8,11 +8,12 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/spherekit/spherekit/internal/fielderr"
-	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
@@ -27,8 +28,15 @@ type Options struct {
 	// DefaultFieldOwner.
 	FieldOwner string
 
-	// MaxConcurrentReconciles per controller; zero means 1.
-	MaxConcurrentReconciles int
+	// Controller configures every controller the reconcilers register
+	// (MaxConcurrentReconciles, SkipNameValidation to register them with
+	// several managers in one process, rate limiters ...).
+	Controller controller.Options
+
+	// WatchFilterValue, when set, limits every reconciler to objects
+	// labelled WatchFilterLabel with this value, so several instances can
+	// share a cluster (Cluster API's watch filter).
+	WatchFilterValue string
 
 	// LoginFailureLimit failed logins within LoginFailureWindow block a user
 	// (state AuthLimitExceeded) until the window has passed. Zero means 5 and
@@ -42,12 +50,6 @@ type Options struct {
 	LoginRecordTTL      time.Duration
 	LoginRecordsPerUser int
 
-	// SkipNameValidation lets the controllers be registered with more than
-	// one manager in one process (a manager per cluster, or tests).
-	// controller-runtime otherwise refuses a second controller of the same
-	// name, as their metrics would mix.
-	SkipNameValidation bool
-
 	// Authorizer, when set, makes the RBAC mirrors check the creator
 	// recorded on an iam role or binding (kubesphere.io/creator) before
 	// they first turn it into native RBAC: one its creator could not have
@@ -58,40 +60,16 @@ type Options struct {
 	// with native RBAC (authz.NewFromCache with Options.NativeRBAC).
 	Authorizer *authz.Authorizer
 
-	// BcryptCost is the cost of password hashes; zero means 10. Tests may
+	// BcryptCost is the cost of password hashes; zero means 10 (bcrypt's
+	// default). Tests may
 	// lower it to bcrypt's minimum, 4.
 	BcryptCost int
 }
 
-func (o Options) withDefaults() Options {
-	if o.FieldOwner == "" {
-		o.FieldOwner = DefaultFieldOwner
-	}
-	if o.MaxConcurrentReconciles == 0 {
-		o.MaxConcurrentReconciles = 1
-	}
-	if o.LoginFailureLimit == 0 {
-		o.LoginFailureLimit = 5
-	}
-	if o.LoginFailureWindow == 0 {
-		o.LoginFailureWindow = 30 * time.Minute
-	}
-	if o.LoginRecordTTL == 0 {
-		o.LoginRecordTTL = 7 * 24 * time.Hour
-	}
-	if o.LoginRecordsPerUser == 0 {
-		o.LoginRecordsPerUser = 100
-	}
-	if o.BcryptCost == 0 {
-		o.BcryptCost = 10
-	}
-	return o
-}
-
 func (o Options) validate() error {
 	switch {
-	case o.MaxConcurrentReconciles < 0:
-		return &OptionsError{Field: "MaxConcurrentReconciles", Reason: "must not be negative"}
+	case o.Controller.MaxConcurrentReconciles < 0:
+		return &OptionsError{Field: "Controller.MaxConcurrentReconciles", Reason: "must not be negative"}
 	case o.LoginFailureLimit < 0:
 		return &OptionsError{Field: "LoginFailureLimit", Reason: "must not be negative"}
 	case o.LoginFailureWindow < 0:
@@ -104,14 +82,6 @@ func (o Options) validate() error {
 		return &OptionsError{Field: "BcryptCost", Reason: "must be between 4 and 31"}
 	}
 	return nil
-}
-
-func (o Options) controllerOptions() controller.Options {
-	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
-	if o.SkipNameValidation {
-		opts.SkipNameValidation = &o.SkipNameValidation
-	}
-	return opts
 }
 
 // OptionsError reports an invalid Options field: Field names it (such as
@@ -132,39 +102,66 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 	if err := opts.validate(); err != nil {
 		return fmt.Errorf("tenancy controllers: %w", err)
 	}
-	opts = opts.withDefaults()
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1beta1.GroupBinding{}, indexGroupBindingUsers, func(o client.Object) []string {
-		return o.(*iamv1beta1.GroupBinding).Users
-	}); err != nil {
-		return fmt.Errorf("index group bindings by user: %w", err)
-	}
-	base := reconcilerBase{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), opts: opts}
-	for _, r := range []interface{ setup(ctrl.Manager) error }{
-		&WorkspaceTemplateReconciler{reconcilerBase: base},
-		&WorkspaceReconciler{reconcilerBase: base},
-		&NamespaceReconciler{reconcilerBase: base},
-		&RoleAggregationReconciler{reconcilerBase: base},
-		&RBACReconciler{reconcilerBase: base},
-		&UserReconciler{reconcilerBase: base},
-		&ResourceQuotaReconciler{reconcilerBase: base},
+	common := Common{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), FieldOwner: opts.FieldOwner, WatchFilterValue: opts.WatchFilterValue}
+	for _, r := range []interface {
+		SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
+	}{
+		&WorkspaceTemplateReconciler{Common: common},
+		&WorkspaceReconciler{Common: common},
+		&NamespaceReconciler{Common: common, Authorizer: opts.Authorizer},
+		&RoleAggregationReconciler{Common: common},
+		&RBACReconciler{Common: common, Authorizer: opts.Authorizer},
+		&UserReconciler{Common: common, LoginFailureLimit: opts.LoginFailureLimit, LoginFailureWindow: opts.LoginFailureWindow,
+			LoginRecordTTL: opts.LoginRecordTTL, LoginRecordsPerUser: opts.LoginRecordsPerUser, BcryptCost: opts.BcryptCost},
+		&ResourceQuotaReconciler{Common: common},
 	} {
-		if err := r.setup(mgr); err != nil {
+		if err := r.SetupWithManager(ctx, mgr, opts.Controller); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// reconcilerBase is what every tenancy reconciler holds.
-type reconcilerBase struct {
+// WatchFilterLabel is the label Common.WatchFilterValue selects on.
+const WatchFilterLabel = "spherekit.io/watch-filter"
+
+// Common holds what every tenancy reconciler needs. A host that registers
+// reconcilers one by one fills it from its manager:
+//
+//	c := controllers.Common{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}
+//	err := (&controllers.WorkspaceReconciler{Common: c}).SetupWithManager(ctx, mgr, controller.Options{})
+type Common struct {
+	// Client reads (normally from the manager's cache) and writes.
 	Client client.Client
+	// Scheme knows the built-in kinds and the spherekit API groups; owner
+	// references are set with it.
 	Scheme *runtime.Scheme
-	opts   Options
+	// FieldOwner is the field manager of what the reconciler writes; empty
+	// means DefaultFieldOwner.
+	FieldOwner string
+	// WatchFilterValue, when set, limits the reconciler to objects labelled
+	// WatchFilterLabel with this value.
+	WatchFilterValue string
+}
+
+func (r Common) fieldOwner() string {
+	if r.FieldOwner == "" {
+		return DefaultFieldOwner
+	}
+	return r.FieldOwner
+}
+
+// watchFilter is the predicate on the reconciled kind WatchFilterValue
+// asks for.
+func (r Common) watchFilter() builder.Predicates {
+	return builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return r.WatchFilterValue == "" || o.GetLabels()[WatchFilterLabel] == r.WatchFilterValue
+	}))
 }
 
 // createOnce creates a stamped role unless it exists (in the cache). The role
 // is created with its rules already aggregated, so it is written once.
-func (r reconcilerBase) createOnce(ctx context.Context, role client.Object, scope string) error {
+func (r Common) createOnce(ctx context.Context, role client.Object, scope string) error {
 	err := r.Client.Get(ctx, client.ObjectKeyFromObject(role), role.DeepCopyObject().(client.Object))
 	if err == nil {
 		return nil

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -36,13 +37,59 @@ func IsPasswordHash(s string) bool { return bcryptHash.MatchString(s) }
 // UserReconciler hashes plain passwords, keeps a user's state and groups, and
 // cleans up after a deleted user.
 type UserReconciler struct {
-	reconcilerBase
+	Common
+	// LoginFailureLimit failed logins within LoginFailureWindow block a
+	// user (state AuthLimitExceeded) until the window has passed.
+	LoginFailureLimit  int
+	LoginFailureWindow time.Duration
+	// LoginRecordTTL is how long login records are kept, and
+	// LoginRecordsPerUser how many at most per user.
+	LoginRecordTTL      time.Duration
+	LoginRecordsPerUser int
+	// BcryptCost is the cost of password hashes; zero means
+	// bcrypt.DefaultCost.
+	BcryptCost int
+
 	now func() time.Time
 }
 
-func (r *UserReconciler) setup(mgr ctrl.Manager) error {
+func (r *UserReconciler) bcryptCost() int {
+	if r.BcryptCost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return r.BcryptCost
+}
+
+// SetupWithManager registers the reconciler with mgr.
+// Zero login limits take KubeSphere's defaults: 5 failures within 30
+// minutes, records kept 7 days and at most 100 per user. It also registers
+// the GroupBinding index the reconciler reads.
+func (r *UserReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, options controller.Options) error {
 	if r.now == nil {
 		r.now = time.Now
+	}
+	switch {
+	case r.LoginFailureLimit < 0, r.LoginFailureWindow < 0, r.LoginRecordTTL < 0, r.LoginRecordsPerUser < 0:
+		return &OptionsError{Field: "UserReconciler", Reason: "login limits must not be negative"}
+	case r.BcryptCost != 0 && (r.BcryptCost < bcrypt.MinCost || r.BcryptCost > bcrypt.MaxCost):
+		return &OptionsError{Field: "BcryptCost", Reason: "must be between 4 and 31"}
+	}
+	if r.LoginFailureLimit == 0 {
+		r.LoginFailureLimit = 5
+	}
+	if r.LoginFailureWindow == 0 {
+		r.LoginFailureWindow = 30 * time.Minute
+	}
+	if r.LoginRecordTTL == 0 {
+		r.LoginRecordTTL = 7 * 24 * time.Hour
+	}
+	if r.LoginRecordsPerUser == 0 {
+		r.LoginRecordsPerUser = 100
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1beta1.GroupBinding{}, indexGroupBindingUsers, func(o client.Object) []string {
+		return o.(*iamv1beta1.GroupBinding).Users
+	}); err != nil {
+		return fmt.Errorf("index group bindings by user: %w", err)
 	}
 	byUserLabel := handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 		if u := o.GetLabels()[iamv1beta1.UserReferenceLabel]; u != "" {
@@ -52,10 +99,10 @@ func (r *UserReconciler) setup(mgr ctrl.Manager) error {
 	})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("user").
-		For(&iamv1beta1.User{}).
+		For(&iamv1beta1.User{}, r.watchFilter()).
 		Watches(&iamv1beta1.LoginRecord{}, byUserLabel).
 		Watches(&iamv1beta1.GroupBinding{}, groupBindingUsers{}).
-		WithOptions(r.opts.controllerOptions()).
+		WithOptions(options).
 		Complete(r)
 }
 
@@ -102,7 +149,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req reconcile.Request) (
 	// Spec: finalizer, hashed password, groups.
 	specChanged := controllerutil.AddFinalizer(user, UserFinalizer)
 	if user.Spec.Password != "" && !IsPasswordHash(user.Spec.Password) {
-		hash, err := bcrypt.GenerateFromPassword([]byte(user.Spec.Password), r.opts.BcryptCost)
+		hash, err := bcrypt.GenerateFromPassword([]byte(user.Spec.Password), r.bcryptCost())
 		if err != nil {
 			return reconcile.Result{}, fmt.Errorf("hash password: %w", err)
 		}
@@ -137,7 +184,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req reconcile.Request) (
 			if status.LastLoginTime == nil || status.LastLoginTime.Time.Before(t) {
 				status.LastLoginTime = &metav1.Time{Time: t}
 			}
-		} else if now.Sub(t) < r.opts.LoginFailureWindow {
+		} else if now.Sub(t) < r.LoginFailureWindow {
 			failures = append(failures, t)
 		}
 	}
@@ -150,13 +197,13 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req reconcile.Request) (
 	}
 	switch {
 	case status.State == iamv1beta1.UserDisabled:
-	case len(failures) >= r.opts.LoginFailureLimit:
-		setState(iamv1beta1.UserAuthLimitExceeded, fmt.Sprintf("%d failed logins within %s", len(failures), r.opts.LoginFailureWindow))
+	case len(failures) >= r.LoginFailureLimit:
+		setState(iamv1beta1.UserAuthLimitExceeded, fmt.Sprintf("%d failed logins within %s", len(failures), r.LoginFailureWindow))
 		// Unblock once the oldest failure that keeps the count at the limit
 		// leaves the window.
 		sort.Slice(failures, func(i, j int) bool { return failures[i].After(failures[j]) })
-		limiting := failures[r.opts.LoginFailureLimit-1]
-		requeue = limiting.Add(r.opts.LoginFailureWindow).Sub(now) + time.Second
+		limiting := failures[r.LoginFailureLimit-1]
+		requeue = limiting.Add(r.LoginFailureWindow).Sub(now) + time.Second
 	case user.Spec.Password == "" || IsPasswordHash(user.Spec.Password):
 		setState(iamv1beta1.UserActive, "")
 	}
@@ -168,7 +215,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req reconcile.Request) (
 	}
 	if len(records) > 0 {
 		// Come back when the oldest record expires.
-		oldest := records[len(records)-1].CreationTimestamp.Add(r.opts.LoginRecordTTL).Sub(now) + time.Second
+		oldest := records[len(records)-1].CreationTimestamp.Add(r.LoginRecordTTL).Sub(now) + time.Second
 		if requeue == 0 || oldest < requeue {
 			requeue = max(oldest, time.Second)
 		}
@@ -204,8 +251,8 @@ func (r *UserReconciler) pruneRecords(ctx context.Context, user string) ([]iamv1
 	now := r.now()
 	kept := recs[:0]
 	for i := range recs {
-		expired := now.Sub(recs[i].CreationTimestamp.Time) > r.opts.LoginRecordTTL
-		if expired || len(kept) >= r.opts.LoginRecordsPerUser {
+		expired := now.Sub(recs[i].CreationTimestamp.Time) > r.LoginRecordTTL
+		if expired || len(kept) >= r.LoginRecordsPerUser {
 			if err := r.Client.Delete(ctx, &recs[i]); client.IgnoreNotFound(err) != nil {
 				return nil, fmt.Errorf("delete login record %s: %w", recs[i].Name, err)
 			}

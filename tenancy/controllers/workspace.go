@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -27,14 +28,15 @@ import (
 // WorkspaceTemplateReconciler keeps a Workspace of the same name in step
 // with each WorkspaceTemplate: its labels, annotations and spec. The
 // Workspace is owned by the template, so deleting the template deletes it.
-type WorkspaceTemplateReconciler struct{ reconcilerBase }
+type WorkspaceTemplateReconciler struct{ Common }
 
-func (r *WorkspaceTemplateReconciler) setup(mgr ctrl.Manager) error {
+// SetupWithManager registers the reconciler with mgr.
+func (r *WorkspaceTemplateReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("workspacetemplate").
-		For(&tenantv1beta1.WorkspaceTemplate{}).
+		For(&tenantv1beta1.WorkspaceTemplate{}, r.watchFilter()).
 		Owns(&tenantv1beta1.Workspace{}).
-		WithOptions(r.opts.controllerOptions()).
+		WithOptions(options).
 		Complete(r)
 }
 
@@ -58,7 +60,7 @@ func (r *WorkspaceTemplateReconciler) Reconcile(ctx context.Context, req reconci
 	if err := controllerutil.SetControllerReference(tpl, ws, r.Scheme); err != nil {
 		return reconcile.Result{}, fmt.Errorf("own workspace %s: %w", ws.Name, err)
 	}
-	if err := ensure.Object(ctx, r.Client, ws, r.opts.FieldOwner); err != nil {
+	if err := ensure.Object(ctx, r.Client, ws, r.fieldOwner()); err != nil {
 		return reconcile.Result{}, err
 	}
 	return reconcile.Result{}, nil
@@ -67,16 +69,17 @@ func (r *WorkspaceTemplateReconciler) Reconcile(ctx context.Context, req reconci
 // WorkspaceReconciler gives each Workspace its roles and its manager's
 // binding, and on deletion handles its projects as the workspace's
 // deletion-propagation annotation says.
-type WorkspaceReconciler struct{ reconcilerBase }
+type WorkspaceReconciler struct{ Common }
 
-func (r *WorkspaceReconciler) setup(mgr ctrl.Manager) error {
+// SetupWithManager registers the reconciler with mgr.
+func (r *WorkspaceReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("workspace").
-		For(&tenantv1beta1.Workspace{}).
+		For(&tenantv1beta1.Workspace{}, r.watchFilter()).
 		Watches(&iamv1beta1.BuiltinRole{}, handler.EnqueueRequestsFromMapFunc(r.allWorkspaces),
 			builder.WithPredicates(scopePredicate(iamv1beta1.ScopeWorkspace))).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.terminatingOwner)).
-		WithOptions(r.opts.controllerOptions()).
+		WithOptions(options).
 		Complete(r)
 }
 
