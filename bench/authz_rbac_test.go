@@ -6,14 +6,15 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	rbaclisters "k8s.io/client-go/listers/rbac/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/kubernetes/plugin/pkg/auth/authorizer/rbac"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/controllers"
 )
 
 // nativeRBAC is a set of rbac.authorization.k8s.io objects: what the
@@ -84,28 +85,11 @@ func (n *nativeRBAC) upstream() (*rbac.RBACAuthorizer, error) {
 	), nil
 }
 
-// Names of the native mirrors, as tenancy/controllers (RBACReconciler,
-// NamespaceReconciler) name them.
-const (
-	mirrorPrefix          = "kubesphere:iam:"
-	globalMirrorPrefix    = "kubesphere:iam:global:"
-	workspaceMirrorPrefix = "kubesphere:iam:workspace:"
-)
-
 // mirrorIAM turns iam objects into the native RBAC objects spherekit's
-// tenancy controllers keep for them, so the API server enforces them:
-//
-//	GlobalRole X               → ClusterRole kubesphere:iam:global:X
-//	GlobalRoleBinding X        → ClusterRoleBinding kubesphere:iam:global:X
-//	WorkspaceRole X            → ClusterRole kubesphere:iam:workspace:X
-//	WorkspaceRoleBinding X     → RoleBinding kubesphere:iam:workspace:X in every
-//	                             namespace labelled with its workspace
-//	iam ClusterRole X          → ClusterRole kubesphere:iam:X
-//	iam ClusterRoleBinding X   → ClusterRoleBinding kubesphere:iam:X
-//	iam Role X in N            → Role kubesphere:iam:X in N
-//	iam RoleBinding X in N     → RoleBinding kubesphere:iam:X in N
-//
-// Namespaces are read for their workspace label; other kinds are refused.
+// tenancy controllers keep for them, with the controllers' own mapping
+// (controllers.NativeMirror): a WorkspaceRoleBinding goes into every
+// namespace labelled with its workspace. Namespaces are read for their
+// workspace label; other kinds are refused.
 func mirrorIAM(objs []runtime.Object) (*nativeRBAC, error) {
 	wsNamespaces := map[string][]string{}
 	for _, o := range objs {
@@ -115,64 +99,38 @@ func mirrorIAM(objs []runtime.Object) (*nativeRBAC, error) {
 			}
 		}
 	}
-	clusterRoleRef := func(name string) rbacv1.RoleRef {
-		return rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name}
-	}
 	n := &nativeRBAC{}
+	add := func(native client.Object) {
+		switch native := native.(type) {
+		case *rbacv1.Role:
+			n.roles = append(n.roles, native)
+		case *rbacv1.RoleBinding:
+			n.roleBindings = append(n.roleBindings, native)
+		case *rbacv1.ClusterRole:
+			n.clusterRoles = append(n.clusterRoles, native)
+		case *rbacv1.ClusterRoleBinding:
+			n.clusterRoleBindings = append(n.clusterRoleBindings, native)
+		}
+	}
 	for i, o := range objs {
 		switch o := o.(type) {
 		case *corev1.Namespace:
-		case *iamv1beta1.GlobalRole:
-			n.clusterRoles = append(n.clusterRoles, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: globalMirrorPrefix + o.Name}, Rules: o.Rules})
-		case *iamv1beta1.GlobalRoleBinding:
-			n.clusterRoleBindings = append(n.clusterRoleBindings, &rbacv1.ClusterRoleBinding{
-				ObjectMeta: metav1.ObjectMeta{Name: globalMirrorPrefix + o.Name},
-				Subjects:   o.Subjects,
-				RoleRef:    clusterRoleRef(globalMirrorPrefix + o.RoleRef.Name),
-			})
-		case *iamv1beta1.WorkspaceRole:
-			n.clusterRoles = append(n.clusterRoles, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: workspaceMirrorPrefix + o.Name}, Rules: o.Rules})
 		case *iamv1beta1.WorkspaceRoleBinding:
 			for _, ns := range wsNamespaces[o.Labels[tenantv1beta1.WorkspaceLabel]] {
-				n.roleBindings = append(n.roleBindings, &rbacv1.RoleBinding{
-					ObjectMeta: metav1.ObjectMeta{Name: workspaceMirrorPrefix + o.Name, Namespace: ns},
-					Subjects:   qualifiedSubjects(o.Subjects),
-					RoleRef:    clusterRoleRef(workspaceMirrorPrefix + o.RoleRef.Name),
-				})
+				native, _ := controllers.NativeMirror(o, ns)
+				add(native)
 			}
-		case *iamv1beta1.ClusterRole:
-			n.clusterRoles = append(n.clusterRoles, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: mirrorPrefix + o.Name}, Rules: o.Rules})
-		case *iamv1beta1.ClusterRoleBinding:
-			n.clusterRoleBindings = append(n.clusterRoleBindings, &rbacv1.ClusterRoleBinding{
-				ObjectMeta: metav1.ObjectMeta{Name: mirrorPrefix + o.Name},
-				Subjects:   o.Subjects,
-				RoleRef:    clusterRoleRef(mirrorPrefix + o.RoleRef.Name),
-			})
-		case *iamv1beta1.Role:
-			n.roles = append(n.roles, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: mirrorPrefix + o.Name, Namespace: o.Namespace}, Rules: o.Rules})
-		case *iamv1beta1.RoleBinding:
-			n.roleBindings = append(n.roleBindings, &rbacv1.RoleBinding{
-				ObjectMeta: metav1.ObjectMeta{Name: mirrorPrefix + o.Name, Namespace: o.Namespace},
-				Subjects:   o.Subjects,
-				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: o.RoleRef.Kind, Name: mirrorPrefix + o.RoleRef.Name},
-			})
+		case client.Object:
+			native, ok := controllers.NativeMirror(o, "")
+			if !ok {
+				return nil, fmt.Errorf("object %d: cannot mirror a %T", i, o)
+			}
+			add(native)
 		default:
 			return nil, fmt.Errorf("object %d: cannot mirror a %T", i, o)
 		}
 	}
 	return n, nil
-}
-
-// qualifiedSubjects drops ServiceAccount subjects without a namespace, as
-// NamespaceReconciler does when it mirrors a WorkspaceRoleBinding.
-func qualifiedSubjects(subjects []rbacv1.Subject) []rbacv1.Subject {
-	out := make([]rbacv1.Subject, 0, len(subjects))
-	for _, s := range subjects {
-		if s.Kind != rbacv1.ServiceAccountKind || s.Namespace != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // rule builds a resource rule from comma-separated lists; groups ",apps" is
