@@ -3,6 +3,14 @@
 //
 //	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{}); err != nil { ... }
 //
+// Each reconciler is also an exported struct with exported dependencies
+// (Common: client, scheme, field owner, watch filter) and its own
+// SetupWithManager(ctx, mgr, controller.Options), Cluster API's shape, so a
+// host can register only the ones it wants:
+//
+//	common := controllers.Common{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}
+//	err := (&controllers.UserReconciler{Common: common}).SetupWithManager(ctx, mgr, controller.Options{})
+//
 // What each keeps in step:
 //
 //   - WorkspaceTemplateReconciler: a Workspace for each WorkspaceTemplate.
@@ -17,10 +25,12 @@
 //     bindings.
 //   - RoleAggregationReconciler: roles' rules aggregated from RoleTemplates.
 //   - RBACReconciler: every iam role and binding mirrored into native RBAC
-//     (named kubesphere:iam:<name>; global and workspace roles as
-//     kubesphere:iam:global:<name> and kubesphere:iam:workspace:<name> so the
-//     four role kinds never collide), so the API server enforces what the
-//     iam objects grant.
+//     as NativeMirror maps it (named kubesphere:iam:<name>; global and
+//     workspace roles as kubesphere:iam:global:<name> and
+//     kubesphere:iam:workspace:<name> so the four role kinds never collide),
+//     so the API server enforces what the iam objects grant. With an
+//     Authorizer, an object's recorded creator must be allowed to grant it
+//     before its first native mirror is made.
 //   - UserReconciler: plain passwords hashed with bcrypt, the user's state
 //     (Active, AuthLimitExceeded after repeated failed logins), login-record
 //     retention, spec.groups kept in step with GroupBindings, and on deletion
