@@ -2,16 +2,21 @@ package tenancy_test
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
 
 func TestDefaultsAreWellFormed(t *testing.T) {
@@ -26,17 +31,161 @@ func TestDefaultsAreWellFormed(t *testing.T) {
 	assert.NotEmpty(t, kinds["RoleTemplate"])
 }
 
-// TestEnsureDefaultsIsIdempotent applies the defaults again (TestMain did
-// once) and checks nothing an administrator added is lost.
+// TestEnsureDefaultsIsIdempotent checks EnsureDefaults' contract on roles
+// an administrator changed after it ran (TestMain ran it once): what the
+// defaults do not set, such as a label, an annotation or a rule added to an
+// aggregated role, is kept; what they do set, such as the description or the
+// rules of platform-admin, is reset to its built-in value. Each change is
+// written as kubectl writes it: a patch under kubectl's field manager.
 func TestEnsureDefaultsIsIdempotent(t *testing.T) {
 	ctx := context.Background()
-	require.NoError(t, tc.EnsureDefaults(ctx))
-	gr := &iamv1beta1.GlobalRole{}
-	require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: iamv1beta1.PlatformAdmin}, gr))
-	assert.NotEmpty(t, gr.Rules)
+	extraRule := rbacv1.PolicyRule{APIGroups: []string{"example.com"}, Resources: []string{"widgets"}, Verbs: []string{"get"}}
+	extraURL := rbacv1.PolicyRule{NonResourceURLs: []string{"/example"}, Verbs: []string{"get"}}
+	tests := []struct {
+		name   string
+		role   string
+		change adminChange
+		kept   bool
+	}{
+		{"label added to a global role is kept", iamv1beta1.PlatformRegular, setLabel("example.com/team", "platform"), true},
+		{"annotation added to a global role is kept", iamv1beta1.PlatformAdmin, setAnnotation("example.com/note", "ask the platform team"), true},
+		{"rule added to an aggregated role is kept", iamv1beta1.PlatformRegular, addRule(extraRule), true},
+		{"changed description is reset", iamv1beta1.PlatformAdmin, setAnnotation(tenantv1beta1.DescriptionAnnotation, "changed by an administrator"), false},
+		{"rule added to a role whose rules are built in is reset", iamv1beta1.PlatformAdmin, addRule(extraURL), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := defaultGlobalRole(t, tt.role)
+			key := client.ObjectKey{Name: tt.role}
+			t.Cleanup(func() {
+				patchAsAdmin(t, key, tt.change.manager, tt.change.undo)
+				require.NoError(t, tc.EnsureDefaults(context.Background()))
+			})
+
+			patchAsAdmin(t, key, tt.change.manager, tt.change.do)
+			got := &iamv1beta1.GlobalRole{}
+			require.NoError(t, env.Client.Get(ctx, key, got))
+			require.True(t, tt.change.done(got), "the administrator's change is in place before EnsureDefaults")
+
+			require.NoError(t, tc.EnsureDefaults(ctx))
+			got = &iamv1beta1.GlobalRole{}
+			require.NoError(t, env.Client.Get(ctx, key, got))
+			if tt.kept {
+				assert.True(t, tt.change.done(got), "EnsureDefaults keeps what the defaults do not set; got labels %v, annotations %v, rules %v", got.Labels, got.Annotations, got.Rules)
+			} else {
+				assert.False(t, tt.change.done(got), "EnsureDefaults resets what the defaults set; got annotations %v, rules %v", got.Annotations, got.Rules)
+			}
+			// Whatever the administrator did, every field the defaults set
+			// holds its built-in value.
+			for k, v := range want.Annotations {
+				assert.Equal(t, v, got.Annotations[k], "annotation %s", k)
+			}
+			if want.Rules != nil {
+				assert.Equal(t, want.Rules, got.Rules, "built-in rules")
+			}
+			assert.Equal(t, want.AggregationRoleTemplates, got.AggregationRoleTemplates, "aggregationRoleTemplates")
+		})
+	}
 	eventually(t, func() bool {
 		return exists(t, &rbacv1.ClusterRole{ObjectMeta: metaName("kubesphere:iam:global:" + iamv1beta1.PlatformAdmin)})
 	}, "global role mirrored")
+}
+
+// adminChange is a change an administrator makes to a role with kubectl,
+// how to take it back, and whether a role shows it.
+type adminChange struct {
+	manager  string // kubectl's field manager for the command
+	do, undo func(*iamv1beta1.GlobalRole)
+	done     func(*iamv1beta1.GlobalRole) bool
+}
+
+// setLabel is kubectl label --overwrite.
+func setLabel(k, v string) adminChange {
+	return setMapEntry("kubectl-label", k, v, func(r *iamv1beta1.GlobalRole) *map[string]string { return &r.Labels })
+}
+
+// setAnnotation is kubectl annotate --overwrite.
+func setAnnotation(k, v string) adminChange {
+	return setMapEntry("kubectl-annotate", k, v, func(r *iamv1beta1.GlobalRole) *map[string]string { return &r.Annotations })
+}
+
+// setMapEntry sets k to v in the labels or annotations m picks; undo puts
+// back the value it had before.
+func setMapEntry(manager, k, v string, m func(*iamv1beta1.GlobalRole) *map[string]string) adminChange {
+	var before *string
+	return adminChange{
+		manager: manager,
+		do: func(r *iamv1beta1.GlobalRole) {
+			mp := m(r)
+			if old, ok := (*mp)[k]; ok {
+				before = &old
+			}
+			if *mp == nil {
+				*mp = map[string]string{}
+			}
+			(*mp)[k] = v
+		},
+		undo: func(r *iamv1beta1.GlobalRole) {
+			mp := m(r)
+			switch {
+			case before == nil:
+				delete(*mp, k)
+			case *mp == nil:
+				*mp = map[string]string{k: *before}
+			default:
+				(*mp)[k] = *before
+			}
+		},
+		done: func(r *iamv1beta1.GlobalRole) bool { return (*m(r))[k] == v },
+	}
+}
+
+// addRule is kubectl edit appending a rule.
+func addRule(rule rbacv1.PolicyRule) adminChange {
+	return adminChange{
+		manager: "kubectl-edit",
+		do:      func(r *iamv1beta1.GlobalRole) { r.Rules = append(r.Rules, rule) },
+		undo: func(r *iamv1beta1.GlobalRole) {
+			r.Rules = slices.DeleteFunc(r.Rules, func(x rbacv1.PolicyRule) bool { return reflect.DeepEqual(x, rule) })
+		},
+		done: func(r *iamv1beta1.GlobalRole) bool {
+			return slices.ContainsFunc(r.Rules, func(x rbacv1.PolicyRule) bool { return reflect.DeepEqual(x, rule) })
+		},
+	}
+}
+
+// patchAsAdmin changes the global role key with a merge patch under field
+// manager, retrying when the role changed meanwhile (the aggregation
+// controller writes aggregated roles).
+func patchAsAdmin(t *testing.T, key client.ObjectKey, manager string, change func(*iamv1beta1.GlobalRole)) {
+	t.Helper()
+	ctx := context.Background()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		r := &iamv1beta1.GlobalRole{}
+		if err := env.Client.Get(ctx, key, r); err != nil {
+			return err
+		}
+		before := r.DeepCopy()
+		change(r)
+		return env.Client.Patch(ctx, r, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}), client.FieldOwner(manager))
+	})
+	require.NoError(t, err, "patch %s as %s", key.Name, manager)
+}
+
+// defaultGlobalRole returns the built-in global role name as Defaults has it.
+func defaultGlobalRole(t *testing.T, name string) *iamv1beta1.GlobalRole {
+	t.Helper()
+	objs, err := tenancy.Defaults()
+	require.NoError(t, err)
+	for _, o := range objs {
+		if o.GetKind() == "GlobalRole" && o.GetName() == name {
+			r := &iamv1beta1.GlobalRole{}
+			require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, r))
+			return r
+		}
+	}
+	require.FailNow(t, "no built-in global role "+name)
+	return nil
 }
 
 // TestRoleAggregation covers selection by name and by selector, additivity,
