@@ -23,9 +23,14 @@ type Cache struct {
 	Root string
 	// Progress receives one line per step; nil discards them.
 	Progress io.Writer
-	// Heartbeat is how often a long build reports that it is still running;
-	// zero means every 30 seconds.
+	// Heartbeat is how often a long build reports how far it is and roughly
+	// how long is left; zero means every 30 seconds.
 	Heartbeat time.Duration
+
+	// now and tick replace the clock and the heartbeat's ticker in tests;
+	// nil means time.Now and time.NewTicker.
+	now  func() time.Time
+	tick func(every time.Duration) (c <-chan time.Time, stop func())
 }
 
 // Result tells where a component's files are and whether this call built it.
@@ -101,6 +106,8 @@ func (c *Cache) Ensure(ctx context.Context, comp Component) (Result, error) {
 }
 
 func (c *Cache) build(ctx context.Context, comp Component, dest string) (err error) {
+	start := c.clock()
+	est := newEstimate(c.Root, comp, runtime.GOARCH)
 	work, err := os.MkdirTemp(c.Root, ".build-"+comp.Name+"-")
 	if err != nil {
 		return &BuildError{Component: comp.Name, Err: err}
@@ -122,9 +129,13 @@ func (c *Cache) build(ctx context.Context, comp Component, dest string) (err err
 		return &BuildError{Component: comp.Name, Err: err}
 	}
 
-	c.printf("testenv: building %s from %s@%s (cached afterwards in %s; a cold build takes minutes)",
-		strings.Join(sortedKeys(comp.Binaries), ", "), comp.Module, comp.Version, c.Root)
-	stop := c.heartbeat(comp.Name)
+	about := est.describe()
+	if about == "" {
+		about = "no build time recorded yet"
+	}
+	c.printf("testenv: building %s from %s@%s (cached afterwards in %s; %s)",
+		strings.Join(sortedKeys(comp.Binaries), ", "), comp.Module, comp.Version, c.Root, about)
+	stop := c.heartbeat(comp, start, est)
 	defer stop()
 
 	fail := func(err error) error { return &BuildError{Component: comp.Name, Err: err} }
@@ -158,29 +169,53 @@ func (c *Cache) build(ctx context.Context, comp Component, dest string) (err err
 	if err := os.Rename(out, dest); err != nil {
 		return fail(fmt.Errorf("install into cache: %w", err))
 	}
+	end := c.clock()
+	if err := recordBuild(ctx, c.Root, comp, runtime.GOARCH, end.Sub(start), end); err != nil {
+		// The entry is good; only the next build's estimate is lost.
+		c.printf("testenv: could not record how long %s took to build: %v", comp.Name, err)
+	}
 	return nil
 }
 
-func (c *Cache) heartbeat(name string) (stop func()) {
+// heartbeat prints progressLine every Heartbeat until stop is called; stop
+// returns once the last line is written.
+func (c *Cache) heartbeat(comp Component, start time.Time, est estimate) (stop func()) {
 	every := c.Heartbeat
 	if every <= 0 {
 		every = 30 * time.Second
 	}
-	done := make(chan struct{})
-	start := time.Now()
+	tick := c.tick
+	if tick == nil {
+		tick = func(every time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTicker(every)
+			return t.C, t.Stop
+		}
+	}
+	ticks, stopTicker := tick(every)
+	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
+		defer close(exited)
+		defer stopTicker()
 		for {
 			select {
 			case <-done:
 				return
-			case <-t.C:
-				c.printf("testenv: still building %s (%s)", name, time.Since(start).Round(time.Second))
+			case <-ticks:
+				c.printf("%s", progressLine(comp, c.clock().Sub(start), est))
 			}
 		}
 	}()
-	return func() { close(done) }
+	return func() {
+		close(done)
+		<-exited
+	}
+}
+
+func (c *Cache) clock() time.Time {
+	if c.now != nil {
+		return c.now()
+	}
+	return time.Now()
 }
 
 func (c *Cache) printf(format string, args ...any) {

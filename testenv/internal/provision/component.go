@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Component is one upstream Go module built into one or more binaries, or a
@@ -39,6 +40,10 @@ type Component struct {
 	// Revision changes the cache key when the recipe changes (new assets, new
 	// build flags) without a version change.
 	Revision int
+	// TypicalBuild is how long a cold build typically takes on a quiet 2-core
+	// machine; the progress lines use it as the estimate until this machine
+	// has recorded a build of the component (zero: no estimate).
+	TypicalBuild time.Duration
 }
 
 // Key is the cache folder name of the component: name, version and platform.
