@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	goruntime "runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -383,19 +384,37 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // BenchmarkAuthorize decides the scenario's request mix with spherekit's
 // authorizer (over the iam objects) and with the upstream Kubernetes RBAC
-// authorizer (over their native mirrors, as kube-apiserver would). Each
-// call is timed on its own for the p50-ns and p99-ns metrics; ns/op includes
-// those two clock reads.
+// authorizer (over their native mirrors, as kube-apiserver would). Before
+// anything is timed, both must decide every request of the mix alike (the
+// check TestScaleDecisionsAgree makes, once per test binary). Each call is
+// timed on its own for the p50-ns and p99-ns metrics; ns/op includes those
+// two clock reads. Call i decides request i modulo the mix, so both sides
+// decide the same requests only for the same b.N: run with
+// -benchtime 10000x, one pass over the mix each.
 func BenchmarkAuthorize(b *testing.B) {
 	w := loadScaleWorld(b)
+	scaleAgreeOnce.Do(func() { scaleAgree = checkScaleDecisions(w) })
+	if scaleAgree.err != nil {
+		b.Fatal(scaleAgree.err)
+	}
+	if scaleAgree.mismatches > 0 {
+		b.Fatalf("the authorizers decide %d of %d requests differently:\n%s", scaleAgree.mismatches, len(w.requests), strings.Join(scaleAgree.examples, "\n"))
+	}
 	ctx := context.Background()
+	wholePasses := func(b *testing.B) {
+		if b.N > 1 && b.N%len(w.requests) != 0 {
+			b.Logf("%d calls are not whole passes over the %d requests: the other side may decide other requests", b.N, len(w.requests))
+		}
+	}
 	b.Run("spherekit", func(b *testing.B) {
+		wholePasses(b)
 		timeEach(b, func(i int) error {
 			_, err := w.spherekit.Authorize(ctx, w.requests[i%len(w.requests)])
 			return err
 		})
 	})
 	b.Run("upstream-rbac", func(b *testing.B) {
+		wholePasses(b)
 		timeEach(b, func(i int) error {
 			_, _, err := w.upstream.Authorize(ctx, &w.upstreamRequests[i%len(w.upstreamRequests)])
 			return err
@@ -430,6 +449,49 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(float64(lat[(len(lat)*99)/100]), "p99-ns")
 }
 
+// scaleDecisions is how the two authorizers decide the scale scenario's
+// request mix.
+type scaleDecisions struct {
+	allowed, mismatches int
+	// examples describe the first mismatches.
+	examples []string
+	err      error
+}
+
+var (
+	scaleAgreeOnce sync.Once
+	scaleAgree     scaleDecisions
+)
+
+// checkScaleDecisions decides every request of w's mix with both
+// authorizers and counts the allowed ones and the differences.
+func checkScaleDecisions(w *scaleWorld) scaleDecisions {
+	ctx := context.Background()
+	var r scaleDecisions
+	for i := range w.requests {
+		d, err := w.spherekit.Authorize(ctx, w.requests[i])
+		if err != nil {
+			r.err = fmt.Errorf("spherekit, request %d: %w", i, err)
+			return r
+		}
+		up, reason, err := w.upstream.Authorize(ctx, &w.upstreamRequests[i])
+		if err != nil {
+			r.err = fmt.Errorf("upstream, request %d: %w", i, err)
+			return r
+		}
+		if d.Allowed {
+			r.allowed++
+		}
+		if d.Allowed != (up == authorizer.DecisionAllow) {
+			r.mismatches++
+			if len(r.examples) < 10 {
+				r.examples = append(r.examples, fmt.Sprintf("request %d: spherekit allowed=%v, upstream %v (%s)\n  %s", i, d.Allowed, up, reason, d.String()))
+			}
+		}
+	}
+	return r
+}
+
 // TestScaleDecisionsAgree checks that both authorizers give the same answer
 // to every request of the benchmark's mix, so BenchmarkAuthorize compares
 // the same work, and that the mix is about half allowed.
@@ -437,25 +499,13 @@ func TestScaleDecisionsAgree(t *testing.T) {
 	w := loadScaleWorld(t)
 	t.Logf("scenario built in %v: %d iam objects; %d Roles, %d RoleBindings, %d ClusterRoles, %d ClusterRoleBindings mirrored",
 		w.built.Round(time.Millisecond), len(w.iam), len(w.native.roles), len(w.native.roleBindings), len(w.native.clusterRoles), len(w.native.clusterRoleBindings))
-	ctx := context.Background()
-	allowed, mismatches := 0, 0
-	for i := range w.requests {
-		d, err := w.spherekit.Authorize(ctx, w.requests[i])
-		require.NoError(t, err)
-		up, reason, err := w.upstream.Authorize(ctx, &w.upstreamRequests[i])
-		require.NoError(t, err)
-		if d.Allowed {
-			allowed++
-		}
-		if d.Allowed != (up == authorizer.DecisionAllow) {
-			mismatches++
-			if mismatches <= 10 {
-				t.Errorf("request %d: spherekit allowed=%v, upstream %v (%s)\n  %s", i, d.Allowed, up, reason, d.String())
-			}
-		}
+	r := checkScaleDecisions(w)
+	require.NoError(t, r.err)
+	for _, e := range r.examples {
+		t.Error(e)
 	}
-	frac := float64(allowed) / float64(len(w.requests))
-	t.Logf("%d of %d requests allowed (%.1f%%), %d mismatches", allowed, len(w.requests), 100*frac, mismatches)
-	assert.Zero(t, mismatches)
+	frac := float64(r.allowed) / float64(len(w.requests))
+	t.Logf("%d of %d requests allowed (%.1f%%), %d mismatches", r.allowed, len(w.requests), 100*frac, r.mismatches)
+	assert.Zero(t, r.mismatches)
 	assert.InDelta(t, 0.5, frac, 0.15, "the mix should be about half allowed")
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -226,49 +227,135 @@ func benchReader() *memReader {
 	return r
 }
 
+// pageQuery is the question every side of BenchmarkPageOf10From100kPods
+// answers: page 3 of 10 pods whose name (or alias annotation) contains
+// "web", newest (or Z) first.
+func pageQuery(sortBy string) resources.Query {
+	return resources.Query{Name: "web", SortBy: sortBy, Page: 3, Limit: 10}
+}
+
+// pageAnswer is what a side answers: the page's pods (namespace/name, in
+// order) and how many pods match before paging.
+type pageAnswer struct {
+	Page  []string
+	Total int
+}
+
+func answerOf(pods []corev1.Pod, total int) pageAnswer {
+	a := pageAnswer{Page: make([]string, len(pods)), Total: total}
+	for i := range pods {
+		a.Page[i] = pods[i].Namespace + "/" + pods[i].Name
+	}
+	return a
+}
+
+// pageSide is one side of the comparison: it returns a page of pods the
+// caller owns and the number of matches before paging.
+type pageSide struct {
+	name string
+	page func(ctx context.Context, q resources.Query) ([]corev1.Pod, int, error)
+}
+
+// pageSides are the five ways of answering pageQuery over the same 100k
+// pods: the plain algorithm (list, filter, sort every match, cut the page)
+// reading a deep copy of every pod, reading the reader's own pods without
+// deep copies (as resources.List reads a reader), and reading the informer
+// store (as resources.List reads a cache); and resources.List over the
+// reader and over the informer store.
+func pageSides(r *memReader, store toolscache.Indexer) []pageSide {
+	listed := func(opts ...client.ListOption) func(ctx context.Context, q resources.Query) ([]corev1.Pod, int, error) {
+		return func(ctx context.Context, q resources.Query) ([]corev1.Pod, int, error) {
+			var l corev1.PodList
+			if err := r.List(ctx, &l, opts...); err != nil {
+				return nil, 0, err
+			}
+			pods := make([]*corev1.Pod, len(l.Items))
+			for i := range l.Items {
+				pods[i] = &l.Items[i]
+			}
+			// Without a deep copy the pods are the reader's: copy the page.
+			page, total := plainPage(pods, q, len(opts) > 0)
+			return page, total, nil
+		}
+	}
+	spherekit := func(r client.Reader) func(ctx context.Context, q resources.Query) ([]corev1.Pod, int, error) {
+		return func(ctx context.Context, q resources.Query) ([]corev1.Pod, int, error) {
+			var l corev1.PodList
+			total, err := resources.List(ctx, r, &l, q)
+			return l.Items, total, err
+		}
+	}
+	return []pageSide{
+		{"plain-deepcopy", listed()},
+		{"plain-nocopy", listed(client.UnsafeDisableDeepCopy)},
+		{"plain-store", func(_ context.Context, q resources.Query) ([]corev1.Pod, int, error) {
+			stored := store.List()
+			pods := make([]*corev1.Pod, len(stored))
+			for i, o := range stored {
+				pods[i] = o.(*corev1.Pod)
+			}
+			page, total := plainPage(pods, q, true)
+			return page, total, nil
+		}},
+		{"spherekit", spherekit(r)},
+		{"spherekit-informer-store", spherekit(storeReader{memReader: r, store: store})},
+	}
+}
+
 // BenchmarkPageOf10From100kPods compares fetching page 3 of 10 pods whose
-// name contains "web" (12,500 of 100,000 match) from a cache: the naive way
-// (a deep-copying list of everything, filter, full sort, slice the page)
-// against resources.List.
+// name contains "web" (12,500 of 100,000 match) from a cache, newest (or Z)
+// first: the plain algorithm (list everything, filter, sort every match,
+// cut the page) with and without a deep copy of every pod, against
+// resources.List. Before anything is timed, every side must return the same
+// page (namespaces and names, in order) and the same total.
 func BenchmarkPageOf10From100kPods(b *testing.B) {
 	r := benchReader()
 	store := newStore(r)
 	ctx := context.Background()
+	sides := pageSides(r, store)
 	for _, sortBy := range []string{resources.SortByName, resources.SortByCreationTimestamp} {
-		b.Run("naive/sortBy="+sortBy, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				page := naivePage(ctx, b, r, "web", sortBy, 3, 10)
-				if len(page) != 10 {
-					b.Fatalf("page has %d pods", len(page))
+		q := pageQuery(sortBy)
+		want := samePage(ctx, b, sides, q)
+		for _, s := range sides {
+			b.Run(s.name+"/sortBy="+sortBy, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					pods, total, err := s.page(ctx, q)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(pods) != len(want.Page) || total != want.Total {
+						b.Fatalf("page has %d pods of %d, want %d of %d", len(pods), total, len(want.Page), want.Total)
+					}
 				}
-			}
-		})
-		for _, reader := range []struct {
-			name string
-			r    client.Reader
-		}{{"spherekit", r}, {"spherekit-informer-store", storeReader{memReader: r, store: store}}} {
-			b.Run(reader.name+"/sortBy="+sortBy, func(b *testing.B) {
-				pageFromReader(ctx, b, reader.r, sortBy)
 			})
 		}
 	}
 }
 
-// pageFromReader is the spherekit side of BenchmarkPageOf10From100kPods.
-func pageFromReader(ctx context.Context, b *testing.B, r client.Reader, sortBy string) {
-	b.ReportAllocs()
-	q := resources.Query{Name: "web", SortBy: sortBy, Page: 3, Limit: 10}
-	for b.Loop() {
-		var l corev1.PodList
-		total, err := resources.List(ctx, r, &l, q)
+// samePage asks every side q and fails b unless all give the same answer,
+// a full page of the expected matches.
+func samePage(ctx context.Context, b *testing.B, sides []pageSide, q resources.Query) pageAnswer {
+	b.Helper()
+	var want pageAnswer
+	for i, s := range sides {
+		pods, total, err := s.page(ctx, q)
 		if err != nil {
-			b.Fatal(err)
+			b.Fatalf("%s, sortBy=%s: %v", s.name, q.SortBy, err)
 		}
-		if len(l.Items) != 10 || total != benchPods/len(apps) {
-			b.Fatalf("page has %d pods of %d", len(l.Items), total)
+		got := answerOf(pods, total)
+		if i == 0 {
+			want = got
+			if len(got.Page) != q.Limit || got.Total != benchPods/len(apps) {
+				b.Fatalf("%s, sortBy=%s: %d pods of %d, want %d of %d", s.name, q.SortBy, len(got.Page), got.Total, q.Limit, benchPods/len(apps))
+			}
+			continue
+		}
+		if !slices.Equal(got.Page, want.Page) || got.Total != want.Total {
+			b.Fatalf("sortBy=%s: %s answers %v of %d, %s answers %v of %d", q.SortBy, s.name, got.Page, got.Total, sides[0].name, want.Page, want.Total)
 		}
 	}
+	return want
 }
 
 // storeReader is memReader that also offers its pods the way a
@@ -305,32 +392,44 @@ func newStore(r *memReader) toolscache.Indexer {
 	return ix
 }
 
-// naivePage is the straightforward implementation: list (deep-copied) →
-// filter by name substring → full sort → page.
-func naivePage(ctx context.Context, b *testing.B, r client.Reader, name, sortBy string, page, limit int) []*corev1.Pod {
-	var l corev1.PodList
-	if err := r.List(ctx, &l); err != nil {
-		b.Fatal(err)
-	}
+// plainPage is the straightforward implementation of q's name filter,
+// order and page over pods: keep every pod whose name or alias annotation
+// contains q.Name, sort all of them (by q.SortBy, then name, then
+// namespace, reversed unless ascending, as resources.List orders), cut the
+// page. It returns the page and the number of matches. With copyPage it
+// deep-copies the page's pods, for pods that belong to the reader.
+func plainPage(pods []*corev1.Pod, q resources.Query, copyPage bool) ([]corev1.Pod, int) {
 	var matched []*corev1.Pod
-	for i := range l.Items {
-		if p := &l.Items[i]; strings.Contains(p.Name, name) {
+	for _, p := range pods {
+		if strings.Contains(p.Name, q.Name) || strings.Contains(p.Annotations[resources.AliasAnnotation], q.Name) {
 			matched = append(matched, p)
 		}
 	}
 	slices.SortFunc(matched, func(a, b *corev1.Pod) int {
-		if sortBy != resources.SortByName {
-			if c := b.CreationTimestamp.Compare(a.CreationTimestamp.Time); c != 0 {
-				return c
-			}
+		c := 0
+		if q.SortBy != resources.SortByName {
+			c = a.CreationTimestamp.Compare(b.CreationTimestamp.Time)
 		}
-		if c := strings.Compare(b.Name, a.Name); c != 0 {
-			return c
+		if c == 0 {
+			c = strings.Compare(a.Name, b.Name)
 		}
-		return strings.Compare(b.Namespace, a.Namespace)
+		if c == 0 {
+			c = strings.Compare(a.Namespace, b.Namespace)
+		}
+		if !q.Ascending {
+			c = -c
+		}
+		return c
 	})
-	from := min((page-1)*limit, len(matched))
-	return matched[from:min(from+limit, len(matched))]
+	from := min((max(q.Page, 1)-1)*q.Limit, len(matched))
+	page := make([]corev1.Pod, 0, q.Limit)
+	for _, p := range matched[from:min(from+q.Limit, len(matched))] {
+		if copyPage {
+			p = p.DeepCopy()
+		}
+		page = append(page, *p)
+	}
+	return page, len(matched)
 }
 
 // BenchmarkCacheMemory100kPods measures the live heap of 100k pods as an
@@ -356,6 +455,11 @@ func BenchmarkCacheMemory100kPods(b *testing.B) {
 	}
 	b.Logf("encoded pod: %d bytes; managedFields %d bytes in %d entries; last-applied annotation %d bytes",
 		len(docs[0]), mf, len(sample.ManagedFields), len(sample.Annotations[corev1.LastAppliedConfigAnnotation]))
+	// Both sides hold the same pods: stripping drops managedFields and the
+	// last-applied annotation and nothing else.
+	if err := strippedOnly(docs[0]); err != nil {
+		b.Fatal(err)
+	}
 	for _, strip := range []bool{false, true} {
 		name := "stored"
 		if strip {
@@ -385,6 +489,31 @@ func BenchmarkCacheMemory100kPods(b *testing.B) {
 			}
 		})
 	}
+}
+
+// strippedOnly checks that StripForCache, applied to the pod doc encodes,
+// leaves it equal to the stored pod without managedFields and the
+// last-applied annotation, both of which the stored pod has.
+func strippedOnly(doc []byte) error {
+	var stored, stripped corev1.Pod
+	if err := json.Unmarshal(doc, &stored); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(doc, &stripped); err != nil {
+		return err
+	}
+	if _, err := resources.StripForCache(&stripped); err != nil {
+		return err
+	}
+	if len(stored.ManagedFields) == 0 || stored.Annotations[corev1.LastAppliedConfigAnnotation] == "" {
+		return fmt.Errorf("the stored pod has no managedFields or no last-applied annotation to strip")
+	}
+	stored.ManagedFields = nil
+	delete(stored.Annotations, corev1.LastAppliedConfigAnnotation)
+	if !equality.Semantic.DeepEqual(&stored, &stripped) {
+		return fmt.Errorf("StripForCache changed more than managedFields and the last-applied annotation")
+	}
+	return nil
 }
 
 func benchPodApplied() *corev1.Pod {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -155,113 +156,262 @@ func visibleUsers(w *scaleWorld, n int) (all []authz.User, some []authz.User, th
 // BenchmarkListWorkspaces lists a page of 10 workspaces by name for users
 // of the 10k-user, 2k-workspace, 10k-namespace scenario: spherekit's
 // ListWorkspaces (the index says which workspaces; a few cache lookups or
-// one cache scan) against checking every workspace with Authorize, the
-// per-item filtering consoles do.
+// one cache scan) against the same question answered per item, asking the
+// Authorizer about every workspace (perItemWorkspaces). Before anything is
+// timed, both sides must return the same page and total for every user the
+// benchmark cycles over.
 func BenchmarkListWorkspaces(b *testing.B) {
 	w := loadScaleWorld(b)
 	v := loadVisibleWorld(b, w)
 	all, some, _ := visibleUsers(w, 100)
 	ctx := context.Background()
 	q := resources.Query{SortBy: resources.SortByName, Ascending: true, Limit: 10}
+	// The timed loops run the same calls sameVisible compares first.
+	list := func(u authz.User, list *tenantv1beta1.WorkspaceTemplateList) (int, error) {
+		return w.spherekit.ListWorkspaces(ctx, v.cache, u, q, list)
+	}
+	spherekit := func(u authz.User) ([]client.Object, int, error) {
+		var l tenantv1beta1.WorkspaceTemplateList
+		total, err := list(u, &l)
+		return itemsOf(&l), total, err
+	}
+	perItem := func(u authz.User) ([]client.Object, int, error) {
+		return perItemWorkspaces(ctx, w.spherekit, v.cache, u, q)
+	}
 	for _, users := range []struct {
 		name string
 		us   []authz.User
 	}{{"member", some}, {"platform-admin", all}} {
+		sameVisible(b, "ListWorkspaces/"+users.name, len(users.us), func(i int) (visibleAnswer, visibleAnswer, error) {
+			u := users.us[i%len(users.us)]
+			return answers(func() ([]client.Object, int, error) { return spherekit(u) }, func() ([]client.Object, int, error) { return perItem(u) })
+		})
 		b.Run("spherekit/"+users.name, func(b *testing.B) {
 			timeEach(b, func(i int) error {
-				var list tenantv1beta1.WorkspaceTemplateList
-				_, err := w.spherekit.ListWorkspaces(ctx, v.cache, users.us[i%len(users.us)], q, &list)
+				var l tenantv1beta1.WorkspaceTemplateList
+				_, err := list(users.us[i%len(users.us)], &l)
 				return err
 			})
 		})
 		b.Run("per-item-check/"+users.name, func(b *testing.B) {
 			timeEach(b, func(i int) error {
-				perItemWorkspaces(ctx, b, w.spherekit, v.cache, users.us[i%len(users.us)], 10)
-				return nil
+				_, _, err := perItem(users.us[i%len(users.us)])
+				return err
 			})
 		})
 	}
 }
 
-// BenchmarkListProjects lists a page of 10 projects of one workspace.
+// BenchmarkListProjects lists a page of 10 projects of one workspace, with
+// the same agreement check as BenchmarkListWorkspaces.
 func BenchmarkListProjects(b *testing.B) {
 	w := loadScaleWorld(b)
 	v := loadVisibleWorld(b, w)
 	all, some, their := visibleUsers(w, 100)
 	ctx := context.Background()
 	q := resources.Query{SortBy: resources.SortByName, Ascending: true, Limit: 10}
+	// The timed loops run the same calls sameVisible compares first.
+	list := func(u authz.User, ws string, list *corev1.NamespaceList) (int, error) {
+		return w.spherekit.ListProjects(ctx, v.cache, u, ws, q, list)
+	}
+	spherekit := func(u authz.User, ws string) ([]client.Object, int, error) {
+		var l corev1.NamespaceList
+		total, err := list(u, ws, &l)
+		return itemsOf(&l), total, err
+	}
+	perItem := func(u authz.User, ws string) ([]client.Object, int, error) {
+		return perItemProjects(ctx, w.spherekit, v.cache, u, ws, q)
+	}
 	for _, c := range []struct {
 		name string
 		us   []authz.User
 		ws   func(i int) string
+		// period is after how many calls the (user, workspace) pairs repeat.
+		period int
 	}{
-		{"member", some, func(i int) string { return their[i%len(their)] }},
-		{"platform-admin", all, func(i int) string { return fmt.Sprintf("ws-%04d", i%scaleWorkspaces) }},
+		{"member", some, func(i int) string { return their[i%len(their)] }, len(some)},
+		{"platform-admin", all, func(i int) string { return fmt.Sprintf("ws-%04d", i%scaleWorkspaces) }, lcm(len(all), scaleWorkspaces)},
 	} {
+		sameVisible(b, "ListProjects/"+c.name, c.period, func(i int) (visibleAnswer, visibleAnswer, error) {
+			u, ws := c.us[i%len(c.us)], c.ws(i)
+			return answers(func() ([]client.Object, int, error) { return spherekit(u, ws) }, func() ([]client.Object, int, error) { return perItem(u, ws) })
+		})
 		b.Run("spherekit/"+c.name, func(b *testing.B) {
 			timeEach(b, func(i int) error {
-				var list corev1.NamespaceList
-				_, err := w.spherekit.ListProjects(ctx, v.cache, c.us[i%len(c.us)], c.ws(i), q, &list)
+				var l corev1.NamespaceList
+				_, err := list(c.us[i%len(c.us)], c.ws(i), &l)
 				return err
 			})
 		})
 		b.Run("per-item-check/"+c.name, func(b *testing.B) {
 			timeEach(b, func(i int) error {
-				perItemProjects(ctx, b, w.spherekit, v.cache, c.us[i%len(c.us)], c.ws(i), 10)
-				return nil
+				_, _, err := perItem(c.us[i%len(c.us)], c.ws(i))
+				return err
 			})
 		})
 	}
 }
 
-// perItemWorkspaces is the anchor: list every workspace from the cache,
-// keep those Authorize lets u get, sort by name, copy the first page.
-func perItemWorkspaces(ctx context.Context, b *testing.B, az *authz.Authorizer, r client.Reader, u authz.User, limit int) []runtime.Object {
+// visibleAnswer is what a listing answers: the page's names in order and
+// the number of matches before paging.
+type visibleAnswer struct {
+	Page  []string
+	Total int
+}
+
+// itemsOf returns the objects of a typed list (pointers into its items).
+func itemsOf(list client.ObjectList) []client.Object {
+	var out []client.Object
+	_ = meta.EachListItem(list, func(o runtime.Object) error {
+		out = append(out, o.(client.Object))
+		return nil
+	})
+	return out
+}
+
+// answers runs spherekit's side and the anchor and returns their answers.
+func answers(spherekit, anchor func() ([]client.Object, int, error)) (s, a visibleAnswer, err error) {
+	answer := func(side func() ([]client.Object, int, error)) (visibleAnswer, error) {
+		page, total, err := side()
+		ans := visibleAnswer{Page: []string{}, Total: total}
+		for _, o := range page {
+			ans.Page = append(ans.Page, o.GetName())
+		}
+		return ans, err
+	}
+	if s, err = answer(spherekit); err != nil {
+		return s, a, err
+	}
+	a, err = answer(anchor)
+	return s, a, err
+}
+
+// sameVisible fails b unless both sides answer alike for each of the
+// first n calls (after which the benchmark's calls repeat), and unless some
+// answers are not empty. ask returns spherekit's answer and the anchor's.
+func sameVisible(b *testing.B, name string, n int, ask func(i int) (spherekit, anchor visibleAnswer, err error)) {
+	b.Helper()
+	nonEmpty := 0
+	for i := range n {
+		s, p, err := ask(i)
+		if err != nil {
+			b.Fatalf("%s, call %d: %v", name, i, err)
+		}
+		if !slices.Equal(s.Page, p.Page) || s.Total != p.Total {
+			b.Fatalf("%s, call %d: spherekit answers %v of %d, per-item check %v of %d", name, i, s.Page, s.Total, p.Page, p.Total)
+		}
+		if s.Total > 0 {
+			nonEmpty++
+		}
+	}
+	if nonEmpty == 0 {
+		b.Fatalf("%s: every answer is empty", name)
+	}
+	b.Logf("%s: both sides agree on %d calls (%d not empty)", name, n, nonEmpty)
+}
+
+func lcm(a, b int) int {
+	x, y := a, b
+	for y != 0 {
+		x, y = y, x%y
+	}
+	return a / x * b
+}
+
+// perItemWorkspaces is the anchor of BenchmarkListWorkspaces: the question
+// ListWorkspaces answers (a page of the workspaces VisibleWorkspaces says u
+// sees, by q, and how many there are), answered without the index's
+// per-user view by asking the Authorizer about each item. u sees every
+// workspace if they may list workspaces on the platform (one check, the
+// same for every item). Otherwise each workspace in the cache is kept when
+// u holds a WorkspaceRoleBinding in it or a RoleBinding in one of its
+// namespaces, which Rules answers per workspace and per namespace (it names
+// the binding behind each rule u holds there). Then sort by name, cut the
+// page, deep-copy it.
+func perItemWorkspaces(ctx context.Context, az *authz.Authorizer, r client.Reader, u authz.User, q resources.Query) ([]client.Object, int, error) {
+	all := false
+	for _, res := range []string{"workspacetemplates", "workspaces"} {
+		d, err := az.Authorize(ctx, authz.Attributes{User: u, Verb: "list", APIGroup: tenantv1beta1.GroupName, Resource: res, Scope: authz.ScopeGlobal})
+		if err != nil {
+			return nil, 0, err
+		}
+		all = all || d.Allowed
+	}
 	var list tenantv1beta1.WorkspaceTemplateList
 	if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
-		b.Fatal(err)
+		return nil, 0, err
+	}
+	var nsOf map[string][]string
+	if !all {
+		var namespaces corev1.NamespaceList
+		if err := r.List(ctx, &namespaces, client.UnsafeDisableDeepCopy); err != nil {
+			return nil, 0, err
+		}
+		nsOf = map[string][]string{}
+		for i := range namespaces.Items {
+			ns := &namespaces.Items[i]
+			if ws := ns.Labels[tenantv1beta1.WorkspaceLabel]; ws != "" {
+				nsOf[ws] = append(nsOf[ws], ns.Name)
+			}
+		}
 	}
 	var keep []*tenantv1beta1.WorkspaceTemplate
 	for i := range list.Items {
 		ws := &list.Items[i]
-		d, err := az.Authorize(ctx, authz.Attributes{User: u, Verb: "get", APIGroup: tenantv1beta1.GroupName, Resource: "workspacetemplates", Name: ws.Name, Workspace: ws.Name})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if d.Allowed {
+		if all || holdsBinding(az, authz.Attributes{User: u, Workspace: ws.Name}, "WorkspaceRoleBinding", "") ||
+			slices.ContainsFunc(nsOf[ws.Name], func(ns string) bool {
+				return holdsBinding(az, authz.Attributes{User: u, Namespace: ns}, "RoleBinding", ns)
+			}) {
 			keep = append(keep, ws)
 		}
 	}
-	slices.SortFunc(keep, func(a, c *tenantv1beta1.WorkspaceTemplate) int { return strings.Compare(a.Name, c.Name) })
-	var out []runtime.Object
-	for _, ws := range keep[:min(limit, len(keep))] {
-		out = append(out, ws.DeepCopy())
-	}
-	return out
+	return pageOfNames(keep, q, func(ws *tenantv1beta1.WorkspaceTemplate) client.Object { return ws.DeepCopy() })
 }
 
-// perItemProjects is the anchor for projects: list the workspace's
-// namespaces by label from the cache, keep those Authorize lets u get.
-func perItemProjects(ctx context.Context, b *testing.B, az *authz.Authorizer, r client.Reader, u authz.User, ws string, limit int) []runtime.Object {
+// perItemProjects is the anchor of BenchmarkListProjects: the question
+// ListProjects answers (a page of the namespaces of ws VisibleProjects says
+// u sees) answered per item: all of them if u may list namespaces in ws (one
+// check for the list), otherwise each namespace of ws in the cache in which
+// Rules shows u holding a RoleBinding.
+func perItemProjects(ctx context.Context, az *authz.Authorizer, r client.Reader, u authz.User, ws string, q resources.Query) ([]client.Object, int, error) {
+	d, err := az.Authorize(ctx, authz.Attributes{User: u, Verb: "list", Resource: "namespaces", Workspace: ws})
+	if err != nil {
+		return nil, 0, err
+	}
 	var list corev1.NamespaceList
 	if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy, client.MatchingLabels{tenantv1beta1.WorkspaceLabel: ws}); err != nil {
-		b.Fatal(err)
+		return nil, 0, err
 	}
 	var keep []*corev1.Namespace
 	for i := range list.Items {
 		ns := &list.Items[i]
-		d, err := az.Authorize(ctx, authz.Attributes{User: u, Verb: "get", Resource: "namespaces", Name: ns.Name, Namespace: ns.Name})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if d.Allowed {
+		if d.Allowed || holdsBinding(az, authz.Attributes{User: u, Namespace: ns.Name}, "RoleBinding", ns.Name) {
 			keep = append(keep, ns)
 		}
 	}
-	slices.SortFunc(keep, func(a, c *corev1.Namespace) int { return strings.Compare(a.Name, c.Name) })
-	var out []runtime.Object
-	for _, ns := range keep[:min(limit, len(keep))] {
-		out = append(out, ns.DeepCopy())
+	return pageOfNames(keep, q, func(ns *corev1.Namespace) client.Object { return ns.DeepCopy() })
+}
+
+// holdsBinding reports whether one of the rules a.User holds at a's scope
+// comes from a binding of kind in namespace.
+func holdsBinding(az *authz.Authorizer, a authz.Attributes, kind, namespace string) bool {
+	return slices.ContainsFunc(az.Rules(a), func(r authz.GrantedRule) bool {
+		return r.Binding.Kind == kind && r.Binding.Namespace == namespace
+	})
+}
+
+// pageOfNames sorts keep by name (q must sort by name, ascending), cuts
+// q's page and deep-copies it, as a listing hands out the page. It returns
+// the page and the number kept.
+func pageOfNames[T client.Object](keep []T, q resources.Query, deepCopy func(T) client.Object) ([]client.Object, int, error) {
+	if q.SortBy != resources.SortByName || !q.Ascending || q.Limit == 0 || len(q.Names) > 0 || q.Name != "" {
+		return nil, 0, fmt.Errorf("the per-item anchor only pages by name, ascending, with a limit and no name filters")
 	}
-	return out
+	slices.SortFunc(keep, func(a, c T) int { return strings.Compare(a.GetName(), c.GetName()) })
+	from := min((max(q.Page, 1)-1)*q.Limit, len(keep))
+	page := make([]client.Object, 0, q.Limit)
+	for _, o := range keep[from:min(from+q.Limit, len(keep))] {
+		page = append(page, deepCopy(o))
+	}
+	return page, len(keep), nil
 }
