@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
-	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/spherekit/spherekit/resources"
 	"github.com/spherekit/spherekit/testenv"
@@ -18,64 +16,31 @@ import (
 
 // env is an API-only control plane: nothing reconciles, so tests set the
 // status of pods and workloads themselves through the status subresource.
-// cc is a controller-runtime cache over it with StripForCache, which the
-// tests query as a host program would.
+// cc is its manager's cache, with StripForCache, which the tests query as a
+// host program would. In a fuzzing run no cluster starts and both are nil.
 var (
-	env *testenv.Cluster
+	env *testenv.Environment
 	cc  cache.Cache
-	// fuzzing is true in a fuzzing run, which starts no cluster.
-	fuzzing bool
 )
 
 func TestMain(m *testing.M) {
-	ctrllog.SetLogger(logr.Discard())
-	if fuzzing = testenv.Fuzzing(); fuzzing {
-		os.Exit(m.Run())
-	}
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	var err error
-	env, err = testenv.Start(context.Background(), testenv.Options{Progress: os.Stderr})
-	if err != nil {
-		_, _ = fmt.Fprintf(os.Stderr, "start cluster: %v\n", err)
-		return 1
-	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			_, _ = fmt.Fprintf(os.Stderr, "stop cluster: %v\n", err)
-		}
-	}()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cc, err = cache.New(env.Config, cache.Options{Scheme: env.Scheme, DefaultTransform: resources.StripForCache})
-	if err != nil {
-		_, _ = fmt.Fprintf(os.Stderr, "new cache: %v\n", err)
-		return 1
-	}
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		if err := cc.Start(ctx); err != nil {
-			_, _ = fmt.Fprintf(os.Stderr, "cache: %v\n", err)
-		}
-	}()
-	if !cc.WaitForCacheSync(ctx) {
-		_, _ = fmt.Fprintln(os.Stderr, "cache did not sync")
-		return 1
-	}
-	code := m.Run()
-	cancel()
-	<-stopped
-	return code
+	os.Exit(testenv.RunWithManager(context.Background(), testenv.RunInput{
+		M: m,
+		ManagerOptions: func(o *ctrl.Options) {
+			o.Cache = cache.Options{DefaultTransform: resources.StripForCache}
+		},
+		SetupEnv: func(_ context.Context, e *testenv.Environment) error {
+			env, cc = e, e.Manager.GetCache()
+			return nil
+		},
+	}))
 }
 
 // needCluster skips t in a fuzzing run, which starts no cluster; in a normal
 // run it never skips.
 func needCluster(t *testing.T) {
 	t.Helper()
-	if fuzzing {
+	if env == nil {
 		t.Skip("go test -fuzz runs this binary as fuzz workers, which start no cluster; run the tests without -fuzz")
 	}
 }
@@ -108,16 +73,14 @@ func synced(t *testing.T, objs ...client.Object) {
 		want := o.GetResourceVersion()
 		key := client.ObjectKeyFromObject(o)
 		got := o.DeepCopyObject().(client.Object)
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			err := cc.Get(context.Background(), key, got)
-			if err == nil && got.GetResourceVersion() == want {
-				break
+		testenv.Eventually(t, func() (bool, error) {
+			if err := cc.Get(context.Background(), key, got); err != nil {
+				return false, err
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("cache did not catch up with %T %s at %s (err %v, has %s)", o, key, want, err, got.GetResourceVersion())
+			if rv := got.GetResourceVersion(); rv != want {
+				return false, fmt.Errorf("the cache has %s", rv)
 			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return true, nil
+		}, "cache did not catch up with %T %s at %s", o, key, want)
 	}
 }

@@ -18,17 +18,14 @@ import (
 // the length of the test.
 func cacheAuthorizer(t *testing.T) *authz.Authorizer {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	c, err := cache.New(env.Config, cache.Options{Scheme: env.Scheme})
-	require.NoError(t, err)
-	az, err := authz.NewFromCache(ctx, c, authz.Options{})
-	require.NoError(t, err)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = c.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	require.NoError(t, az.WaitForSync(wctx))
+	var az *authz.Authorizer
+	env.StartCache(t, cache.Options{}, func(ctx context.Context, c cache.Cache) (err error) {
+		az, err = authz.NewFromCache(ctx, c, authz.Options{})
+		return err
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, az.WaitForSync(ctx))
 	return az
 }
 

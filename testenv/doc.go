@@ -23,7 +23,43 @@
 //		...
 //	}
 //
-// or from Start for a cluster of your own (a program, several clusters, a
+// When the tests need controllers, webhooks or a shared cache, start from
+// RunWithManager instead: one cluster and one controller-runtime manager per
+// package. Its RunInput names the cluster (Options), adjusts the manager
+// (ManagerOptions: cache transforms...), and registers with it the
+// package's field indexes, reconcilers and webhooks (SetupIndexes,
+// SetupReconcilers, SetupWebhooks); with SetupWebhooks, the manager's webhook
+// server listens where the cluster's webhook configurations
+// (Options.ValidatingWebhooks...) point (Cluster.WebhookServerOptions).
+// The manager is started and waited for (caches synced, webhook server
+// serving) before SetupEnv hands the Environment (the Cluster and its
+// Manager) to the package, and it is stopped after the tests, before the
+// cluster:
+//
+//	var env *testenv.Environment
+//
+//	func TestMain(m *testing.M) {
+//		os.Exit(testenv.RunWithManager(context.Background(), testenv.RunInput{
+//			M:       m,
+//			Options: testenv.Options{Nodes: 1},
+//			SetupReconcilers: func(ctx context.Context, mgr ctrl.Manager) error {
+//				return controllers.SetupWithManager(ctx, mgr, controllers.Options{})
+//			},
+//			SetupEnv: func(_ context.Context, e *testenv.Environment) error { env = e; return nil },
+//		}))
+//	}
+//
+//	func TestSomething(t *testing.T) {
+//		ns := env.NewNamespace(t)
+//		...
+//		testenv.Eventually(t, func() (bool, error) { ... }, "the workspace %s never became ready", name)
+//	}
+//
+// Eventually polls a condition and fails the test with the message and the
+// condition's last error; StartCache gives one test a cache of its own (an
+// Authorizer with options of its own, say), stopped when the test ends.
+//
+// Or start from Start for a cluster of your own (a program, several clusters, a
 // cluster per test). Every cluster installs the CRDs of every spherekit API
 // group. testenv needs a unix system (it uses file locks and process groups)
 // and the go command on PATH.

@@ -38,6 +38,9 @@ import (
 // Run's help (a panic, go test -timeout, SIGKILL), see the package
 // documentation.
 //
+// For a controller-runtime manager with the package's reconcilers and
+// webhooks as well, use RunWithManager.
+//
 // While fuzzing (go test -fuzz), Run starts no cluster: each fuzz worker is
 // a test process of its own, and fuzz targets should not need one. use then
 // gets nil, and NewNamespace on a nil Cluster skips the test.
@@ -51,14 +54,21 @@ func Run(m *testing.M, opts Options, use func(*Cluster)) {
 	if opts.Progress == nil {
 		opts.Progress = os.Stderr
 	}
-	os.Exit(run(m, opts, use))
+	os.Exit(run(context.Background(), m, opts, func(_ context.Context, c *Cluster) (func() error, error) {
+		if use != nil {
+			use(c)
+		}
+		return nil, nil
+	}))
 }
 
-// run is Run without the exit. The tests run in a goroutine of their own so
-// that a signal can stop the cluster while they run; the process exits as
-// soon as it is stopped, ending them.
-func run(m *testing.M, opts Options, use func(*Cluster)) int {
-	ctx, cancel := context.WithCancel(context.Background())
+// run is Run without the exit. up runs once the cluster has started, before
+// the tests; the down it returns, if any, runs after them, before the
+// cluster stops. The tests run in a goroutine of their own so that a signal
+// can stop the cluster while they run; the process exits as soon as it is
+// stopped, ending them.
+func run(parent context.Context, m *testing.M, opts Options, up func(context.Context, *Cluster) (down func() error, err error)) int {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
@@ -83,8 +93,18 @@ func run(m *testing.M, opts Options, use func(*Cluster)) int {
 		_, _ = fmt.Fprintf(os.Stderr, "testenv: start cluster: %v\n", err)
 		return 1
 	}
-	if use != nil {
-		use(c)
+	down, err := up(ctx, c)
+	if err != nil {
+		_, _ = fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		if err := c.Stop(); err != nil {
+			_, _ = fmt.Fprintf(os.Stderr, "testenv: stop cluster: %v\n", err)
+		}
+		select {
+		case s := <-interrupted:
+			return 128 + int(s)
+		default:
+		}
+		return 1
 	}
 	tests := make(chan int, 1)
 	go func() { tests <- m.Run() }()
@@ -93,6 +113,14 @@ func run(m *testing.M, opts Options, use func(*Cluster)) int {
 	case code = <-tests:
 	case s := <-interrupted:
 		code = 128 + int(s)
+	}
+	if down != nil {
+		if err := down(); err != nil {
+			_, _ = fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+			if code == 0 {
+				code = 1
+			}
+		}
 	}
 	if err := c.Stop(); err != nil {
 		_, _ = fmt.Fprintf(os.Stderr, "testenv: stop cluster: %v\n", err)

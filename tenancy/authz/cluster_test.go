@@ -27,6 +27,7 @@ import (
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
+	"github.com/spherekit/spherekit/testenv"
 )
 
 // startAuthorizer runs a cache over the test cluster and an Authorizer fed
@@ -38,20 +39,14 @@ func startAuthorizer(t *testing.T, opts authz.Options) *authz.Authorizer {
 
 func startAuthorizerAndCache(t *testing.T, opts authz.Options) (*authz.Authorizer, cache.Cache) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(logr.NewContext(context.Background(), logr.Discard()))
-	c, err := cache.New(env.Config, cache.Options{Scheme: env.Scheme})
-	require.NoError(t, err)
-	az, err := authz.NewFromCache(ctx, c, opts)
-	require.NoError(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = c.Start(ctx)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	require.NoError(t, az.WaitForSync(wctx))
+	var az *authz.Authorizer
+	c := env.StartCache(t, cache.Options{}, func(ctx context.Context, c cache.Cache) (err error) {
+		az, err = authz.NewFromCache(logr.NewContext(ctx, logr.Discard()), c, opts)
+		return err
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, az.WaitForSync(ctx))
 	return az, c
 }
 
@@ -62,17 +57,11 @@ func create(t *testing.T, objs ...client.Object) {
 	}
 }
 
-// eventually polls cond for up to 20 s: the Authorizer follows the cluster
-// through its informers.
+// eventually is testenv.Eventually for a condition without an error: the
+// Authorizer follows the cluster through its informers.
 func eventually(t *testing.T, cond func() bool, msg string, args ...any) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out: "+msg, args...)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.Eventually(t, func() (bool, error) { return cond(), nil }, msg, args...)
 }
 
 func rules(verbs, groups, resources []string) rbacv1.PolicyRule {
