@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -115,22 +118,32 @@ func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { r
 // (SPHEREKIT_BENCH_WORKSPACES changes the first figure) on a fresh API-only
 // testenv cluster each, three ways in one run:
 //
-//   - floor: the end objects written directly by a client, no reconcilers;
 //   - spherekit: tenancy.Client operations with the tenancy controllers
 //     deriving the rest, timed until every object exists;
-//   - spherekit+restart: the same with kube-apiserver killed and restarted
-//     halfway through the operations.
+//   - floor: the very end objects the spherekit row left (same names, same
+//     content: rules, labels, annotations, owner references), each written
+//     directly by one create, no reconcilers;
+//   - spherekit+restart: the same as spherekit with kube-apiserver killed
+//     and restarted halfway through the operations.
 //
-// Each reports wall time (ns/op), API writes per end object, and checks the
-// end state has exactly the expected objects, none missing or duplicated.
+// Each reports wall time (ns/op) and API writes per end object, and checks
+// that the end state is exactly the expected objects, by kind and name, none
+// missing and none extra (endObjects), so every row gives the same answer.
+// The floor needs the spherekit row's objects: run the two together.
 //
 //	go test ./tenancy -run '^$' -bench Onboarding -benchtime 1x -timeout 2h
 func BenchmarkOnboarding(b *testing.B) {
 	o := benchScale()
 	b.Logf("onboarding %d workspaces x %d projects x %d members: %d end objects", o.workspaces, o.projects, o.members, o.objects())
-	b.Run("floor", func(b *testing.B) { benchOnboard(b, o, floorOnboard, false) })
-	b.Run("spherekit", func(b *testing.B) { benchOnboard(b, o, spherekitOnboard, false) })
-	b.Run("spherekit+restart", func(b *testing.B) { benchOnboard(b, o, spherekitOnboard, true) })
+	var end map[endObject]client.Object
+	b.Run("spherekit", func(b *testing.B) { benchOnboard(b, o, spherekitOnboard, false, &end) })
+	b.Run("floor", func(b *testing.B) {
+		if end == nil {
+			b.Fatal("the floor writes the end objects the spherekit row left; run both: -bench 'Onboarding/(spherekit|floor)$'")
+		}
+		benchOnboard(b, o, floorOnboard(end), false, nil)
+	})
+	b.Run("spherekit+restart", func(b *testing.B) { benchOnboard(b, o, spherekitOnboard, true, nil) })
 }
 
 // onboardFunc onboards o on c through cfg. It calls start once its set-up
@@ -138,7 +151,10 @@ func BenchmarkOnboarding(b *testing.B) {
 // and the write count start there.
 type onboardFunc func(ctx context.Context, tb testing.TB, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, halfway func()) error
 
-func benchOnboard(b *testing.B, o onboarding, run onboardFunc, restart bool) {
+// benchOnboard runs an onboarding b.N times, each on a fresh cluster, and
+// checks its end state. With capture set, it keeps the end objects of the
+// last run there.
+func benchOnboard(b *testing.B, o onboarding, run onboardFunc, restart bool, capture *map[endObject]client.Object) {
 	for range b.N {
 		b.StopTimer()
 		ctx := context.Background()
@@ -183,6 +199,10 @@ func benchOnboard(b *testing.B, o onboarding, run onboardFunc, restart bool) {
 		}
 		if err := verifyOnboarded(ctx, setup, o); err != nil {
 			b.Error(err)
+		} else if capture != nil {
+			if *capture, err = captureEnd(ctx, setup, o); err != nil {
+				b.Error(err)
+			}
 		}
 		_ = c.Stop()
 		b.StartTimer()
@@ -314,143 +334,182 @@ func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cf
 	})
 }
 
-func floorOnboard(ctx context.Context, _ testing.TB, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, _ func()) error {
-	cl, err := client.New(cfg, client.Options{Scheme: c.Scheme})
-	if err != nil {
-		return err
-	}
-	start()
-	allRules := []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}
-	create := func(ctx context.Context, obj client.Object) error {
-		if err := cl.Create(ctx, obj); err != nil && !isAlreadyExists(err) {
-			return err
-		}
-		return nil
-	}
-	return parallel(ctx, o.workspaces, func(ctx context.Context, i int) error {
-		ws := "ws-" + strconv.Itoa(i)
-		wsLabel := map[string]string{tenantv1beta1.WorkspaceLabel: ws}
-		objs := []client.Object{
-			&tenantv1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Name: ws}, Spec: tenantv1beta1.WorkspaceTemplateSpec{Template: tenantv1beta1.WorkspaceTemplateBody{Spec: tenantv1beta1.WorkspaceSpec{Manager: o.user(i)}}}},
-			&tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: ws}, Spec: tenantv1beta1.WorkspaceSpec{Manager: o.user(i)}},
-		}
-		for _, role := range []string{"admin", "regular", "self-provisioner", "viewer"} {
-			name := iamv1beta1.WorkspaceRoleName(ws, role)
-			objs = append(objs,
-				&iamv1beta1.WorkspaceRole{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: wsLabel}, Rules: allRules},
-				&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "kubesphere:iam:workspace:" + name}, Rules: allRules})
-		}
-		admin := iamv1beta1.WorkspaceRoleName(ws, "admin")
-		managerBinding := iamv1beta1.MemberBindingName(o.user(i), admin)
-		subject := []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: o.user(i)}}
-		objs = append(objs, &iamv1beta1.WorkspaceRoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Name: managerBinding, Labels: wsLabel},
-			Subjects:   subject, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: admin},
-		})
-		for p := range o.projects {
-			project := ws + "-p" + strconv.Itoa(p)
-			objs = append(objs, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: project, Labels: wsLabel}})
-			for _, role := range []string{"admin", "operator", "viewer"} {
-				objs = append(objs,
-					&iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: role, Namespace: project}, Rules: allRules},
-					&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "kubesphere:iam:" + role, Namespace: project}, Rules: allRules})
-			}
-			for m := range o.members {
-				role := []string{"admin", "operator", "viewer"}[m%3]
-				user := o.user(i*o.projects*o.members + p*o.members + m + 1)
-				name := iamv1beta1.MemberBindingName(user, role)
-				s := []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}}
-				objs = append(objs,
-					&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: project}, Subjects: s, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "Role", Name: role}},
-					&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "kubesphere:iam:" + name, Namespace: project}, Subjects: s, RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "kubesphere:iam:" + role}})
-			}
-			objs = append(objs, &rbacv1.RoleBinding{
-				ObjectMeta: metav1.ObjectMeta{Name: "kubesphere:iam:workspace:" + managerBinding, Namespace: project},
-				Subjects:   subject, RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "kubesphere:iam:workspace:" + admin},
-			})
-		}
-		for _, obj := range objs {
-			if err := create(ctx, obj); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// verifyOnboarded checks that exactly the expected end objects exist.
-func verifyOnboarded(ctx context.Context, c client.Client, o onboarding) error {
-	projects := o.workspaces * o.projects
-	var (
-		tpls  tenantv1beta1.WorkspaceTemplateList
-		wss   tenantv1beta1.WorkspaceList
-		wrs   iamv1beta1.WorkspaceRoleList
-		wrbs  iamv1beta1.WorkspaceRoleBindingList
-		crs   rbacv1.ClusterRoleList
-		nss   corev1.NamespaceList
-		roles iamv1beta1.RoleList
-		rrs   rbacv1.RoleList
-		rbs   iamv1beta1.RoleBindingList
-		rrbs  rbacv1.RoleBindingList
-	)
-	checks := []struct {
-		list client.ObjectList
-		opts []client.ListOption
-		want int
-	}{
-		{&tpls, nil, o.workspaces},
-		{&wss, nil, o.workspaces},
-		{&wrs, nil, 4 * o.workspaces},
-		{&wrbs, nil, o.workspaces},
-		{&nss, []client.ListOption{client.HasLabels{tenantv1beta1.WorkspaceLabel}}, projects},
-		{&roles, nil, 3 * projects},
-		{&rbs, nil, o.members * projects},
-	}
-	for _, ch := range checks {
-		if err := c.List(ctx, ch.list, ch.opts...); err != nil {
-			return err
-		}
-		items, err := metaItems(ch.list)
+// floorOnboard is the floor: it creates the end objects in end (captured
+// from a spherekit run of the same shape) directly, one create each, on 16
+// workers by workspace, owners and namespaces first.
+func floorOnboard(end map[endObject]client.Object) onboardFunc {
+	return func(ctx context.Context, _ testing.TB, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, _ func()) error {
+		cl, err := client.New(cfg, client.Options{Scheme: c.Scheme})
 		if err != nil {
 			return err
 		}
-		if len(items) != ch.want {
-			return fmt.Errorf("%T: %d, want %d", ch.list, len(items), ch.want)
+		for i := range o.workspaces {
+			for _, k := range o.endObjects(i) {
+				if end[k] == nil {
+					return fmt.Errorf("no captured %s", k)
+				}
+			}
+		}
+		start()
+		return parallel(ctx, o.workspaces, func(ctx context.Context, i int) error {
+			for _, k := range o.endObjects(i) {
+				if err := cl.Create(ctx, end[k].DeepCopyObject().(client.Object)); err != nil && !isAlreadyExists(err) {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// endObject names one end object of an onboarding: its kind (one of
+// endKinds), namespace and name.
+type endObject struct {
+	kind, namespace, name string
+}
+
+func (k endObject) String() string {
+	if k.namespace != "" {
+		return k.kind + " " + k.namespace + "/" + k.name
+	}
+	return k.kind + " " + k.name
+}
+
+// endKinds are the kinds of an onboarding's end objects, how to list them,
+// and, for kinds other objects of the cluster share, the name prefix of the
+// ones the onboarding owns.
+var endKinds = []struct {
+	kind   string
+	list   func() client.ObjectList
+	opts   []client.ListOption
+	prefix string
+}{
+	{"WorkspaceTemplate", func() client.ObjectList { return &tenantv1beta1.WorkspaceTemplateList{} }, nil, ""},
+	{"Workspace", func() client.ObjectList { return &tenantv1beta1.WorkspaceList{} }, nil, ""},
+	{"WorkspaceRole", func() client.ObjectList { return &iamv1beta1.WorkspaceRoleList{} }, nil, ""},
+	{"ClusterRole", func() client.ObjectList { return &rbacv1.ClusterRoleList{} }, nil, "kubesphere:iam:workspace:"},
+	{"WorkspaceRoleBinding", func() client.ObjectList { return &iamv1beta1.WorkspaceRoleBindingList{} }, nil, ""},
+	{"Namespace", func() client.ObjectList { return &corev1.NamespaceList{} }, []client.ListOption{client.HasLabels{tenantv1beta1.WorkspaceLabel}}, ""},
+	{"iam Role", func() client.ObjectList { return &iamv1beta1.RoleList{} }, nil, ""},
+	{"Role", func() client.ObjectList { return &rbacv1.RoleList{} }, nil, "kubesphere:iam:"},
+	{"iam RoleBinding", func() client.ObjectList { return &iamv1beta1.RoleBindingList{} }, nil, ""},
+	{"RoleBinding", func() client.ObjectList { return &rbacv1.RoleBindingList{} }, nil, "kubesphere:iam:"},
+}
+
+// endObjects are the end objects onboarding workspace i leaves, owners and
+// namespaces before what they hold: its template, the Workspace, 4
+// workspace roles and their native ClusterRoles, the manager's binding; per
+// project the namespace, 3 roles and their native Roles, the member
+// bindings and their native RoleBindings, and the manager's workspace
+// binding mirrored into it.
+func (o onboarding) endObjects(i int) []endObject {
+	ws := "ws-" + strconv.Itoa(i)
+	out := []endObject{{"WorkspaceTemplate", "", ws}, {"Workspace", "", ws}}
+	for _, role := range []string{"admin", "regular", "self-provisioner", "viewer"} {
+		name := iamv1beta1.WorkspaceRoleName(ws, role)
+		out = append(out, endObject{"WorkspaceRole", "", name}, endObject{"ClusterRole", "", "kubesphere:iam:workspace:" + name})
+	}
+	managerBinding := iamv1beta1.MemberBindingName(o.user(i), iamv1beta1.WorkspaceRoleName(ws, "admin"))
+	out = append(out, endObject{"WorkspaceRoleBinding", "", managerBinding})
+	for p := range o.projects {
+		project := ws + "-p" + strconv.Itoa(p)
+		out = append(out, endObject{"Namespace", "", project})
+		for _, role := range []string{"admin", "operator", "viewer"} {
+			out = append(out, endObject{"iam Role", project, role}, endObject{"Role", project, "kubesphere:iam:" + role})
+		}
+		for m := range o.members {
+			role := []string{"admin", "operator", "viewer"}[m%3]
+			name := iamv1beta1.MemberBindingName(o.user(i*o.projects*o.members+p*o.members+m+1), role)
+			out = append(out, endObject{"iam RoleBinding", project, name}, endObject{"RoleBinding", project, "kubesphere:iam:" + name})
+		}
+		out = append(out, endObject{"RoleBinding", project, "kubesphere:iam:workspace:" + managerBinding})
+	}
+	return out
+}
+
+// listEnd lists the objects of the end kinds on c that belong to an
+// onboarding (by endKinds' prefixes), by name.
+func listEnd(ctx context.Context, c client.Client) (map[endObject]client.Object, error) {
+	found := map[endObject]client.Object{}
+	for _, k := range endKinds {
+		list := k.list()
+		if err := c.List(ctx, list, k.opts...); err != nil {
+			return nil, err
+		}
+		err := meta.EachListItem(list, func(o runtime.Object) error {
+			obj := o.(client.Object)
+			if strings.HasPrefix(obj.GetName(), k.prefix) {
+				found[endObject{k.kind, obj.GetNamespace(), obj.GetName()}] = obj
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
-	// Native mirrors, by their name prefix.
-	if err := c.List(ctx, &crs); err != nil {
+	return found, nil
+}
+
+// verifyOnboarded checks that the end objects on c are exactly o's
+// (endObjects): the same kinds and names, none missing, none extra.
+func verifyOnboarded(ctx context.Context, c client.Client, o onboarding) error {
+	found, err := listEnd(ctx, c)
+	if err != nil {
 		return err
 	}
-	if n := countPrefix(crs.Items, "kubesphere:iam:workspace:"); n != 4*o.workspaces {
-		return fmt.Errorf("mirrored workspace ClusterRoles: %d, want %d", n, 4*o.workspaces)
+	var missing, extra []string
+	want := 0
+	for i := range o.workspaces {
+		for _, k := range o.endObjects(i) {
+			want++
+			if found[k] == nil {
+				missing = append(missing, k.String())
+			}
+			delete(found, k)
+		}
 	}
-	if err := c.List(ctx, &rrs); err != nil {
-		return err
+	for k := range found {
+		extra = append(extra, k.String())
 	}
-	if n := countPrefix(rrs.Items, "kubesphere:iam:"); n != 3*projects {
-		return fmt.Errorf("mirrored Roles: %d, want %d", n, 3*projects)
+	if want != o.objects() {
+		return fmt.Errorf("endObjects lists %d objects, objects() counts %d", want, o.objects())
 	}
-	if err := c.List(ctx, &rrbs); err != nil {
-		return err
-	}
-	if n := countPrefix(rrbs.Items, "kubesphere:iam:"); n != (o.members+1)*projects {
-		return fmt.Errorf("mirrored RoleBindings: %d, want %d", n, (o.members+1)*projects)
+	if len(missing) > 0 || len(extra) > 0 {
+		slices.Sort(missing)
+		slices.Sort(extra)
+		return fmt.Errorf("end state: %d of %d objects missing %v, %d extra %v", len(missing), want, first(missing, 5), len(extra), first(extra, 5))
 	}
 	return nil
 }
 
-func countPrefix[T any, PT interface {
-	*T
-	GetName() string
-}](items []T, prefix string) int {
-	n := 0
-	for i := range items {
-		if name := PT(&items[i]).GetName(); len(name) >= len(prefix) && name[:len(prefix)] == prefix {
-			n++
+func first(s []string, n int) []string { return s[:min(n, len(s))] }
+
+// captureEnd returns o's end objects on c as a client creates them: without
+// what the API server sets (uid, resourceVersion, creation time, generation,
+// managedFields). Owner references are kept as they are: an API-only
+// cluster runs no garbage collector to act on them.
+func captureEnd(ctx context.Context, c client.Client, o onboarding) (map[endObject]client.Object, error) {
+	found, err := listEnd(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	end := make(map[endObject]client.Object, o.objects())
+	for i := range o.workspaces {
+		for _, k := range o.endObjects(i) {
+			obj := found[k]
+			if obj == nil {
+				return nil, fmt.Errorf("capture: no %s", k)
+			}
+			obj = obj.DeepCopyObject().(client.Object)
+			obj.SetUID("")
+			obj.SetResourceVersion("")
+			obj.SetCreationTimestamp(metav1.Time{})
+			obj.SetGeneration(0)
+			obj.SetManagedFields(nil)
+			end[k] = obj
 		}
 	}
-	return n
+	return end, nil
 }
 
 // TestOnboardingSurvivesAPIServerRestart is the reliability half of
