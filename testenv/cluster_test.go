@@ -3,8 +3,11 @@ package testenv
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -195,12 +198,166 @@ func TestStopLeavesNothingBehind(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "cluster folder %s is removed", dir)
 }
 
+// TestStartHonoursCancellation cancels Start's context before Start, while
+// etcd and kube-apiserver start, and while the node components start, and
+// checks that Start returns ctx's error promptly, having stopped every
+// process it started and removed its cluster folder. The cluster's folder is
+// the one whose owner lock this process holds open (the shared cluster's
+// aside); its processes are those mentioning the folder.
 func TestStartHonoursCancellation(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	c, err := Start(ctx, Options{})
-	assert.Nil(t, c)
-	assert.ErrorIs(t, err, context.Canceled)
+	tests := []struct {
+		name    string
+		nodes   int
+		trigger string // progress line after which to cancel; "" cancels before Start
+		running int    // cancel once this many processes of the cluster run
+		// within bounds the time from the cancellation to Start's return.
+		// envtest's start of etcd and kube-apiserver takes no context, so
+		// Start waits for it (seconds, longer on a loaded machine) before
+		// stopping what it started; later steps end at once, and stopping
+		// takes seconds.
+		within time.Duration
+	}{
+		{name: "before Start"},
+		{name: "while etcd and kube-apiserver start", trigger: "testenv: starting etcd and kube-apiserver", running: 2, within: time.Minute},
+		{name: "while the node components start", nodes: 1, trigger: "testenv: starting kube-controller-manager", running: 5, within: 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.trigger == "" {
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				c, err := Start(ctx, Options{})
+				assert.True(t, c == nil, "Start returned no cluster")
+				assert.ErrorIs(t, err, context.Canceled)
+				assert.Empty(t, heldClusterFolders(t), "no cluster folder was made")
+				return
+			}
+			if runtime.GOOS != "linux" {
+				t.Skip("finds the cluster's folder and processes through /proc")
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			progress := &progressTrigger{trigger: tt.trigger, reached: make(chan struct{})}
+			type result struct {
+				c   *Cluster
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				c, err := Start(ctx, Options{Nodes: tt.nodes, Progress: progress})
+				done <- result{c, err}
+			}()
+			// Whatever a failed case leaves: the cluster, or its processes
+			// and folder.
+			var dir string
+			t.Cleanup(func() {
+				cancel()
+				if r := <-done; r.c != nil {
+					_ = r.c.Stop()
+				}
+				if dir == "" {
+					return
+				}
+				for pid := range clusterProcesses(dir) {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+				_ = os.RemoveAll(dir)
+			})
+			startedEarly := func(r result) {
+				done <- r // for the cleanup
+				require.FailNow(t, "Start returned before it could be cancelled", "err %v; progress:\n%s", r.err, progress.out.String())
+			}
+
+			select {
+			case <-progress.reached:
+			case r := <-done:
+				startedEarly(r)
+			case <-time.After(3 * time.Minute):
+				require.FailNow(t, "Start did not reach "+tt.trigger, "progress:\n%s", progress.out.String())
+			}
+			held := heldClusterFolders(t)
+			require.Len(t, held, 1, "the starting cluster's folder")
+			dir = held[0]
+			var procs map[int]string
+			deadline := time.After(2 * time.Minute)
+			for procs = clusterProcesses(dir); len(procs) < tt.running; procs = clusterProcesses(dir) {
+				select {
+				case r := <-done:
+					startedEarly(r)
+				case <-deadline:
+					require.FailNow(t, "the cluster's processes did not start", "running: %v", procs)
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			select {
+			case r := <-done:
+				startedEarly(r)
+			default:
+			}
+
+			cancel()
+			cancelled := time.Now()
+			var r result
+			select {
+			case r = <-done:
+				done <- r // for the cleanup
+			case <-time.After(tt.within):
+				require.FailNow(t, "Start did not return within "+tt.within.String()+" of its context's cancellation")
+			}
+			t.Logf("cancelled with %v running; Start returned %v later", slices.Sorted(maps.Values(procs)), time.Since(cancelled).Round(time.Millisecond))
+			assert.True(t, r.c == nil, "Start returned no cluster")
+			assert.ErrorIs(t, r.err, context.Canceled)
+			assert.Empty(t, liveProcesses(procs, dir), "the processes running at the cancellation are stopped")
+			assert.Empty(t, clusterProcesses(dir), "no process mentions the cluster folder")
+			assert.NoDirExists(t, dir, "the cluster folder is removed")
+			assert.Empty(t, heldClusterFolders(t), "no cluster folder is held")
+		})
+	}
+}
+
+// progressTrigger is a Progress writer that keeps what is written and closes
+// reached once a line containing trigger is (testenv writes a line a call).
+type progressTrigger struct {
+	trigger string
+	reached chan struct{}
+	once    sync.Once
+	out     syncBuffer
+}
+
+func (p *progressTrigger) Write(b []byte) (int, error) {
+	_, _ = p.out.Write(b)
+	if strings.Contains(string(b), p.trigger) {
+		p.once.Do(func() { close(p.reached) })
+	}
+	return len(b), nil
+}
+
+// heldClusterFolders returns the cluster folders, other than the shared
+// cluster's, whose owner lock file this process holds open: those of the
+// clusters it is starting or running.
+func heldClusterFolders(t *testing.T) []string {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil // no /proc: nothing to find
+	}
+	held := map[string]bool{}
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && (filepath.Base(target) == ownerLockName || filepath.Base(target) == "."+ownerLockName) {
+			held[filepath.Dir(target)] = true
+		}
+	}
+	matches, err := filepath.Glob(filepath.Join(os.TempDir(), clusterFolderPrefix+"*"))
+	require.NoError(t, err)
+	var out []string
+	for _, dir := range matches {
+		real, err := filepath.EvalSymlinks(dir)
+		if err == nil && held[real] && dir != shared.dir {
+			out = append(out, dir)
+		}
+	}
+	return out
 }
 
 func TestNodesModeRollsOutDeployment(t *testing.T) {
