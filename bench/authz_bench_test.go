@@ -400,6 +400,7 @@ func BenchmarkAuthorize(b *testing.B) {
 	if scaleAgree.mismatches > 0 {
 		b.Fatalf("the authorizers decide %d of %d requests differently:\n%s", scaleAgree.mismatches, len(w.requests), strings.Join(scaleAgree.examples, "\n"))
 	}
+	b.Logf("both authorizers decide the %d requests alike; %d allowed", len(w.requests), scaleAgree.allowed)
 	ctx := context.Background()
 	wholePasses := func(b *testing.B) {
 		if b.N > 1 && b.N%len(w.requests) != 0 {
