@@ -151,7 +151,7 @@ func startManager(ctx context.Context, c *Cluster, in RunInput) (*Environment, f
 			return started() == nil, nil
 		})
 		if err != nil {
-			return nil, nil, errors.Join(fmt.Errorf("webhook server did not start: %v", started()), stop())
+			return nil, nil, errors.Join(fmt.Errorf("webhook server did not start: %w", started()), stop())
 		}
 	}
 	return &Environment{Cluster: c, Manager: mgr}, stop, nil
