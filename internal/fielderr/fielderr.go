@@ -1,12 +1,3 @@
-// Package fielderr is the one shape of the SDK's input errors: which input
-// was refused (Field), why (Reason), and, where one caused it, the error
-// behind it (Err, such as the API server's answer), which Unwrap returns so
-// apierrors.IsNotFound and errors.Is keep working through it.
-//
-// Packages re-export the types under their own names (tenancy.InvalidError,
-// authz.InvalidError, resources.InvalidError and tenancy.NotFoundError are
-// aliases of the types here), so a caller branches on one type whichever
-// package refused the input.
 package fielderr
 
 import (

@@ -9,8 +9,8 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -33,27 +33,25 @@ var escalationResources = []string{
 	iamv1beta1.ResourceRoles, iamv1beta1.ResourceRoleBindings,
 }
 
+// iamKinds makes an empty object of each iam role and binding kind.
+var iamKinds = map[string]func() client.Object{
+	"GlobalRole":           func() client.Object { return &iamv1beta1.GlobalRole{} },
+	"GlobalRoleBinding":    func() client.Object { return &iamv1beta1.GlobalRoleBinding{} },
+	"WorkspaceRole":        func() client.Object { return &iamv1beta1.WorkspaceRole{} },
+	"WorkspaceRoleBinding": func() client.Object { return &iamv1beta1.WorkspaceRoleBinding{} },
+	"ClusterRole":          func() client.Object { return &iamv1beta1.ClusterRole{} },
+	"ClusterRoleBinding":   func() client.Object { return &iamv1beta1.ClusterRoleBinding{} },
+	"Role":                 func() client.Object { return &iamv1beta1.Role{} },
+	"RoleBinding":          func() client.Object { return &iamv1beta1.RoleBinding{} },
+}
+
 // newIAMObject returns an empty object of an iam role or binding kind.
 func newIAMObject(kind string) (client.Object, bool) {
-	switch kind {
-	case "GlobalRole":
-		return &iamv1beta1.GlobalRole{}, true
-	case "GlobalRoleBinding":
-		return &iamv1beta1.GlobalRoleBinding{}, true
-	case "WorkspaceRole":
-		return &iamv1beta1.WorkspaceRole{}, true
-	case "WorkspaceRoleBinding":
-		return &iamv1beta1.WorkspaceRoleBinding{}, true
-	case "ClusterRole":
-		return &iamv1beta1.ClusterRole{}, true
-	case "ClusterRoleBinding":
-		return &iamv1beta1.ClusterRoleBinding{}, true
-	case "Role":
-		return &iamv1beta1.Role{}, true
-	case "RoleBinding":
-		return &iamv1beta1.RoleBinding{}, true
+	n, ok := iamKinds[kind]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return n(), true
 }
 
 func setupEscalation(ctx context.Context, mgr ctrl.Manager, opts Options) error {
@@ -199,32 +197,25 @@ func sameGrant(old, obj client.Object) bool {
 		old.GetAnnotations()[tenantv1beta1.CreatorAnnotation] != obj.GetAnnotations()[tenantv1beta1.CreatorAnnotation] {
 		return false
 	}
-	type grant struct {
-		Rules    []rbacv1.PolicyRule
-		Agg      *iamv1beta1.AggregationRoleTemplates
-		RoleRef  rbacv1.RoleRef
-		Subjects []rbacv1.Subject
+	before, err := grantOf(old)
+	if err != nil {
+		return false
 	}
-	of := func(o client.Object) grant {
-		switch o := o.(type) {
-		case *iamv1beta1.GlobalRole:
-			return grant{Rules: o.Rules, Agg: o.AggregationRoleTemplates}
-		case *iamv1beta1.WorkspaceRole:
-			return grant{Rules: o.Rules, Agg: o.AggregationRoleTemplates}
-		case *iamv1beta1.ClusterRole:
-			return grant{Rules: o.Rules, Agg: o.AggregationRoleTemplates}
-		case *iamv1beta1.Role:
-			return grant{Rules: o.Rules, Agg: o.AggregationRoleTemplates}
-		case *iamv1beta1.GlobalRoleBinding:
-			return grant{RoleRef: o.RoleRef, Subjects: o.Subjects}
-		case *iamv1beta1.WorkspaceRoleBinding:
-			return grant{RoleRef: o.RoleRef, Subjects: o.Subjects}
-		case *iamv1beta1.ClusterRoleBinding:
-			return grant{RoleRef: o.RoleRef, Subjects: o.Subjects}
-		case *iamv1beta1.RoleBinding:
-			return grant{RoleRef: o.RoleRef, Subjects: o.Subjects}
-		}
-		return grant{}
+	after, err := grantOf(obj)
+	return err == nil && apiequality.Semantic.DeepEqual(before, after)
+}
+
+// grantOf is what an iam role or binding grants: the fields of its JSON
+// form that say so (rules and aggregationRoleTemplates of a role; roleRef
+// and subjects of a binding).
+func grantOf(o client.Object) (map[string]any, error) {
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
+		return nil, err
 	}
-	return apiequality.Semantic.DeepEqual(of(old), of(obj))
+	out := map[string]any{}
+	for _, f := range []string{"rules", "aggregationRoleTemplates", "roleRef", "subjects"} {
+		out[f] = u[f]
+	}
+	return out, nil
 }
