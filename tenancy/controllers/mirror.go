@@ -25,6 +25,11 @@ import (
 // project names the one to mirror into (it is ignored for other kinds). ok
 // is false for any other object. It is the one mapping the reconcilers
 // apply, exported so differential tests check the real thing.
+//
+// Subjects keep their kind and name. User and Group subjects get the API
+// group native RBAC requires, rbac.authorization.k8s.io: KubeSphere writes
+// iam.kubesphere.io there (its controllers and the ks-core chart's
+// bindings), which the API server refuses in a native binding.
 func NativeMirror(obj client.Object, project string) (native client.Object, ok bool) {
 	clusterRoleRef := func(name string) rbacv1.RoleRef {
 		return rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name}
@@ -35,7 +40,7 @@ func NativeMirror(obj client.Object, project string) (native client.Object, ok b
 	case *iamv1beta1.RoleBinding:
 		return &rbacv1.RoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: mirrorName(src.Name), Namespace: src.Namespace},
-			Subjects:   src.Subjects,
+			Subjects:   nativeSubjects(src.Subjects),
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: src.RoleRef.Kind, Name: mirrorName(src.RoleRef.Name)},
 		}, true
 	case *iamv1beta1.ClusterRole:
@@ -43,7 +48,7 @@ func NativeMirror(obj client.Object, project string) (native client.Object, ok b
 	case *iamv1beta1.ClusterRoleBinding:
 		return &rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: mirrorName(src.Name)},
-			Subjects:   src.Subjects,
+			Subjects:   nativeSubjects(src.Subjects),
 			RoleRef:    clusterRoleRef(mirrorName(src.RoleRef.Name)),
 		}, true
 	case *iamv1beta1.GlobalRole:
@@ -51,7 +56,7 @@ func NativeMirror(obj client.Object, project string) (native client.Object, ok b
 	case *iamv1beta1.GlobalRoleBinding:
 		return &rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: globalMirrorName(src.Name)},
-			Subjects:   src.Subjects,
+			Subjects:   nativeSubjects(src.Subjects),
 			RoleRef:    clusterRoleRef(globalMirrorName(src.RoleRef.Name)),
 		}, true
 	case *iamv1beta1.WorkspaceRole:
@@ -59,9 +64,27 @@ func NativeMirror(obj client.Object, project string) (native client.Object, ok b
 	case *iamv1beta1.WorkspaceRoleBinding:
 		return &rbacv1.RoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: workspaceMirrorName(src.Name), Namespace: project},
-			Subjects:   qualifiedSubjects(src.Subjects),
+			Subjects:   nativeSubjects(qualifiedSubjects(src.Subjects)),
 			RoleRef:    clusterRoleRef(workspaceMirrorName(src.RoleRef.Name)),
 		}, true
 	}
 	return nil, false
+}
+
+// nativeSubjects returns subjects as native RBAC accepts them: User and
+// Group subjects in the rbac.authorization.k8s.io group, whichever group
+// (iam.kubesphere.io or none) the iam binding names. subjects is not
+// changed.
+func nativeSubjects(subjects []rbacv1.Subject) []rbacv1.Subject {
+	if subjects == nil {
+		return nil
+	}
+	out := make([]rbacv1.Subject, len(subjects))
+	for i, s := range subjects {
+		if s.Kind == rbacv1.UserKind || s.Kind == rbacv1.GroupKind {
+			s.APIGroup = rbacv1.GroupName
+		}
+		out[i] = s
+	}
+	return out
 }
