@@ -25,11 +25,16 @@ func ExampleParseQuery() {
 	}
 	fmt.Println(q.Page, q.Limit, q.SortBy, q.Ascending, q.Status, q.Label, q.Filters)
 
-	_, err = resources.ParseQuery(url.Values{"limit": {"-1"}})
+	// KubeSphere's limit=-1 is "no paging": every item, whatever the page.
+	q, _ = resources.ParseQuery(url.Values{"limit": {"-1"}, "page": {"3"}})
+	fmt.Println(q.Limit)
+
+	_, err = resources.ParseQuery(url.Values{"limit": {"-2"}})
 	fmt.Println(err)
 	// Output:
 	// 2 10 name true running app=web map[nodeName:node-a]
-	// invalid limit: must be a whole number of at least 0
+	// 0
+	// invalid limit: must be -1 (no paging) or a whole number of at least 0
 }
 
 func ExampleParseFieldSelector() {
@@ -40,7 +45,15 @@ func ExampleParseFieldSelector() {
 	pod := &corev1.Pod{Spec: corev1.PodSpec{NodeName: "node-a", Containers: []corev1.Container{{Name: "web", Image: "nginx"}}}}
 	ok, _ := fs.Matches(pod)
 	fmt.Println(ok)
-	// Output: true
+
+	// A key with dots, such as an annotation's, escapes them.
+	fs, _ = resources.ParseFieldSelector(`metadata.annotations.example\.com/owner=team-a`)
+	pod.Annotations = map[string]string{"example.com/owner": "team-a"}
+	ok, _ = fs.Matches(pod)
+	fmt.Println(ok)
+	// Output:
+	// true
+	// true
 }
 
 func ExamplePodStatus() {

@@ -31,22 +31,38 @@ const (
 // each optionally followed by up to four indexes: [N] for the Nth element of
 // a list, [*] for every element, as in spec.containers[*].image or
 // status.conditions[0].type. A map key that itself contains dots, such as
-// the label app.kubernetes.io/name, is found by joining segments:
-// metadata.labels.app.kubernetes.io/name; every reading of the path is tried.
-// A value starting with '~' is compared ignoring case. A path that is
-// missing compares as the empty string, as in Kubernetes field selectors.
-// Values cannot contain commas.
+// the annotation example.com/key, is written with escaped dots,
+// metadata.annotations.example\.com/key, and is then read only that way.
+// Without escapes such a key is found by joining segments,
+// metadata.labels.app.kubernetes.io/name, and every reading of the path is
+// tried. A value starting with '~' is compared ignoring case. A path that
+// is missing compares as the empty string, as in Kubernetes field
+// selectors.
+//
+// Terms and values are split and escaped as in Kubernetes field selectors
+// (the form KubeSphere parses them with): terms are separated by commas not
+// preceded by a backslash, empty terms are skipped, and a value may escape
+// a comma, an equals sign or a backslash with a backslash (\, for a comma);
+// any other escape is refused. In a path, a backslash may only escape a dot.
+//
+// KubeSphere v4.1.3 accepts the escaped form too, but its JSONPath lookup
+// splits the path at every dot, so there a term on a dotted key matches no
+// object; here it matches the key it names.
 type FieldSelector struct {
 	raw   string
 	terms []fieldTerm
 }
 
 type fieldTerm struct {
-	// pathText is the path as written; joined keys are slices of it.
+	// pathText is the path with escaped dots unescaped; joined keys are
+	// slices of it.
 	pathText string
 	path     []pathSegment
-	value    string
-	not      bool
+	// exact is set when the path escapes a dot: it then has one reading
+	// and segments are never joined.
+	exact bool
+	value string
+	not   bool
 	// fold compares ignoring case.
 	fold bool
 	// meta is metaName or metaNamespace when path is metadata.name or
@@ -78,7 +94,10 @@ func ParseFieldSelector(s string) (*FieldSelector, error) {
 	if strings.TrimSpace(s) == "" {
 		return fs, nil
 	}
-	for term := range strings.SplitSeq(s, ",") {
+	for _, term := range splitTerms(s) {
+		if term == "" {
+			continue // as Kubernetes skips empty terms
+		}
 		if len(fs.terms) == maxFieldTerms {
 			return nil, fieldErr("more than " + strconv.Itoa(maxFieldTerms) + " terms")
 		}
@@ -89,6 +108,44 @@ func ParseFieldSelector(s string) (*FieldSelector, error) {
 		fs.terms = append(fs.terms, t)
 	}
 	return fs, nil
+}
+
+// splitTerms splits s at the commas that no backslash escapes.
+func splitTerms(s string) []string {
+	var terms []string
+	start, escaped := 0, false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case escaped:
+			escaped = false
+		case s[i] == '\\':
+			escaped = true
+		case s[i] == ',':
+			terms = append(terms, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(terms, s[start:])
+}
+
+// unescapeValue undoes a value's escapes of a comma, = and backslash.
+func unescapeValue(v string) (string, error) {
+	if !strings.Contains(v, `\`) {
+		return v, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] != '\\' {
+			b.WriteByte(v[i])
+			continue
+		}
+		i++
+		if i == len(v) || v[i] != ',' && v[i] != '=' && v[i] != '\\' {
+			return "", fieldErr("value " + strconv.Quote(v) + ": a backslash may only escape a comma, = or another backslash")
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String(), nil
 }
 
 func fieldErr(reason string) error {
@@ -107,16 +164,19 @@ func parseFieldTerm(s string) (fieldTerm, error) {
 	} else if v, ok := strings.CutPrefix(value, "="); ok {
 		value = v // "=="
 	}
+	value, err := unescapeValue(value)
+	if err != nil {
+		return t, err
+	}
 	if v, ok := strings.CutPrefix(value, "~"); ok {
 		value, t.fold = v, true
 	}
 	t.value = value
 	path = strings.TrimSpace(path)
-	t.pathText = path
-	var err error
-	if t.path, err = parseFieldPath(path); err != nil {
+	if t.path, t.pathText, err = parseFieldPath(path); err != nil {
 		return t, err
 	}
+	t.exact = strings.Contains(path, `\`)
 	switch path {
 	case "metadata.name":
 		t.meta = metaName
@@ -126,57 +186,73 @@ func parseFieldTerm(s string) (fieldTerm, error) {
 	return t, nil
 }
 
-func parseFieldPath(path string) ([]pathSegment, error) {
+// parseFieldPath parses path into segments and returns them with the path
+// text they index: path with its escaped dots unescaped.
+func parseFieldPath(path string) ([]pathSegment, string, error) {
 	if path == "" {
-		return nil, fieldErr("empty path")
+		return nil, "", fieldErr("empty path")
 	}
 	if len(path) > maxFieldPathLen {
-		return nil, fieldErr("path longer than " + strconv.Itoa(maxFieldPathLen) + " bytes")
+		return nil, "", fieldErr("path longer than " + strconv.Itoa(maxFieldPathLen) + " bytes")
 	}
 	bad := func(why string) error { return fieldErr("path " + strconv.Quote(path) + ": " + why) }
+	text := strings.ReplaceAll(path, `\.`, ".")
 	var segs []pathSegment
-	start := 0
-	for part := range strings.SplitSeq(path, ".") {
-		partStart := start
-		start += len(part) + 1
+	// i walks path, j the same place in text.
+	i, j := 0, 0
+	for {
 		if len(segs) == maxFieldSegments {
-			return nil, bad("more than " + strconv.Itoa(maxFieldSegments) + " segments")
+			return nil, "", bad("more than " + strconv.Itoa(maxFieldSegments) + " segments")
 		}
-		n := 0
-		for n < len(part) && isFieldNameByte(part[n]) {
-			n++
-		}
-		if n == 0 {
-			return nil, bad("empty or malformed segment")
-		}
-		seg := pathSegment{name: part[:n], start: partStart, end: partStart + n}
-		rest := part[n:]
-		for rest != "" {
-			if len(seg.idx) == maxSegmentIndexes {
-				return nil, bad("more than " + strconv.Itoa(maxSegmentIndexes) + " indexes in a segment")
+		seg := pathSegment{start: j}
+		for i < len(path) {
+			if path[i] == '\\' {
+				if i+1 == len(path) || path[i+1] != '.' {
+					return nil, "", bad(`a backslash may only escape a dot`)
+				}
+				i, j = i+2, j+1
+				continue
 			}
+			if !isFieldNameByte(path[i]) {
+				break
+			}
+			i, j = i+1, j+1
+		}
+		if j == seg.start {
+			return nil, "", bad("empty or malformed segment")
+		}
+		seg.end = j
+		seg.name = text[seg.start:seg.end]
+		for i < len(path) && path[i] != '.' {
+			if len(seg.idx) == maxSegmentIndexes {
+				return nil, "", bad("more than " + strconv.Itoa(maxSegmentIndexes) + " indexes in a segment")
+			}
+			rest := path[i:]
 			end := strings.IndexByte(rest, ']')
 			if rest[0] != '[' || end < 0 {
-				return nil, bad("want [N] or [*] after a field name")
+				return nil, "", bad("want [N] or [*] after a field name")
 			}
 			inner := rest[1:end]
-			rest = rest[end+1:]
+			i, j = i+end+1, j+end+1
 			if inner == "*" {
 				seg.idx = append(seg.idx, -1)
 				continue
 			}
 			if inner == "" || len(inner) > 7 || strings.TrimLeft(inner, "0123456789") != "" {
-				return nil, bad("index must be * or a whole number")
+				return nil, "", bad("index must be * or a whole number")
 			}
 			k, _ := strconv.Atoi(inner)
 			if k > maxFieldIndex {
-				return nil, bad("index above " + strconv.Itoa(maxFieldIndex))
+				return nil, "", bad("index above " + strconv.Itoa(maxFieldIndex))
 			}
 			seg.idx = append(seg.idx, k)
 		}
 		segs = append(segs, seg)
+		if i == len(path) {
+			return segs, text, nil
+		}
+		i, j = i+1, j+1 // the separating dot
 	}
-	return segs, nil
 }
 
 func isFieldNameByte(c byte) bool {
@@ -303,7 +379,11 @@ func (w *walker) walk(node any, i int) {
 		w.index(v, i, 0)
 	}
 	// A key with dots: join the following segments while none has indexes.
-	// Every reading is tried; the step budget bounds them.
+	// Every reading is tried; the step budget bounds them. A path with
+	// escaped dots has only the reading it spells.
+	if w.term.exact {
+		return
+	}
 	for j := i + 1; j < len(segs) && len(segs[j-1].idx) == 0 && !w.eq && w.steps > 0; j++ {
 		w.steps--
 		if v, ok := m[w.term.pathText[segs[i].start:segs[j].end]]; ok {

@@ -20,7 +20,8 @@ func FuzzParseQuery(f *testing.F) {
 		"page=2&limit=10&sortBy=name&ascending=true",
 		"labelSelector=app%20in%20(a,b)&fieldSelector=spec.containers[*].image%3D~nginx",
 		"names=a,b&label=app!%3Dweb&annotation=x&status=running&nodeName=n",
-		"page=x", "limit=-1", "fieldSelector=a[1%3Dx", "labelSelector=%3D%3D",
+		"page=x", "limit=-1", "limit=-1&page=7", "limit=-2", "fieldSelector=a[1%3Dx", "labelSelector=%3D%3D",
+		"fieldSelector=metadata.annotations.example%5C.com/key%3Dv", "fieldSelector=a%3Db%5C,c,,d!%3D%5C%5C",
 	} {
 		f.Add(s)
 	}
@@ -48,7 +49,8 @@ func FuzzParseQuery(f *testing.F) {
 }
 
 var fuzzPod = &corev1.Pod{
-	ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "shop", Labels: map[string]string{"app": "web", "a.b": "c"}},
+	ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "shop", Labels: map[string]string{"app": "web", "a.b": "c"},
+		Annotations: map[string]string{"example.com/key": "v"}},
 	Spec: corev1.PodSpec{NodeName: "n", Containers: []corev1.Container{
 		{Name: "a", Image: "nginx", Ports: []corev1.ContainerPort{{ContainerPort: 80}, {ContainerPort: 443}}},
 		{Name: "b", Image: "envoy", Args: []string{"x", "y", "z"}},
@@ -64,6 +66,7 @@ func FuzzFieldSelector(f *testing.F) {
 		"metadata.name=web-1", "spec.containers[*].ports[*].containerPort!=80",
 		"metadata.labels.a.b=~C", "status.conditions[0].type=Ready,spec.nodeName=n",
 		"a[*][*][*][*].b=", "metadata.name", "x[1", "=", ",,",
+		`metadata.annotations.example\.com/key=v`, `metadata.labels.a\.b=c\,d\=e\\`, `a\.[0]=x`, `a\b=c`, `a=b\`,
 	} {
 		f.Add(s)
 	}

@@ -77,6 +77,9 @@ const (
 // it as well as metadata.name.
 const AliasAnnotation = "kubesphere.io/alias-name"
 
+// noPaging is the limit KubeSphere reads as "every item on one page".
+const noPaging = -1
+
 // Limits on query input, so a request cannot ask for unbounded work.
 const (
 	maxParamLen = 4096
@@ -90,7 +93,8 @@ type Query struct {
 	// Page is the 1-based page number; 0 means 1. It is ignored when Limit
 	// is 0.
 	Page int
-	// Limit is the page size; 0 means everything on one page.
+	// Limit is the page size; 0 means everything on one page (KubeSphere's
+	// limit=-1, which ParseQuery reads as 0).
 	Limit int
 	// SortBy is SortByCreationTimestamp (or ""), SortByName or
 	// SortByUpdateTime. Ties are broken by name, then namespace, so pages
@@ -142,6 +146,12 @@ type Query struct {
 // ParseQuery reads a Query from KubeSphere resources API parameters (the
 // Param* and Filter* names). Unknown parameters are ignored; malformed
 // values return an *InvalidError.
+//
+// limit=-1 is KubeSphere's "no paging": every item on one page, whatever
+// page says (Limit 0). limit=0 also lists everything; KubeSphere answers it
+// with no items and the total. Other negative limits (an empty page in
+// KubeSphere), non-numeric limits (no paging in KubeSphere) and pages below
+// 1 are refused.
 func ParseQuery(v url.Values) (Query, error) {
 	var q Query
 	for key, vals := range v {
@@ -158,8 +168,11 @@ func ParseQuery(v url.Values) (Query, error) {
 		}
 	}
 	if s := v.Get(ParamLimit); s != "" {
-		if q.Limit, err = strconv.Atoi(s); err != nil || q.Limit < 0 {
-			return Query{}, &InvalidError{Field: ParamLimit, Reason: "must be a whole number of at least 0"}
+		if q.Limit, err = strconv.Atoi(s); err != nil || q.Limit < noPaging {
+			return Query{}, &InvalidError{Field: ParamLimit, Reason: "must be -1 (no paging) or a whole number of at least 0"}
+		}
+		if q.Limit == noPaging {
+			q.Limit = 0
 		}
 	}
 	q.SortBy = v.Get(ParamSortBy)

@@ -25,6 +25,10 @@ func TestParseQuery(t *testing.T) {
 		{in: "", want: resources.Query{}},
 		{in: "page=3&limit=10&sortBy=name&ascending=true", want: resources.Query{Page: 3, Limit: 10, SortBy: "name", Ascending: true}},
 		{in: "limit=0&ascending=false", want: resources.Query{}},
+		// KubeSphere's "no paging": every item, whatever the page.
+		{in: "limit=-1", want: resources.Query{}},
+		{in: "limit=-1&page=3", want: resources.Query{Page: 3}},
+		{in: "fieldSelector=metadata.annotations.example%5C.com/key%3Dv", fs: `metadata.annotations.example\.com/key=v`},
 		{in: "name=web&names=a,%20b,,c&uid=u1&namespace=ns&ownerReference=o1&ownerKind=Deployment",
 			want: resources.Query{Name: "web", Names: []string{"a", "b", "c"}, UID: "u1", Namespace: "ns", OwnerReference: "o1", OwnerKind: "Deployment"}},
 		{in: "label=app%3Dweb&annotation=note&status=running", want: resources.Query{Label: "app=web", Annotation: "note", Status: "running"}},
@@ -66,7 +70,10 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"page=x", "page"},
 		{"page=0", "page"},
 		{"page=-2", "page"},
-		{"limit=-1", "limit"},
+		{"limit=-2", "limit"},
+		{"limit=-100&page=1", "limit"},
+		{"limit=-1&page=0", "page"},
+		{"limit=-1&page=x", "page"},
 		{"limit=ten", "limit"},
 		{"limit=99999999999999999999999", "limit"},
 		{"ascending=maybe", "ascending"},
@@ -79,6 +86,11 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"fieldSelector=a[1%3Dx", "fieldSelector"},
 		{"fieldSelector=a[99999999]%3Dx", "fieldSelector"},
 		{"fieldSelector=a%20b%3Dx", "fieldSelector"},
+		{`fieldSelector=a%5Cb%3Dx`, "fieldSelector"},
+		{`fieldSelector=a.b%5C%3Dx`, "fieldSelector"},
+		{`fieldSelector=a%5C%3Dx`, "fieldSelector"},
+		{`fieldSelector=a%3Dx%5Cy`, "fieldSelector"},
+		{`fieldSelector=a%3Dx%5C`, "fieldSelector"},
 		{"fieldSelector=" + strings.Repeat("a%3D1,", 17), "fieldSelector"},
 		{"fieldSelector=" + strings.Repeat("a", 257) + "%3D1", "fieldSelector"},
 		{"fieldSelector=" + strings.Repeat("a.", 33) + "a%3D1", "fieldSelector"},
@@ -104,7 +116,8 @@ func TestParseQueryInvalid(t *testing.T) {
 // List.
 func TestFieldSelectorMatches(t *testing.T) {
 	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "shop", Labels: map[string]string{"app": "web", "app.kubernetes.io/name": "shop"}},
+		ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "shop", Labels: map[string]string{"app": "web", "app.kubernetes.io/name": "shop"},
+			Annotations: map[string]string{"example.com/key": "v", "example.com/note": `a,b=c\`}},
 		Spec: corev1.PodSpec{
 			NodeName: "node-a",
 			Containers: []corev1.Container{
@@ -144,6 +157,25 @@ func TestFieldSelectorMatches(t *testing.T) {
 		{"metadata.labels.app=web", true},
 		{"metadata.labels.app.kubernetes.io/name=shop", true},
 		{"metadata.labels.app.kubernetes.io/name!=shop", false},
+		// Escaped dots name one key, read only that way.
+		{`metadata.labels.app\.kubernetes\.io/name=shop`, true},
+		{`metadata.labels.app\.kubernetes\.io/name!=shop`, false},
+		{`metadata.annotations.example\.com/key=v`, true},
+		{`metadata.annotations.example\.com/key=V`, false},
+		{`metadata.annotations.example\.com/key=~V`, true},
+		// An unescaped comma ends the term: b=c is a second one.
+		{`metadata.annotations.example\.com/note=a,b=c`, false},
+		{`metadata.annotations.example\.com/note=a\,b\=c\\`, true},
+		{`metadata.annotations.example\.com/key=v,metadata.name=web-1`, true},
+		{`metadata.annotations.example\.com/key=v,metadata.name=web-2`, false},
+		{`metadata.annotations.example\.com/missing=`, true},
+		{`metadata.annotations.example\.com/key\.=v`, false},
+		// With an escape, a path is not also tried with its segments joined.
+		{`metadata.labels.app.kubernetes\.io/name=shop`, false},
+		{`metadata\.labels.app=web`, false},
+		// Kubernetes skips empty terms.
+		{"metadata.name=web-1,", true},
+		{",metadata.name=web-1,,", true},
 		{"spec[0]=x", false},
 		{"spec.containers[0][0]=x", false},
 	}
