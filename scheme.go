@@ -5,12 +5,17 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 
+	iamv1alpha2 "github.com/spherekit/spherekit/tenancy/api/iam/v1alpha2"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
+	tenantv1alpha1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1alpha1"
+	tenantv1alpha2 "github.com/spherekit/spherekit/tenancy/api/tenant/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
 
-// AddToScheme registers every API group of the SDK in s. It does not register
+// AddToScheme registers every API group of the SDK in s, with the older
+// versions KubeSphere still serves (iam v1alpha2, tenant v1alpha1 and
+// v1alpha2) beside the current ones. It does not register
 // the built-in Kubernetes kinds; use client-go's clientgoscheme.AddToScheme
 // for those.
 func AddToScheme(s *runtime.Scheme) error {
@@ -18,6 +23,9 @@ func AddToScheme(s *runtime.Scheme) error {
 		tenantv1beta1.AddToScheme,
 		iamv1beta1.AddToScheme,
 		quotav1alpha2.AddToScheme,
+		iamv1alpha2.AddToScheme,
+		tenantv1alpha1.AddToScheme,
+		tenantv1alpha2.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return fmt.Errorf("register spherekit api groups: %w", err)

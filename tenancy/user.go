@@ -109,7 +109,7 @@ func (c *Client) SetPassword(ctx context.Context, user, password string, opts Se
 	return c.updateUser(ctx, user, func(u *iamv1beta1.User) bool {
 		u.Spec.Password = hash
 		return true
-	}, false)
+	})
 }
 
 // checkCurrentPassword compares current with the stored hash of user.
@@ -142,9 +142,9 @@ func (c *Client) setUserState(ctx context.Context, user string, state iamv1beta1
 	if err := checkUserName("user", user); err != nil {
 		return err
 	}
-	w := writeOf("update", iamv1beta1.GroupName, iamv1beta1.ResourceUsers, user, platform)
-	w.Subresource = "status"
-	if err := c.authorize(ctx, w); err != nil {
+	// The state is written with the whole object (KubeSphere's User has no
+	// status subresource), so the check is the one for updating the user.
+	if err := c.authorize(ctx, writeOf("update", iamv1beta1.GroupName, iamv1beta1.ResourceUsers, user, platform)); err != nil {
 		return err
 	}
 	return c.updateUser(ctx, user, func(u *iamv1beta1.User) bool {
@@ -154,11 +154,13 @@ func (c *Client) setUserState(ctx context.Context, user string, state iamv1beta1
 		u.Status.State, u.Status.Reason = state, reason
 		u.Status.LastTransitionTime = &metav1.Time{Time: time.Now()}
 		return true
-	}, true)
+	})
 }
 
 // updateUser reads, changes and writes the user, retrying on conflicts.
-func (c *Client) updateUser(ctx context.Context, name string, change func(*iamv1beta1.User) bool, status bool) error {
+// Status is written with the rest of the object: KubeSphere's User has no
+// status subresource.
+func (c *Client) updateUser(ctx context.Context, name string, change func(*iamv1beta1.User) bool) error {
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		u := &iamv1beta1.User{}
 		if err := c.mustExist(ctx, "user", "User", client.ObjectKey{Name: name}, u); err != nil {
@@ -166,9 +168,6 @@ func (c *Client) updateUser(ctx context.Context, name string, change func(*iamv1
 		}
 		if !change(u) {
 			return nil
-		}
-		if status {
-			return c.c.Status().Update(ctx, u)
 		}
 		return c.c.Update(ctx, u)
 	})

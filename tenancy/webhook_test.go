@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/webhooks"
 )
 
@@ -248,4 +250,36 @@ func TestWorkspaceQuotaAdmission(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestBindingShapeRefusedByWebhook: KubeSphere's schema accepts a binding
+// whose roleRef names a kind it cannot grant, or a ServiceAccount subject
+// of a cluster-wide binding without a namespace (which, copied into a
+// project, would mean that project's account, and which the API server
+// refuses in native RBAC). spherekit's CRDs accept the same as KubeSphere's,
+// so the escalation webhook refuses these, naming the field.
+func TestBindingShapeRefusedByWebhook(t *testing.T) {
+	ctx := context.Background()
+	p := name("shape") + "-"
+	sa := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "ci"}}
+	tests := []struct {
+		obj     client.Object
+		message string
+	}{
+		{&iamv1beta1.GlobalRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "g"}, Subjects: sa, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "GlobalRole", Name: "platform-regular"}}, "subjects[0].namespace"},
+		{&iamv1beta1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "c"}, Subjects: sa, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "ClusterRole", Name: "x"}}, "subjects[0].namespace"},
+		{&iamv1beta1.WorkspaceRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "w", Labels: map[string]string{tenantv1beta1.WorkspaceLabel: "ws"}}, Subjects: sa, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: "x"}}, "subjects[0].namespace"},
+		{&iamv1beta1.GlobalRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "kind"}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "ClusterRole", Name: "x"}}, "roleRef.kind"},
+		{&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "r", Namespace: "default"}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: "x"}}, "roleRef.kind"},
+	}
+	for _, tt := range tests {
+		err := env.Client.Create(ctx, tt.obj)
+		require.Error(t, err, "%T %s", tt.obj, tt.obj.GetName())
+		assert.True(t, apierrors.IsForbidden(err), "refused by the webhook: %v", err)
+		assert.Contains(t, err.Error(), tt.message)
+	}
+	ok := &iamv1beta1.GlobalRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "ok"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "ci", Namespace: "default"}}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "GlobalRole", Name: "platform-regular"}}
+	require.NoError(t, env.Client.Create(ctx, ok))
+	require.NoError(t, env.Client.Delete(ctx, ok))
 }

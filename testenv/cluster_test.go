@@ -22,6 +22,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -102,31 +103,68 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 	assert.True(t, apierrors.IsNotFound(err), "deleted: %v", err)
 }
 
-func TestInvalidWorkspaceIsRefused(t *testing.T) {
+// TestCRDsValidateAsKubeSpheres checks that the installed CRDs enforce the
+// rules of KubeSphere's schema and no more: fields KubeSphere requires are
+// required, and what its schema accepts (names that are not DNS labels, any
+// manager string) is accepted; the Client and the webhooks check more.
+func TestCRDsValidateAsKubeSpheres(t *testing.T) {
+	obj := func(apiVersion, kind, name string, fields map[string]any) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": map[string]any{"name": name}}}
+		maps.Copy(u.Object, fields)
+		return u
+	}
+	rules := []any{map[string]any{"apiGroups": []any{""}, "resources": []any{"pods"}, "verbs": []any{"get"}}}
 	tests := []struct {
 		name    string
-		ws      tenantv1beta1.Workspace
-		message string
+		obj     *unstructured.Unstructured
+		message string // empty: accepted
 	}{
 		{
-			name:    "manager is not a user name",
-			ws:      tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "bad-manager"}, Spec: tenantv1beta1.WorkspaceSpec{Manager: "Not A User!"}},
-			message: "spec.manager",
+			name: "workspace name and manager KubeSphere's schema does not check",
+			obj:  obj("tenant.kubesphere.io/v1beta1", "Workspace", "dotted.name", map[string]any{"spec": map[string]any{"manager": "Not A User!"}}),
 		},
 		{
-			name:    "name longer than a label value",
-			ws:      tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: strings.Repeat("w", 64)}},
-			message: "at most 63 characters",
+			name:    "global role without rules",
+			obj:     obj("iam.kubesphere.io/v1beta1", "GlobalRole", "no-rules", nil),
+			message: "rules: Required value",
 		},
 		{
-			name:    "name with dots",
-			ws:      tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "dotted.name"}},
-			message: "DNS-1123 labels",
+			name: "global role with rules",
+			obj:  obj("iam.kubesphere.io/v1beta1", "GlobalRole", "with-rules", map[string]any{"rules": rules}),
+		},
+		{
+			name:    "workspace template without placement",
+			obj:     obj("tenant.kubesphere.io/v1beta1", "WorkspaceTemplate", "no-placement", map[string]any{"spec": map[string]any{"template": map[string]any{}}}),
+			message: "spec.placement: Required value",
+		},
+		{
+			name:    "binding without roleRef.apiGroup",
+			obj:     obj("iam.kubesphere.io/v1beta1", "GlobalRoleBinding", "no-api-group", map[string]any{"roleRef": map[string]any{"kind": "GlobalRole", "name": "x"}}),
+			message: "roleRef.apiGroup: Required value",
+		},
+		{
+			name:    "login record without provider, reason and source IP",
+			obj:     obj("iam.kubesphere.io/v1beta1", "LoginRecord", "no-provider", map[string]any{"spec": map[string]any{"type": "Token", "success": true}}),
+			message: "spec.provider: Required value",
+		},
+		{
+			name:    "short password",
+			obj:     obj("iam.kubesphere.io/v1beta1", "User", "short-password", map[string]any{"spec": map[string]any{"email": "a@example.com", "password": "Pa55w"}}),
+			message: "spec.password",
+		},
+		{
+			name: "the same global role at v1alpha2",
+			obj:  obj("iam.kubesphere.io/v1alpha2", "GlobalRole", "old-version", map[string]any{"rules": rules}),
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := shared.Client.Create(context.Background(), tt.ws.DeepCopy())
+			err := shared.Client.Create(context.Background(), tt.obj.DeepCopy())
+			if tt.message == "" {
+				require.NoError(t, err)
+				require.NoError(t, shared.Client.Delete(context.Background(), tt.obj))
+				return
+			}
 			require.Error(t, err)
 			assert.True(t, apierrors.IsInvalid(err), "want Invalid, got %v", err)
 			assert.Contains(t, err.Error(), tt.message)

@@ -564,29 +564,6 @@ func TestListWorkspacesAndProjects(t *testing.T) {
 	assert.Equal(t, 2, total)
 }
 
-// TestClusterWideBindingsNeedServiceAccountNamespaces: the API server
-// refuses a ServiceAccount subject without a namespace in a global, cluster
-// or workspace binding, as Kubernetes does for ClusterRoleBindings; copied
-// into a project such a subject would otherwise mean that project's account.
-func TestClusterWideBindingsNeedServiceAccountNamespaces(t *testing.T) {
-	ns := env.NewNamespace(t)
-	p := "t-" + ns + "-"
-	sa := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "ci"}}
-	for _, obj := range []client.Object{
-		&iamv1beta1.GlobalRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "g"}, Subjects: sa, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "GlobalRole", Name: "x"}},
-		&iamv1beta1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "c"}, Subjects: sa, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "ClusterRole", Name: "x"}},
-		&iamv1beta1.WorkspaceRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "w", Labels: map[string]string{tenantv1beta1.WorkspaceLabel: "ws"}}, Subjects: sa, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: "x"}},
-	} {
-		err := env.Client.Create(context.Background(), obj)
-		require.Error(t, err, "%T", obj)
-		assert.Contains(t, err.Error(), "a ServiceAccount subject of a cluster-wide binding names its namespace")
-	}
-	ok := &iamv1beta1.WorkspaceRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: p + "ok", Labels: map[string]string{tenantv1beta1.WorkspaceLabel: "ws"}},
-		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "ci", Namespace: ns}}, RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: "x"}}
-	require.NoError(t, env.Client.Create(context.Background(), ok))
-	require.NoError(t, env.Client.Delete(context.Background(), ok))
-}
-
 // TestResourcesHandlerAuthorized serves the resources API with this
 // package's Authorizer deciding: a member reads their project, and is
 // refused, with the reason, elsewhere.

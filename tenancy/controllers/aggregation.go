@@ -178,7 +178,7 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 	if reflect.DeepEqual(nonNilRules(next), nonNilRules(*rules)) && role.GetAnnotations()[iamv1beta1.RoleTemplateRulesAnnotation] == string(record) {
 		return false, nil
 	}
-	*rules = next
+	*rules = nonNilRules(next) // GlobalRole.rules is required: never null
 	ann := role.GetAnnotations()
 	if ann == nil {
 		ann = map[string]string{}

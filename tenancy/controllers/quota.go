@@ -355,6 +355,8 @@ func (r *ResourceQuotaReconciler) Reconcile(ctx context.Context, req reconcile.R
 
 	status := quotav1alpha2.ResourceQuotaStatus{
 		Total: corev1.ResourceQuotaStatus{Hard: q.Spec.Quota.Hard.DeepCopy(), Used: corev1.ResourceList{}},
+		// Required by KubeSphere's schema: an empty list, never null.
+		Namespaces: []quotav1alpha2.ResourceQuotaStatusByNamespace{},
 	}
 	for i := range count.Meters {
 		m := &count.Meters[i]

@@ -209,7 +209,9 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req reconcile.Request) (
 	}
 	if !equalStatus(*status, user.Status) {
 		user.Status = *status
-		if err := r.Client.Status().Update(ctx, user); err != nil {
+		// KubeSphere's User has no status subresource: status is written
+		// with the object.
+		if err := r.Client.Update(ctx, user); err != nil {
 			return reconcile.Result{}, fmt.Errorf("update user status: %w", err)
 		}
 	}

@@ -73,13 +73,17 @@ func escalationWebhook(cc admissionregistrationv1.WebhookClientConfig) admission
 	fail := admissionregistrationv1.Fail
 	none := admissionregistrationv1.SideEffectClassNone
 	timeout := int32(10)
+	equivalent := admissionregistrationv1.Equivalent
 	return admissionregistrationv1.ValidatingWebhook{
 		Name:         "escalation.iam.kubesphere.io",
 		ClientConfig: cc,
+		// Writes at iam v1alpha2 arrive converted to v1beta1, the version
+		// the handler decodes.
 		Rules: []admissionregistrationv1.RuleWithOperations{{
 			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
-			Rule:       admissionregistrationv1.Rule{APIGroups: []string{iamv1beta1.GroupName}, APIVersions: []string{"*"}, Resources: escalationResources},
+			Rule:       admissionregistrationv1.Rule{APIGroups: []string{iamv1beta1.GroupName}, APIVersions: []string{"v1beta1"}, Resources: escalationResources},
 		}},
+		MatchPolicy:             &equivalent,
 		FailurePolicy:           &fail,
 		SideEffects:             &none,
 		TimeoutSeconds:          &timeout,
@@ -113,6 +117,9 @@ func (v *escalationValidator) Handle(ctx context.Context, req admission.Request)
 	}
 	if err := decodeRaw(req.Object.Raw, obj); err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
+	}
+	if problem := shapeProblem(req.Kind.Kind, obj); problem != "" {
+		return admission.Denied(problem)
 	}
 	user := authz.User{Name: req.UserInfo.Username, Groups: req.UserInfo.Groups}
 	if len(req.UserInfo.Extra) > 0 {

@@ -90,6 +90,8 @@ func ValidatingWebhookConfiguration(serviceNamespace, serviceName string, opts O
 	noneOnDryRun := admissionregistrationv1.SideEffectClassNoneOnDryRun
 	ignore := admissionregistrationv1.Ignore
 	timeout := int32(10)
+	// Writes at iam v1alpha2 arrive converted to v1beta1.
+	equivalent := admissionregistrationv1.Equivalent
 	svc := func(path string) admissionregistrationv1.WebhookClientConfig {
 		return admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: serviceNamespace, Name: serviceName, Path: &path}}
 	}
@@ -103,6 +105,7 @@ func ValidatingWebhookConfiguration(serviceNamespace, serviceName string, opts O
 					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
 					Rule:       admissionregistrationv1.Rule{APIGroups: []string{iamv1beta1.GroupName}, APIVersions: []string{"v1beta1"}, Resources: []string{iamv1beta1.ResourceUsers}},
 				}},
+				MatchPolicy:   &equivalent,
 				FailurePolicy: &fail,
 				// It writes the e-mail claims (see EmailClaimName).
 				SideEffects:             &noneOnDryRun,
@@ -119,6 +122,7 @@ func ValidatingWebhookConfiguration(serviceNamespace, serviceName string, opts O
 					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Delete},
 					Rule:       admissionregistrationv1.Rule{APIGroups: []string{iamv1beta1.GroupName}, APIVersions: []string{"v1beta1"}, Resources: []string{iamv1beta1.ResourceUsers}},
 				}},
+				MatchPolicy:             &equivalent,
 				FailurePolicy:           &ignore,
 				SideEffects:             &noneOnDryRun,
 				TimeoutSeconds:          &timeout,

@@ -23,6 +23,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &iamv1beta1.AggregationRoleTemplatesApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("BuiltinRole"):
 		return &iamv1beta1.BuiltinRoleApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("Category"):
+		return &iamv1beta1.CategoryApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("CategorySpec"):
+		return &iamv1beta1.CategorySpecApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("ClusterRole"):
 		return &iamv1beta1.ClusterRoleApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("ClusterRoleBinding"):

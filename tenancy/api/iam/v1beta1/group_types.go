@@ -14,20 +14,25 @@ const (
 // GroupParentLabel) and its GroupBindings.
 type GroupSpec struct{}
 
+// GroupStatus is empty, as in KubeSphere.
+type GroupStatus struct{}
+
 // Group is a set of users, usually of one workspace (kubesphere.io/workspace
 // label), optionally nested under a parent (GroupParentLabel). Binding a role
 // to the group grants it to every member.
 //
 // +kubebuilder:object:root=true
-// +kubebuilder:resource:scope=Cluster,categories=iam
+// +kubebuilder:resource:scope=Cluster,categories=group
+// +kubebuilder:storageversion
 // +kubebuilder:printcolumn:name="Workspace",type=string,JSONPath=`.metadata.labels.kubesphere\.io/workspace`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="group names are DNS-1123 labels of at most 63 characters"
 type Group struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// +optional
 	Spec GroupSpec `json:"spec,omitempty"`
+	// +optional
+	Status GroupStatus `json:"status,omitempty"`
 }
 
 // GroupList is a list of Groups.
@@ -45,23 +50,27 @@ type GroupReference struct {
 	APIGroup string `json:"apiGroup,omitempty"`
 	// +optional
 	Kind string `json:"kind,omitempty"`
-	// +kubebuilder:validation:MinLength=1
-	Name string `json:"name"`
+	// +optional
+	Name string `json:"name,omitempty"`
 }
 
 // GroupBinding puts users into a group; the group controller keeps each
 // user's spec.groups in step with the bindings.
 //
 // +kubebuilder:object:root=true
-// +kubebuilder:resource:scope=Cluster,categories=iam
+// +kubebuilder:resource:scope=Cluster,categories=group
+// +kubebuilder:storageversion
 // +kubebuilder:printcolumn:name="Group",type=string,JSONPath=`.groupRef.name`
+// +kubebuilder:printcolumn:name="Users",type=string,JSONPath=`.users`
 type GroupBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	GroupRef GroupReference `json:"groupRef"`
+	// GroupRef names the group. KubeSphere's schema requires neither it nor
+	// its name; the Client always sets both.
 	// +optional
-	// +listType=set
+	GroupRef GroupReference `json:"groupRef,omitempty"`
+	// +optional
 	Users []string `json:"users,omitempty"`
 }
 

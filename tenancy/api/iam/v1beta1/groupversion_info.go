@@ -40,6 +40,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&BuiltinRole{}, &BuiltinRoleList{},
 		&Group{}, &GroupList{},
 		&GroupBinding{}, &GroupBindingList{},
+		&Category{}, &CategoryList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

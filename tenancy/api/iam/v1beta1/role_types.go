@@ -35,14 +35,16 @@ type AggregationRoleTemplates struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=iam
+// +kubebuilder:storageversion
 type GlobalRole struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// +optional
 	AggregationRoleTemplates *AggregationRoleTemplates `json:"aggregationRoleTemplates,omitempty"`
-	// +optional
-	Rules []rbacv1.PolicyRule `json:"rules,omitempty"`
+	// Rules is required by KubeSphere's schema: a GlobalRole without rules
+	// is written with an empty list, never null (see NonNilRules).
+	Rules []rbacv1.PolicyRule `json:"rules"`
 }
 
 // GlobalRoleList is a list of GlobalRoles.
@@ -58,16 +60,14 @@ type GlobalRoleList struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=iam
-// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.roleRef.name`
+// +kubebuilder:storageversion
 type GlobalRoleBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// +kubebuilder:validation:XValidation:rule="self.all(s, s.kind != 'ServiceAccount' || (has(s.__namespace__) && s.__namespace__ != ''))",message="a ServiceAccount subject of a cluster-wide binding names its namespace"
 	// +optional
 	Subjects []rbacv1.Subject `json:"subjects,omitempty"`
-	// +kubebuilder:validation:XValidation:rule="self.kind == 'GlobalRole'",message="a GlobalRoleBinding refers to a GlobalRole"
-	RoleRef rbacv1.RoleRef `json:"roleRef"`
+	RoleRef  rbacv1.RoleRef   `json:"roleRef"`
 }
 
 // GlobalRoleBindingList is a list of GlobalRoleBindings.
@@ -106,16 +106,13 @@ type ClusterRoleList struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=iam
-// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.roleRef.name`
 type ClusterRoleBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// +kubebuilder:validation:XValidation:rule="self.all(s, s.kind != 'ServiceAccount' || (has(s.__namespace__) && s.__namespace__ != ''))",message="a ServiceAccount subject of a cluster-wide binding names its namespace"
 	// +optional
 	Subjects []rbacv1.Subject `json:"subjects,omitempty"`
-	// +kubebuilder:validation:XValidation:rule="self.kind == 'ClusterRole'",message="a ClusterRoleBinding refers to a ClusterRole"
-	RoleRef rbacv1.RoleRef `json:"roleRef"`
+	RoleRef  rbacv1.RoleRef   `json:"roleRef"`
 }
 
 // ClusterRoleBindingList is a list of ClusterRoleBindings.
@@ -133,7 +130,9 @@ type ClusterRoleBindingList struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=iam
+// +kubebuilder:storageversion
 // +kubebuilder:printcolumn:name="Workspace",type=string,JSONPath=`.metadata.labels.kubesphere\.io/workspace`
+// +kubebuilder:printcolumn:name="Alias",type=string,JSONPath=`.metadata.annotations.kubesphere\.io/alias-name`
 type WorkspaceRole struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -158,17 +157,15 @@ type WorkspaceRoleList struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=iam
+// +kubebuilder:storageversion
 // +kubebuilder:printcolumn:name="Workspace",type=string,JSONPath=`.metadata.labels.kubesphere\.io/workspace`
-// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.roleRef.name`
 type WorkspaceRoleBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// +kubebuilder:validation:XValidation:rule="self.all(s, s.kind != 'ServiceAccount' || (has(s.__namespace__) && s.__namespace__ != ''))",message="a ServiceAccount subject of a cluster-wide binding names its namespace"
 	// +optional
 	Subjects []rbacv1.Subject `json:"subjects,omitempty"`
-	// +kubebuilder:validation:XValidation:rule="self.kind == 'WorkspaceRole'",message="a WorkspaceRoleBinding refers to a WorkspaceRole"
-	RoleRef rbacv1.RoleRef `json:"roleRef"`
+	RoleRef  rbacv1.RoleRef   `json:"roleRef"`
 }
 
 // WorkspaceRoleBindingList is a list of WorkspaceRoleBindings.
@@ -208,15 +205,13 @@ type RoleList struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Namespaced,categories=iam
-// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.roleRef.name`
 type RoleBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// +optional
 	Subjects []rbacv1.Subject `json:"subjects,omitempty"`
-	// +kubebuilder:validation:XValidation:rule="self.kind in ['Role', 'ClusterRole']",message="a RoleBinding refers to a Role or a ClusterRole"
-	RoleRef rbacv1.RoleRef `json:"roleRef"`
+	RoleRef  rbacv1.RoleRef   `json:"roleRef"`
 }
 
 // RoleBindingList is a list of RoleBindings.

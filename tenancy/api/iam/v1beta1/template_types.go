@@ -14,8 +14,9 @@ type RoleTemplateSpec struct {
 	// Description maps a locale to a description.
 	// +optional
 	Description map[string]string `json:"description,omitempty"`
-	// +optional
-	Rules []rbacv1.PolicyRule `json:"rules,omitempty"`
+	// Rules is required by KubeSphere's schema: written as an empty list,
+	// never null, when the template grants nothing.
+	Rules []rbacv1.PolicyRule `json:"rules"`
 }
 
 // RoleTemplate is a building block of roles, such as "view members" or
@@ -24,7 +25,6 @@ type RoleTemplateSpec struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=iam
-// +kubebuilder:printcolumn:name="Scope",type=string,JSONPath=`.metadata.labels.iam\.kubesphere\.io/scope`
 type RoleTemplate struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -49,7 +49,6 @@ type RoleTemplateList struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=iam
-// +kubebuilder:printcolumn:name="Scope",type=string,JSONPath=`.metadata.labels.iam\.kubesphere\.io/scope`
 type BuiltinRole struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -70,4 +69,45 @@ type BuiltinRoleList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []BuiltinRole `json:"items"`
+}
+
+// Plural resource names of the console's catalogue kinds.
+const (
+	ResourceCategories = "categories"
+)
+
+// CategorySpec is how a console shows a category of RoleTemplates.
+type CategorySpec struct {
+	// DisplayName maps a locale ("en", "zh") to a display name.
+	// +optional
+	DisplayName map[string]string `json:"displayName,omitempty"`
+	// Description maps a locale to a description.
+	// +optional
+	Description map[string]string `json:"description,omitempty"`
+	// Icon names the icon a console shows.
+	// +optional
+	Icon string `json:"icon,omitempty"`
+}
+
+// Category groups RoleTemplates in KubeSphere's console: a RoleTemplate
+// names its category with the CategoryLabel. spherekit stores and serves
+// categories and does not act on them.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,categories=iam
+type Category struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +optional
+	Spec CategorySpec `json:"spec,omitempty"`
+}
+
+// CategoryList is a list of Categories.
+//
+// +kubebuilder:object:root=true
+type CategoryList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Category `json:"items"`
 }

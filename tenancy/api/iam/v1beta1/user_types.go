@@ -7,8 +7,8 @@ import (
 // ResourceUsers is the plural resource name of User.
 const ResourceUsers = "users"
 
-// UserState is the lifecycle state of a User.
-// +kubebuilder:validation:Enum=Active;Disabled;AuthLimitExceeded
+// UserState is the lifecycle state of a User. KubeSphere's schema accepts
+// any string; these three are the ones it and spherekit write.
 type UserState string
 
 const (
@@ -23,9 +23,9 @@ const (
 
 // UserSpec is the desired state of a User.
 type UserSpec struct {
-	// Email is the user's unique e-mail address.
-	// +kubebuilder:validation:MaxLength=254
-	// +kubebuilder:validation:Pattern=`^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	// Email is the user's unique e-mail address. The schema only requires
+	// it, as KubeSphere's does; the Client and the user webhook check its
+	// form.
 	Email string `json:"email"`
 	// Lang is the user's preferred language, such as "en" or "zh".
 	// +optional
@@ -37,13 +37,17 @@ type UserSpec struct {
 	// Groups lists the groups the user belongs to. GroupBindings keep it in
 	// step; it is not written by hand.
 	// +optional
-	// +listType=set
 	Groups []string `json:"groups,omitempty"`
 	// Password is either a bcrypt hash or, when written by a client, a plain
 	// password of 8 to 64 characters with a lower-case letter, an upper-case
 	// letter and a digit, which the user controller replaces by its hash.
+	// The schema rule is KubeSphere's: 8 to 64 characters containing the
+	// three classes in some order, or "$2a$"/"$2b$"/"$2y$" and 56 more
+	// characters (a bcrypt hash of cost 10 to 99).
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[$]2[aby]?[$][0-9]{2}[$][./A-Za-z0-9]{53}$') || (self.size() >= 8 && self.size() <= 64 && self.matches('[a-z]') && self.matches('[A-Z]') && self.matches('[0-9]'))",message="password must be a bcrypt hash, or 8 to 64 characters with a lower-case letter, an upper-case letter and a digit"
+	// +kubebuilder:validation:MinLength=8
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^(.*[a-z].*[A-Z].*[0-9].*)$|^(.*[a-z].*[0-9].*[A-Z].*)$|^(.*[A-Z].*[a-z].*[0-9].*)$|^(.*[A-Z].*[0-9].*[a-z].*)$|^(.*[0-9].*[a-z].*[A-Z].*)$|^(.*[0-9].*[A-Z].*[a-z].*)$|^(\$2[ayb]\$.{56})$`
 	Password string `json:"password,omitempty"`
 }
 
@@ -62,13 +66,15 @@ type UserStatus struct {
 
 // User is a person or robot account of the platform.
 //
+// As in KubeSphere, status is not a subresource: it is written with the
+// rest of the object. User names are checked by the Client and the user
+// webhook, not by the schema.
+//
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=iam
-// +kubebuilder:subresource:status
+// +kubebuilder:storageversion
 // +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.state`
-// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')",message="user names are at most 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
 type User struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -90,8 +96,8 @@ type UserList struct {
 // ResourceLoginRecords is the plural resource name of LoginRecord.
 const ResourceLoginRecords = "loginrecords"
 
-// LoginType is how a user authenticated.
-// +kubebuilder:validation:Enum=Password;OAuth;Token
+// LoginType is how a user authenticated. KubeSphere's schema accepts any
+// string; these are the types it writes.
 type LoginType string
 
 const (
@@ -103,18 +109,17 @@ const (
 // LoginRecordSpec describes one login attempt.
 type LoginRecordSpec struct {
 	Type LoginType `json:"type"`
-	// Provider is the identity provider, for OAuth logins.
-	// +optional
-	Provider string `json:"provider,omitempty"`
-	// +optional
-	SourceIP string `json:"sourceIP,omitempty"`
+	// Provider is the identity provider, for OAuth logins. Required by
+	// KubeSphere's schema, so written even when empty, as are SourceIP and
+	// Reason.
+	Provider string `json:"provider"`
+	SourceIP string `json:"sourceIP"`
 	// +optional
 	UserAgent string `json:"userAgent,omitempty"`
 	// Success tells whether the attempt succeeded.
 	Success bool `json:"success"`
 	// Reason says why an attempt failed.
-	// +optional
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // LoginRecord is one login attempt of a user, labelled with
@@ -122,8 +127,12 @@ type LoginRecordSpec struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=iam
+// +kubebuilder:storageversion
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
-// +kubebuilder:printcolumn:name="Success",type=boolean,JSONPath=`.spec.success`
+// +kubebuilder:printcolumn:name="Provider",type=string,JSONPath=`.spec.provider`
+// +kubebuilder:printcolumn:name="From",type=string,JSONPath=`.spec.sourceIP`
+// +kubebuilder:printcolumn:name="Success",type=string,JSONPath=`.spec.success`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.spec.reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type LoginRecord struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -12,8 +12,9 @@ const ResourceResourceQuotas = "resourcequotas"
 type ResourceQuotaSpec struct {
 	// Selector chooses the namespaces whose usage counts against the quota,
 	// by their labels. A workspace quota selects
-	// {"kubesphere.io/workspace": "<workspace>"}.
-	// +kubebuilder:validation:MinProperties=1
+	// {"kubesphere.io/workspace": "<workspace>"}. The Client refuses an
+	// empty selector (it would select every namespace); the schema, like
+	// KubeSphere's, does not.
 	Selector map[string]string `json:"selector"`
 	// Quota holds the limits, in the form of a core ResourceQuota.
 	Quota corev1.ResourceQuotaSpec `json:"quota"`
@@ -26,13 +27,11 @@ type ResourceQuotaStatusByNamespace struct {
 }
 
 // ResourceQuotaStatus is the observed usage, in total and per namespace.
+// KubeSphere's schema requires both fields once a status is written, so
+// Namespaces is written as an empty list, never null.
 type ResourceQuotaStatus struct {
-	// +optional
-	Total corev1.ResourceQuotaStatus `json:"total,omitempty"`
-	// +optional
-	// +listType=map
-	// +listMapKey=namespace
-	Namespaces []ResourceQuotaStatusByNamespace `json:"namespaces,omitempty"`
+	Total      corev1.ResourceQuotaStatus       `json:"total"`
+	Namespaces []ResourceQuotaStatusByNamespace `json:"namespaces"`
 }
 
 // ResourceQuota limits the aggregate usage of every namespace its selector

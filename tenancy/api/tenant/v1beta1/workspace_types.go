@@ -9,27 +9,26 @@ const ResourceWorkspaces = "workspaces"
 
 // WorkspaceSpec is the desired state of a Workspace.
 type WorkspaceSpec struct {
-	// Manager is the name of the user who administers the workspace. It must
-	// be a valid user name (a DNS-1123 subdomain) when set.
+	// Manager is the name of the user who administers the workspace. The
+	// Client checks it is a valid user name; the schema, like KubeSphere's,
+	// accepts any string.
 	// +optional
-	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
 	Manager string `json:"manager,omitempty"`
 }
 
 // WorkspaceStatus is the observed state of a Workspace. KubeSphere keeps it
-// empty; the type exists so the status subresource is part of the contract.
+// empty and, as in KubeSphere, it is not a subresource.
 type WorkspaceStatus struct{}
 
 // Workspace groups projects, members and quotas under one tenant.
 //
+// Workspace names become label values, so the Client only creates names
+// that are DNS-1123 labels of at most 63 characters; the schema, like
+// KubeSphere's, does not check them.
+//
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=tenant
-// +kubebuilder:subresource:status
-// +kubebuilder:printcolumn:name="Manager",type=string,JSONPath=`.spec.manager`
-// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63",message="workspace names are at most 63 characters because they become label values"
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="workspace names must be DNS-1123 labels: lower-case letters, digits and '-', starting and ending with a letter or digit"
+// +kubebuilder:storageversion
 type Workspace struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

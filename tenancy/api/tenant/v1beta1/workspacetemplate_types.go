@@ -25,7 +25,6 @@ type WorkspaceTemplateBody struct {
 
 // ClusterReference names a member cluster.
 type ClusterReference struct {
-	// +kubebuilder:validation:MinLength=1
 	Name string `json:"name"`
 }
 
@@ -40,12 +39,13 @@ type Placement struct {
 	ClusterSelector *metav1.LabelSelector `json:"clusterSelector,omitempty"`
 }
 
-// WorkspaceTemplateSpec is the desired state of a WorkspaceTemplate.
+// WorkspaceTemplateSpec is the desired state of a WorkspaceTemplate. Both
+// fields are required by KubeSphere's schema, so both are always written.
 type WorkspaceTemplateSpec struct {
-	// +optional
-	Template WorkspaceTemplateBody `json:"template,omitempty"`
-	// +optional
-	Placement Placement `json:"placement,omitempty"`
+	Template WorkspaceTemplateBody `json:"template"`
+	// Placement selects the clusters. KubeSphere places a workspace on no
+	// cluster when it is empty; ClusterSelector {} selects every cluster.
+	Placement Placement `json:"placement"`
 }
 
 // WorkspaceTemplate is how KubeSphere's console creates workspaces: it
@@ -55,10 +55,7 @@ type WorkspaceTemplateSpec struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster,categories=tenant
-// +kubebuilder:printcolumn:name="Manager",type=string,JSONPath=`.spec.template.spec.manager`
-// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63",message="workspace names are at most 63 characters because they become label values"
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="workspace names must be DNS-1123 labels: lower-case letters, digits and '-', starting and ending with a letter or digit"
+// +kubebuilder:storageversion
 type WorkspaceTemplate struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -56,6 +56,37 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: targetSelector
       type:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.Category
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: spec
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.CategorySpec
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.CategorySpec
+  map:
+    fields:
+    - name: description
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: displayName
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: icon
+      type:
+        scalar: string
 - name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.ClusterRole
   map:
     fields:
@@ -155,6 +186,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: spec
       type:
         namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupSpec
+    - name: status
+      type:
+        namedType: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupStatus
 - name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupBinding
   map:
     fields:
@@ -175,7 +209,7 @@ var schemaYAML = typed.YAMLObject(`types:
         list:
           elementType:
             scalar: string
-          elementRelationship: associative
+          elementRelationship: atomic
 - name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupReference
   map:
     fields:
@@ -189,6 +223,18 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: string
 - name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupSpec
+  map:
+    elementType:
+      scalar: untyped
+      list:
+        elementType:
+          namedType: __untyped_atomic_
+        elementRelationship: atomic
+      map:
+        elementType:
+          namedType: __untyped_deduced_
+        elementRelationship: separable
+- name: com.github.spherekit.spherekit.tenancy.api.iam.v1beta1.GroupStatus
   map:
     elementType:
       scalar: untyped
@@ -349,7 +395,7 @@ var schemaYAML = typed.YAMLObject(`types:
         list:
           elementType:
             scalar: string
-          elementRelationship: associative
+          elementRelationship: atomic
     - name: lang
       type:
         scalar: string

@@ -24,7 +24,9 @@ type GlobalRoleApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
 	AggregationRoleTemplates         *AggregationRoleTemplatesApplyConfiguration `json:"aggregationRoleTemplates,omitempty"`
-	Rules                            []rbacv1.PolicyRule                         `json:"rules,omitempty"`
+	// Rules is required by KubeSphere's schema: a GlobalRole without rules
+	// is written with an empty list, never null (see NonNilRules).
+	Rules []rbacv1.PolicyRule `json:"rules,omitempty"`
 }
 
 // GlobalRole constructs a declarative configuration of the GlobalRole type for use with

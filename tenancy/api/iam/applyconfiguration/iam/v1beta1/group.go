@@ -23,7 +23,8 @@ import (
 type GroupApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *iamv1beta1.GroupSpec `json:"spec,omitempty"`
+	Spec                             *iamv1beta1.GroupSpec   `json:"spec,omitempty"`
+	Status                           *iamv1beta1.GroupStatus `json:"status,omitempty"`
 }
 
 // Group constructs a declarative configuration of the Group type for use with
@@ -68,6 +69,12 @@ func ExtractGroupFrom(group *iamv1beta1.Group, fieldManager string, subresource 
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
 func ExtractGroup(group *iamv1beta1.Group, fieldManager string) (*GroupApplyConfiguration, error) {
 	return ExtractGroupFrom(group, fieldManager, "")
+}
+
+// ExtractGroupStatus extracts the applied configuration owned by fieldManager from
+// group for the status subresource.
+func ExtractGroupStatus(group *iamv1beta1.Group, fieldManager string) (*GroupApplyConfiguration, error) {
+	return ExtractGroupFrom(group, fieldManager, "status")
 }
 
 func (b GroupApplyConfiguration) IsApplyConfiguration() {}
@@ -235,6 +242,14 @@ func (b *GroupApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 // If called multiple times, the Spec field is set to the value of the last call.
 func (b *GroupApplyConfiguration) WithSpec(value iamv1beta1.GroupSpec) *GroupApplyConfiguration {
 	b.Spec = &value
+	return b
+}
+
+// WithStatus sets the Status field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Status field is set to the value of the last call.
+func (b *GroupApplyConfiguration) WithStatus(value iamv1beta1.GroupStatus) *GroupApplyConfiguration {
+	b.Status = &value
 	return b
 }
 

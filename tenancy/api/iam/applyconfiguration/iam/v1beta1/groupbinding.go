@@ -22,8 +22,10 @@ import (
 type GroupBindingApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	GroupRef                         *GroupReferenceApplyConfiguration `json:"groupRef,omitempty"`
-	Users                            []string                          `json:"users,omitempty"`
+	// GroupRef names the group. KubeSphere's schema requires neither it nor
+	// its name; the Client always sets both.
+	GroupRef *GroupReferenceApplyConfiguration `json:"groupRef,omitempty"`
+	Users    []string                          `json:"users,omitempty"`
 }
 
 // GroupBinding constructs a declarative configuration of the GroupBinding type for use with

@@ -15,7 +15,9 @@ import (
 // LoginRecordSpec describes one login attempt.
 type LoginRecordSpecApplyConfiguration struct {
 	Type *iamv1beta1.LoginType `json:"type,omitempty"`
-	// Provider is the identity provider, for OAuth logins.
+	// Provider is the identity provider, for OAuth logins. Required by
+	// KubeSphere's schema, so written even when empty, as are SourceIP and
+	// Reason.
 	Provider  *string `json:"provider,omitempty"`
 	SourceIP  *string `json:"sourceIP,omitempty"`
 	UserAgent *string `json:"userAgent,omitempty"`

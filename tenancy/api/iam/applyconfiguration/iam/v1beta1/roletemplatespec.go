@@ -18,7 +18,9 @@ type RoleTemplateSpecApplyConfiguration struct {
 	DisplayName map[string]string `json:"displayName,omitempty"`
 	// Description maps a locale to a description.
 	Description map[string]string `json:"description,omitempty"`
-	Rules       []v1.PolicyRule   `json:"rules,omitempty"`
+	// Rules is required by KubeSphere's schema: written as an empty list,
+	// never null, when the template grants nothing.
+	Rules []v1.PolicyRule `json:"rules,omitempty"`
 }
 
 // RoleTemplateSpecApplyConfiguration constructs a declarative configuration of the RoleTemplateSpec type for use with

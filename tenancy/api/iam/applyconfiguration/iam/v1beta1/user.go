@@ -18,6 +18,10 @@ import (
 // with apply.
 //
 // User is a person or robot account of the platform.
+//
+// As in KubeSphere, status is not a subresource: it is written with the
+// rest of the object. User names are checked by the Client and the user
+// webhook, not by the schema.
 type UserApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`

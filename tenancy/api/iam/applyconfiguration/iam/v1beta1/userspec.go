@@ -10,7 +10,9 @@ package v1beta1
 //
 // UserSpec is the desired state of a User.
 type UserSpecApplyConfiguration struct {
-	// Email is the user's unique e-mail address.
+	// Email is the user's unique e-mail address. The schema only requires
+	// it, as KubeSphere's does; the Client and the user webhook check its
+	// form.
 	Email *string `json:"email,omitempty"`
 	// Lang is the user's preferred language, such as "en" or "zh".
 	Lang        *string `json:"lang,omitempty"`
@@ -22,6 +24,9 @@ type UserSpecApplyConfiguration struct {
 	// Password is either a bcrypt hash or, when written by a client, a plain
 	// password of 8 to 64 characters with a lower-case letter, an upper-case
 	// letter and a digit, which the user controller replaces by its hash.
+	// The schema rule is KubeSphere's: 8 to 64 characters containing the
+	// three classes in some order, or "$2a$"/"$2b$"/"$2y$" and 56 more
+	// characters (a bcrypt hash of cost 10 to 99).
 	Password *string `json:"password,omitempty"`
 }
 

@@ -18,6 +18,10 @@ import (
 // with apply.
 //
 // Workspace groups projects, members and quotas under one tenant.
+//
+// Workspace names become label values, so the Client only creates names
+// that are DNS-1123 labels of at most 63 characters; the schema, like
+// KubeSphere's, does not check them.
 type WorkspaceApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`

@@ -10,8 +10,9 @@ package v1beta1
 //
 // WorkspaceSpec is the desired state of a Workspace.
 type WorkspaceSpecApplyConfiguration struct {
-	// Manager is the name of the user who administers the workspace. It must
-	// be a valid user name (a DNS-1123 subdomain) when set.
+	// Manager is the name of the user who administers the workspace. The
+	// Client checks it is a valid user name; the schema, like KubeSphere's,
+	// accepts any string.
 	Manager *string `json:"manager,omitempty"`
 }
 

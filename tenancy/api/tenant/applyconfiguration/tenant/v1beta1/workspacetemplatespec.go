@@ -8,10 +8,13 @@ package v1beta1
 // WorkspaceTemplateSpecApplyConfiguration represents a declarative configuration of the WorkspaceTemplateSpec type for use
 // with apply.
 //
-// WorkspaceTemplateSpec is the desired state of a WorkspaceTemplate.
+// WorkspaceTemplateSpec is the desired state of a WorkspaceTemplate. Both
+// fields are required by KubeSphere's schema, so both are always written.
 type WorkspaceTemplateSpecApplyConfiguration struct {
-	Template  *WorkspaceTemplateBodyApplyConfiguration `json:"template,omitempty"`
-	Placement *PlacementApplyConfiguration             `json:"placement,omitempty"`
+	Template *WorkspaceTemplateBodyApplyConfiguration `json:"template,omitempty"`
+	// Placement selects the clusters. KubeSphere places a workspace on no
+	// cluster when it is empty; ClusterSelector {} selects every cluster.
+	Placement *PlacementApplyConfiguration `json:"placement,omitempty"`
 }
 
 // WorkspaceTemplateSpecApplyConfiguration constructs a declarative configuration of the WorkspaceTemplateSpec type for use with
