@@ -58,15 +58,22 @@ func ExampleAuthorizer_Explain() {
 
 func ExampleParseRequestInfo() {
 	q := url.Values{"watch": {"true"}}
-	ri, err := authz.ParseRequestInfo("GET", "/kapis/clusters/host/apps/v1/workspaces/retail/namespaces/shop/deployments", q)
-	if err != nil {
-		panic(err)
+	// KubeSphere 4.x names the cluster first; 3.x after the API prefix.
+	for _, path := range []string{
+		"/clusters/host/kapis/apps/v1/workspaces/retail/namespaces/shop/deployments",
+		"/kapis/clusters/host/apps/v1/workspaces/retail/namespaces/shop/deployments",
+	} {
+		ri, err := authz.ParseRequestInfo("GET", path, q)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(ri.Verb, ri.Resource, ri.Cluster, ri.Workspace, ri.Namespace, ri.Scope, ri.Path)
 	}
-	fmt.Println(ri.Verb, ri.Resource, ri.Cluster, ri.Workspace, ri.Namespace, ri.Scope)
-	ri, _ = authz.ParseRequestInfo("GET", "/kapis/iam.kubesphere.io/v1beta1/users", nil)
+	ri, _ := authz.ParseRequestInfo("GET", "/kapis/iam.kubesphere.io/v1beta1/users", nil)
 	fmt.Println(ri.Verb, ri.Resource, ri.Scope)
 	// Output:
-	// watch deployments host retail shop Namespace
+	// watch deployments host retail shop Namespace /kapis/apps/v1/workspaces/retail/namespaces/shop/deployments
+	// watch deployments host retail shop Namespace /kapis/apps/v1/workspaces/retail/namespaces/shop/deployments
 	// list users Global
 }
 

@@ -20,7 +20,9 @@ type RequestInfo struct {
 	// IsResourceRequest is false for paths outside the API prefixes and
 	// for discovery paths such as /apis/apps/v1.
 	IsResourceRequest bool
-	// Path is the request path as given.
+	// Path is the request path behind KubeSphere's cluster dispatcher: as
+	// given, without the /clusters/{cluster} segments of either form
+	// (/clusters/c/apis/... and /apis/clusters/c/... are both /apis/...).
 	Path string
 	// Verb is a Kubernetes verb for a resource request, else the lowercase
 	// HTTP method.
@@ -67,7 +69,11 @@ func ParseRequest(r *http.Request) (RequestInfo, error) {
 
 // ParseRequestInfo resolves a request the way KubeSphere's API gateway does:
 // /api/{version}/..., /apis/{group}/{version}/... and
-// /kapis/{group}/{version}/..., each optionally after /clusters/{cluster};
+// /kapis/{group}/{version}/..., each optionally for one cluster, in
+// KubeSphere 4.x's form /clusters/{cluster}/{prefix}/... or 3.x's
+// /{prefix}/clusters/{cluster}/... (both parse to the same RequestInfo, with
+// Cluster set and Path the path behind the cluster segments; a 4.x path
+// outside the API prefixes is a non-resource request for that cluster);
 // then workspaces/{ws} or workspacetemplates/{ws} sets the workspace and
 // namespaces/{ns} the namespace; then {resource}[/{name}[/{subresource}]].
 // GET without a name is list (watch with ?watch=true), DELETE without a name
@@ -92,9 +98,9 @@ func ParseRequestInfo(method, path string, query url.Values) (RequestInfo, error
 		return ri, &InvalidError{Field: "path", Reason: fmt.Sprintf("more than %d segments", maxPathParts)}
 	}
 	parts := strings.Split(trimmed, "/")
-	switch parts[0] {
-	case "api", "apis", "kapis":
-	default:
+	// KubeSphere 4.x's cluster dispatcher: /clusters/{cluster}/{real path}.
+	clusterFirst := parts[0] == "clusters" && len(parts) > 2
+	if !clusterFirst && !isAPIPrefix(parts[0]) {
 		return ri, nil // a non-resource path
 	}
 	for _, p := range parts {
@@ -102,13 +108,20 @@ func ParseRequestInfo(method, path string, query url.Values) (RequestInfo, error
 			return ri, &InvalidError{Field: "path", Reason: fmt.Sprintf("%q has an empty, . or .. segment", path)}
 		}
 	}
-	ri.APIPrefix, parts = parts[0], parts[1:]
-	if len(parts) > 0 && parts[0] == "clusters" {
-		if len(parts) < 2 {
-			// /apis/clusters alone is discovery of a group named clusters.
-			return ri, nil
-		}
+	if clusterFirst {
 		ri.Cluster, parts = parts[1], parts[2:]
+		ri.Path = behindCluster(path, parts)
+		if !isAPIPrefix(parts[0]) {
+			return ri, nil // a non-resource path in that cluster
+		}
+	}
+	ri.APIPrefix, parts = parts[0], parts[1:]
+	// KubeSphere 3.x's form /{prefix}/clusters/{cluster}/..., which 4.x
+	// still reads when the path did not name a cluster first. /apis/clusters
+	// alone is discovery of a group named clusters.
+	if ri.Cluster == "" && len(parts) > 1 && parts[0] == "clusters" {
+		ri.Cluster, parts = parts[1], parts[2:]
+		ri.Path = behindCluster(path, append([]string{ri.APIPrefix}, parts...))
 	}
 	if ri.APIPrefix == "api" {
 		if len(parts) < 1 {
@@ -217,6 +230,20 @@ func ParseRequestInfo(method, path string, query url.Values) (RequestInfo, error
 		}
 	}
 	return ri, nil
+}
+
+func isAPIPrefix(segment string) bool {
+	return segment == "api" || segment == "apis" || segment == "kapis"
+}
+
+// behindCluster is the path the cluster dispatcher serves: rest (the
+// segments after the cluster ones), keeping path's trailing slash.
+func behindCluster(path string, rest []string) string {
+	p := "/" + strings.Join(rest, "/")
+	if len(rest) > 0 && strings.HasSuffix(path, "/") {
+		p += "/"
+	}
+	return p
 }
 
 // exactLabel is the single value sel requires for key, if it requires one.
