@@ -409,7 +409,7 @@ func (o onboarding) endObjects(i int) []endObject {
 		name := iamv1beta1.WorkspaceRoleName(ws, role)
 		out = append(out, endObject{"WorkspaceRole", "", name}, endObject{"ClusterRole", "", "kubesphere:iam:workspace:" + name})
 	}
-	managerBinding := iamv1beta1.MemberBindingName(o.user(i), iamv1beta1.WorkspaceRoleName(ws, "admin"))
+	managerBinding := iamv1beta1.ManagerBindingName(ws)
 	out = append(out, endObject{"WorkspaceRoleBinding", "", managerBinding})
 	for p := range o.projects {
 		project := ws + "-p" + strconv.Itoa(p)

@@ -7,18 +7,24 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"text/template"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/tenancy"
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
@@ -150,4 +156,139 @@ func TestKubeSphereBindingsGrant(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, d.Allowed, "the authorizer allows %s", c.what)
 	}
+}
+
+// managerBindings returns the names of manager's WorkspaceRoleBindings in
+// workspace ws.
+func managerBindings(t *testing.T, ws, manager string) []string {
+	t.Helper()
+	var list iamv1beta1.WorkspaceRoleBindingList
+	require.NoError(t, env.Client.List(context.Background(), &list, client.MatchingLabels{tenantv1beta1.WorkspaceLabel: ws}))
+	var out []string
+	for _, b := range list.Items {
+		if !b.DeletionTimestamp.IsZero() {
+			continue
+		}
+		for _, s := range b.Subjects {
+			if s.Kind == rbacv1.UserKind && s.Name == manager {
+				out = append(out, b.Name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// deleteWorkspaceAtEnd deletes workspace ws and its projects when the test
+// ends.
+func deleteWorkspaceAtEnd(t *testing.T, ws string) {
+	t.Cleanup(func() {
+		_ = tc.DeleteWorkspace(context.Background(), ws, tenancy.DeleteWorkspaceOptions{Propagation: tenantv1beta1.DeletionPropagationBackground})
+	})
+}
+
+// TestManagerBoundOnceUnderKubeSphereName: the manager's binding is
+// KubeSphere's "<workspace>-admin", whoever writes the workspace, and the
+// manager is bound once: a binding KubeSphere's controller made is kept, and
+// one under spherekit's earlier name "<manager>-<workspace>-admin" is
+// replaced.
+func TestManagerBoundOnceUnderKubeSphereName(t *testing.T) {
+	ctx := context.Background()
+	wait := func(t *testing.T, ws string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		_, err := tc.WaitForWorkspace(wctx, ws)
+		require.NoError(t, err, "WaitForWorkspace finds KubeSphere's manager binding")
+	}
+	t.Run("Client", func(t *testing.T) {
+		manager := newUser(t, "mgr")
+		ws := newWorkspace(t, manager)
+		assert.Equal(t, []string{ws + "-admin"}, managerBindings(t, ws, manager))
+		// Setting the role the manager holds changes nothing.
+		require.NoError(t, tc.AddMember(ctx, tenancy.Workspace(ws), manager, "admin"))
+		members, err := tc.ListMembers(ctx, tenancy.Workspace(ws))
+		require.NoError(t, err)
+		assert.Equal(t, []tenancy.Member{{User: manager, Role: "admin"}}, members)
+		assert.Equal(t, []string{ws + "-admin"}, managerBindings(t, ws, manager))
+	})
+	t.Run("KubeSphere's binding exists", func(t *testing.T) {
+		vars := map[string]string{"Workspace": name("ksws"), "Manager": newUser(t, "mgr")}
+		ws, manager := vars["Workspace"], vars["Manager"]
+		deleteWorkspaceAtEnd(t, ws)
+		createFixture(t, "manager-binding.yaml", vars)
+		createFixture(t, "workspace-template.yaml", vars)
+		wait(t, ws)
+		eventually(t, func() bool {
+			return slices.Equal(managerBindings(t, ws, manager), []string{ws + "-admin"})
+		}, "the manager is bound once, by KubeSphere's binding (have %v)", managerBindings(t, ws, manager))
+	})
+	t.Run("spherekit's earlier binding exists", func(t *testing.T) {
+		vars := map[string]string{"Workspace": name("ksws"), "Manager": newUser(t, "mgr")}
+		ws, manager := vars["Workspace"], vars["Manager"]
+		deleteWorkspaceAtEnd(t, ws)
+		old := &iamv1beta1.WorkspaceRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: manager + "-" + ws + "-admin", Labels: map[string]string{
+				tenantv1beta1.WorkspaceLabel: ws, iamv1beta1.UserReferenceLabel: manager, iamv1beta1.RoleReferenceLabel: ws + "-admin",
+			}},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: manager}},
+			RoleRef:  rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: ws + "-admin"},
+		}
+		require.NoError(t, env.Client.Create(ctx, old))
+		createFixture(t, "workspace-template.yaml", vars)
+		wait(t, ws)
+		eventually(t, func() bool {
+			return slices.Equal(managerBindings(t, ws, manager), []string{ws + "-admin"})
+		}, "the earlier binding is replaced by KubeSphere's (have %v)", managerBindings(t, ws, manager))
+	})
+}
+
+// TestProjectsKubeSphereWay: CreateProject marks the namespace managed, so
+// KubeSphere's project BuiltinRoles (and the defaults) stamp its roles, and
+// WaitForProject returns only once they exist; a namespace in a workspace
+// but not managed gets none, and WaitForProject says so instead of
+// succeeding; a project KubeSphere set up (with its finalizer) can be
+// deleted.
+func TestProjectsKubeSphereWay(t *testing.T) {
+	ctx := context.Background()
+	ws := newWorkspace(t, "")
+
+	t.Run("CreateProject", func(t *testing.T) {
+		p := name("proj")
+		ns, err := tc.CreateProject(ctx, ws, p, tenancy.CreateProjectOptions{})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = env.Client.Delete(context.Background(), ns) })
+		assert.Equal(t, "true", ns.Labels[tenantv1beta1.ManagedLabel])
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		_, err = tc.WaitForProject(wctx, p)
+		require.NoError(t, err)
+		for _, role := range []string{"admin", "operator", "viewer"} {
+			assert.True(t, exists(t, &iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: role, Namespace: p}}), "project role %s exists when WaitForProject returns", role)
+		}
+	})
+
+	t.Run("not managed", func(t *testing.T) {
+		vars := map[string]string{"Project": name("proj"), "Workspace": ws}
+		createFixture(t, "unmanaged-namespace.yaml", vars)
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_, err := tc.WaitForProject(wctx, vars["Project"])
+		var invalid *tenancy.InvalidError
+		require.ErrorAs(t, err, &invalid, "WaitForProject does not report success for a namespace that gets no roles")
+		assert.Equal(t, "project", invalid.Field)
+		time.Sleep(time.Second) // the controller has seen the namespace by now
+		var roles iamv1beta1.RoleList
+		require.NoError(t, env.Client.List(ctx, &roles, client.InNamespace(vars["Project"])))
+		assert.Empty(t, roles.Items, "no project roles in a namespace that is not managed, as in KubeSphere")
+	})
+
+	t.Run("set up by KubeSphere, deleted", func(t *testing.T) {
+		vars := map[string]string{"Project": name("proj"), "Workspace": ws, "Creator": newUser(t, "creator")}
+		objs := createFixture(t, "project-namespace.yaml", vars)
+		require.NoError(t, env.Client.Delete(ctx, objs[0]))
+		eventually(t, func() bool {
+			return !exists(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: vars["Project"]}})
+		}, "the namespace with KubeSphere's finalizer is deleted")
+	})
 }

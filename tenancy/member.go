@@ -108,10 +108,45 @@ func (c *Client) setMember(ctx context.Context, where Scope, scope membership.Sc
 			}
 		}
 	}
+	if held, err := c.heldRoles(ctx, scope, user); err != nil {
+		return fmt.Errorf("set role of %q in %s: %w", user, where, err)
+	} else if len(held) == 1 && held[0] == role {
+		// Already so, possibly through a binding of another name (such
+		// as KubeSphere's "<workspace>-admin" for the manager): kept.
+		return nil
+	}
 	if _, err := membership.Set(ctx, c.c, scope, user, role); err != nil {
 		return fmt.Errorf("set role of %q in %s: %w", user, where, err)
 	}
 	return nil
+}
+
+// heldRoles returns the short role names of user's member bindings in
+// scope, one per binding.
+func (c *Client) heldRoles(ctx context.Context, scope membership.Scope, user string) ([]string, error) {
+	ms, err := membership.List(ctx, c.c, scope)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range ms {
+		if m.User == user {
+			out = append(out, shortRole(scope, m.Role))
+		}
+	}
+	return out, nil
+}
+
+// shortRole is the short name of a role membership reports in scope: a
+// workspace role named KubeSphere's way for long workspace names
+// ("admin.<hash>") becomes "admin".
+func shortRole(scope membership.Scope, role string) string {
+	if scope.Workspace != "" && scope.Namespace == "" {
+		if short, ok := iamv1beta1.ShortWorkspaceRoleName(scope.Workspace, role); ok {
+			return short
+		}
+	}
+	return role
 }
 
 func (c *Client) removeMember(ctx context.Context, where Scope, scope membership.Scope, user string) error {
@@ -138,7 +173,7 @@ func (c *Client) listMembers(ctx context.Context, where Scope, scope membership.
 	}
 	out := make([]Member, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, Member{User: m.User, Role: m.Role})
+		out = append(out, Member{User: m.User, Role: shortRole(scope, m.Role)})
 	}
 	return out, nil
 }

@@ -29,8 +29,9 @@ type CreateProjectOptions struct {
 	Labels map[string]string
 }
 
-// CreateProject creates a project: a namespace labelled with its workspace.
-// The project controller gives it the project roles, binds the creator as
+// CreateProject creates a project: a namespace labelled with its workspace
+// and kubesphere.io/managed: "true" (the project BuiltinRoles target managed
+// namespaces, in KubeSphere as in Defaults). The project controller gives it the project roles, binds the creator as
 // admin and mirrors the workspace's role bindings into it.
 func (c *Client) CreateProject(ctx context.Context, workspace, name string, opts CreateProjectOptions) (*corev1.Namespace, error) {
 	if err := checkLabelName("name", name); err != nil {
@@ -61,6 +62,9 @@ func (c *Client) CreateProject(ctx context.Context, workspace, name string, opts
 		labels = map[string]string{}
 	}
 	labels[tenantv1beta1.WorkspaceLabel] = workspace
+	// KubeSphere's project BuiltinRoles (and so the defaults) stamp roles
+	// only into namespaces marked managed.
+	labels[tenantv1beta1.ManagedLabel] = "true"
 	ann := map[string]string{}
 	if opts.Creator != "" {
 		ann[tenantv1beta1.CreatorAnnotation] = opts.Creator
@@ -79,8 +83,11 @@ func (c *Client) CreateProject(ctx context.Context, workspace, name string, opts
 }
 
 // WaitForProject waits until the project controller has stamped the
-// project's roles (those its BuiltinRoles give it) and, when the project has a creator, bound the
-// creator as admin, and returns the namespace. It ends with ctx's error when
+// project's roles (those its BuiltinRoles give it) and, when the project has
+// a creator, bound the creator as admin, and returns the namespace. A
+// namespace no BuiltinRole gives roles (one without kubesphere.io/managed:
+// "true", for KubeSphere's BuiltinRoles) is an *InvalidError, not a
+// success: it would never get its roles. It ends with ctx's error when
 // ctx ends first.
 func (c *Client) WaitForProject(ctx context.Context, project string) (*corev1.Namespace, error) {
 	if err := checkLabelName("project", project); err != nil {
@@ -97,6 +104,11 @@ func (c *Client) WaitForProject(ctx context.Context, project string) (*corev1.Na
 		roles, err := c.stampedRoles(ctx, iamv1beta1.ScopeNamespace, ns.Labels)
 		if err != nil {
 			return false, err
+		}
+		if len(roles) == 0 {
+			// Nothing would ever be stamped: KubeSphere's project
+			// BuiltinRoles (and the defaults) target managed namespaces.
+			return false, &InvalidError{Field: "project", Reason: fmt.Sprintf("no BuiltinRole gives namespace %q project roles (they go to namespaces labelled %s: \"true\", which CreateProject sets)", project, tenantv1beta1.ManagedLabel)}
 		}
 		if ok, err := c.rolesExist(ctx, "", project, roles); !ok || err != nil {
 			return false, err

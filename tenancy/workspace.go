@@ -81,8 +81,10 @@ func (c *Client) CreateWorkspace(ctx context.Context, name string, opts CreateWo
 }
 
 // WaitForWorkspace waits until the workspace controller has created the
-// Workspace name, its roles (those its BuiltinRoles give it) and, when it has a manager, the manager's
-// admin binding, and returns the Workspace. It ends with ctx's error when
+// Workspace name, its roles (those its BuiltinRoles give it) and, when it
+// has a manager, the manager's admin binding (KubeSphere's
+// "<workspace>-admin", iamv1beta1.ManagerBindingName), and returns the
+// Workspace. It ends with ctx's error when
 // ctx ends first.
 func (c *Client) WaitForWorkspace(ctx context.Context, name string) (*tenantv1beta1.Workspace, error) {
 	if err := checkLabelName("name", name); err != nil {
@@ -103,10 +105,14 @@ func (c *Client) WaitForWorkspace(ctx context.Context, name string) (*tenantv1be
 		if ws.Spec.Manager == "" {
 			return true, nil
 		}
-		admin := iamv1beta1.WorkspaceRoleName(name, iamv1beta1.WorkspaceAdmin)
-		binding := iamv1beta1.MemberBindingName(ws.Spec.Manager, admin)
-		err = c.c.Get(ctx, client.ObjectKey{Name: binding}, &iamv1beta1.WorkspaceRoleBinding{})
-		return err == nil, client.IgnoreNotFound(err)
+		// KubeSphere's manager binding: named like the admin role, for the
+		// manager (user-ref), whichever controller made it.
+		binding := &iamv1beta1.WorkspaceRoleBinding{}
+		err = c.c.Get(ctx, client.ObjectKey{Name: iamv1beta1.ManagerBindingName(name)}, binding)
+		if err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		return binding.Labels[iamv1beta1.UserReferenceLabel] == ws.Spec.Manager, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("wait for workspace %q: %w", name, err)

@@ -104,7 +104,7 @@ func TestWorkspaceAndProjectSetUp(t *testing.T) {
 		require.NoError(t, err)
 		return len(ms) == 1 && ms[0] == tenancy.Member{User: creator, Role: "admin"}
 	}, "creator bound as project admin")
-	mirror := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "kubesphere:iam:workspace:" + iamv1beta1.MemberBindingName(manager, iamv1beta1.WorkspaceRoleName(ws, "admin")), Namespace: p}}
+	mirror := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "kubesphere:iam:workspace:" + iamv1beta1.ManagerBindingName(ws), Namespace: p}}
 	eventually(t, func() bool { return exists(t, mirror) }, "manager's workspace binding mirrored into the project")
 	assert.Equal(t, "kubesphere:iam:workspace:"+iamv1beta1.WorkspaceRoleName(ws, "admin"), mirror.RoleRef.Name)
 

@@ -95,7 +95,10 @@ func (r *NamespaceReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	if !ns.DeletionTimestamp.IsZero() {
-		return reconcile.Result{}, nil
+		// KubeSphere's namespace controller puts its cascading-deletion
+		// finalizer on the projects it sets up and, on deletion, only
+		// removes it again; so does this one, or the namespace would hang.
+		return reconcile.Result{}, removeFinalizer(ctx, r.Client, ns, tenantv1beta1.CascadingDeletionFinalizer)
 	}
 	ws := ns.Labels[tenantv1beta1.WorkspaceLabel]
 	if ws == "" {

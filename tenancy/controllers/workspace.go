@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -124,12 +125,54 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		return reconcile.Result{}, err
 	}
 	if ws.Spec.Manager != "" {
-		scope := membership.Scope{Workspace: ws.Name}
-		if _, err := membership.Set(ctx, r.Client, scope, ws.Spec.Manager, iamv1beta1.WorkspaceAdmin); err != nil {
+		if err := r.bindManager(ctx, ws); err != nil {
 			return reconcile.Result{}, fmt.Errorf("bind manager %q: %w", ws.Spec.Manager, err)
 		}
 	}
 	return reconcile.Result{}, nil
+}
+
+// bindManager binds the workspace's manager as its admin the way
+// KubeSphere's workspace template controller does: one
+// WorkspaceRoleBinding named like the admin role (ManagerBindingName:
+// "<workspace>-admin", or "admin.<hash>" for long names) with the
+// workspace, user-ref and role-ref labels and a User subject in
+// iam.kubesphere.io. A new manager takes the binding over. The manager's
+// other member bindings in the workspace (such as "<manager>-<workspace>-admin",
+// spherekit's name for it before it followed KubeSphere) are removed, so the
+// manager is bound once.
+func (r *WorkspaceReconciler) bindManager(ctx context.Context, ws *tenantv1beta1.Workspace) error {
+	manager := ws.Spec.Manager
+	name := iamv1beta1.ManagerBindingName(ws.Name)
+	b := &iamv1beta1.WorkspaceRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name,
+			Labels: map[string]string{
+				tenantv1beta1.WorkspaceLabel:  ws.Name,
+				iamv1beta1.UserReferenceLabel: manager,
+				iamv1beta1.RoleReferenceLabel: name,
+			},
+		},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: iamv1beta1.GroupName, Name: manager}},
+		RoleRef:  rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: name},
+	}
+	if err := ensure.Object(ctx, r.Client, b, r.fieldOwner()); err != nil {
+		return err
+	}
+	members, err := membership.List(ctx, r.Client, membership.Scope{Workspace: ws.Name})
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if m.User != manager || m.Binding == name {
+			continue
+		}
+		other := &iamv1beta1.WorkspaceRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: m.Binding}}
+		if err := r.Client.Delete(ctx, other); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("delete the manager's other binding %s: %w", m.Binding, err)
+		}
+	}
+	return nil
 }
 
 // stampRoles creates the workspace roles of every BuiltinRole of scope
