@@ -36,6 +36,13 @@ const (
 	// aggregated template contributed, so a controller can tell aggregated
 	// rules from ones written by hand.
 	RoleTemplateRulesAnnotation = "iam.kubesphere.io/role-template-rules"
+
+	// RegoOverrideAnnotation on a role (GlobalRole, WorkspaceRole,
+	// ClusterRole or Role) holds a Rego policy, package authz, whose
+	// data.authz.allow may allow a request before the role's rules are
+	// consulted. KubeSphere's authenticated and platform-admin GlobalRoles
+	// carry one; see package authz for how it is evaluated.
+	RegoOverrideAnnotation = "iam.kubesphere.io/rego-override"
 )
 
 // Names of the built-in global roles.
