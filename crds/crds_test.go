@@ -23,10 +23,12 @@ func TestAllDecodesEveryCRD(t *testing.T) {
 	require.True(t, ok, "the Workspace CRD is embedded")
 	assert.Equal(t, apiextensionsv1.ClusterScoped, ws.Spec.Scope)
 	assert.Equal(t, "Workspace", ws.Spec.Names.Kind)
-	require.Len(t, ws.Spec.Versions, 1)
-	assert.Equal(t, "v1beta1", ws.Spec.Versions[0].Name)
-	assert.NotNil(t, ws.Spec.Versions[0].Subresources.Status)
-	assert.NotEmpty(t, ws.Spec.Versions[0].Schema.OpenAPIV3Schema.XValidations, "CEL rules are generated")
+	require.Len(t, ws.Spec.Versions, 2, "v1alpha1 and v1beta1, as KubeSphere serves them")
+	for _, v := range ws.Spec.Versions {
+		assert.Nil(t, v.Subresources, "KubeSphere's Workspace has no subresources")
+		assert.Equal(t, v.Name == "v1beta1", v.Storage, v.Name)
+		assert.True(t, v.Served, v.Name)
+	}
 
 	again, err := crds.All()
 	require.NoError(t, err)

@@ -17,6 +17,7 @@ func ExampleAll() {
 	}
 	// Output:
 	// builtinroles.iam.kubesphere.io Cluster
+	// categories.iam.kubesphere.io Cluster
 	// clusterrolebindings.iam.kubesphere.io Cluster
 	// clusterroles.iam.kubesphere.io Cluster
 	// globalrolebindings.iam.kubesphere.io Cluster
