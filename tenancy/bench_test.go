@@ -268,7 +268,7 @@ func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cf
 	if err != nil {
 		return err
 	}
-	if err := tc.EnsureDefaults(ctx); err != nil {
+	if _, err := tc.EnsureDefaults(ctx, tenancy.EnsureDefaultsOptions{}); err != nil {
 		return err
 	}
 	// The users exist before onboarding starts: let the controllers finish

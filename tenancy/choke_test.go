@@ -161,7 +161,10 @@ func TestOnBehalfOfCoversEveryWrite(t *testing.T) {
 			}
 		},
 		"EnsureDefaults": func(t *testing.T) func(*tenancy.Client) error {
-			return func(c *tenancy.Client) error { return c.EnsureDefaults(ctx) }
+			return func(c *tenancy.Client) error {
+				_, err := c.EnsureDefaults(ctx, tenancy.EnsureDefaultsOptions{Repair: true})
+				return err
+			}
 		},
 	}
 

@@ -1,15 +1,22 @@
 package tenancy_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,25 +26,292 @@ import (
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
 
-func TestDefaultsAreWellFormed(t *testing.T) {
-	objs, err := tenancy.Defaults()
+// kubesphereDefaults reads testdata/kubesphere-v4.1.3/defaults.jsonl: the
+// objects KubeSphere v4.1.3's ks-core chart ships in
+// config/ks-core/templates/{roletemplates,globalroles,clusterroles,builtinroles}.yaml,
+// one JSON object per line, as withoutProse leaves them.
+func kubesphereDefaults(t *testing.T) map[tenancy.DefaultObject]map[string]any {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "kubesphere-v4.1.3", "defaults.jsonl"))
 	require.NoError(t, err)
-	kinds := map[string][]string{}
-	for _, o := range objs {
-		kinds[o.GetKind()] = append(kinds[o.GetKind()], o.GetName())
+	defer f.Close()
+	out := map[tenancy.DefaultObject]map[string]any{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		o := map[string]any{}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &o))
+		u := unstructured.Unstructured{Object: o}
+		out[tenancy.DefaultObject{Kind: u.GetKind(), Name: u.GetName()}] = o
 	}
-	assert.ElementsMatch(t, []string{"platform-admin", "platform-regular", "platform-self-provisioner", "anonymous", "authenticated"}, kinds["GlobalRole"])
-	assert.ElementsMatch(t, []string{"workspace-admin", "workspace-regular", "workspace-self-provisioner", "workspace-viewer", "project-admin", "project-operator", "project-viewer"}, kinds["BuiltinRole"])
-	assert.NotEmpty(t, kinds["RoleTemplate"])
+	require.NoError(t, sc.Err())
+	return out
 }
 
-// TestEnsureDefaultsIsIdempotent checks EnsureDefaults' contract on roles
-// an administrator changed after it ran (TestMain ran it once): what the
-// defaults do not set, such as a label, an annotation or a rule added to an
-// aggregated role, is kept; what they do set, such as the description or the
-// rules of platform-admin, is reset to its built-in value. Each change is
-// written as kubectl writes it: a patch under kubectl's field manager.
+// withoutProse drops what is spherekit's own in a default: a RoleTemplate's
+// display name and description, and the text of the description annotation
+// (its presence stays).
+func withoutProse(o map[string]any) map[string]any {
+	o = runtime.DeepCopyJSON(o)
+	blank := func(path ...string) {
+		if _, ok, _ := unstructured.NestedString(o, append(path, tenantv1beta1.DescriptionAnnotation)...); ok {
+			_ = unstructured.SetNestedField(o, "", append(path, tenantv1beta1.DescriptionAnnotation)...)
+		}
+	}
+	blank("metadata", "annotations")
+	blank("role", "metadata", "annotations")
+	unstructured.RemoveNestedField(o, "spec", "displayName")
+	unstructured.RemoveNestedField(o, "spec", "description")
+	return o
+}
+
+// withoutCreator drops KubeSphere's kubesphere.io/creator annotation, the
+// one annotation Defaults leaves out on purpose (see its doc).
+func withoutCreator(o map[string]any) map[string]any {
+	o = runtime.DeepCopyJSON(o)
+	for _, path := range [][]string{{"metadata"}, {"role", "metadata"}} {
+		anns, ok, _ := unstructured.NestedStringMap(o, append(path, "annotations")...)
+		if !ok {
+			continue
+		}
+		delete(anns, tenantv1beta1.CreatorAnnotation)
+		if len(anns) == 0 {
+			unstructured.RemoveNestedField(o, append(path, "annotations")...)
+		} else {
+			_ = unstructured.SetNestedStringMap(o, anns, append(path, "annotations")...)
+		}
+	}
+	return o
+}
+
+// TestDefaultsMatchKubeSphere checks that Defaults ships what KubeSphere
+// v4.1.3 ships: the same objects by kind and name, with the same labels,
+// annotation keys, annotation values other than descriptions (the console's
+// role-template-rules and dependencies, the rego overrides), aggregation,
+// target selectors and rules. The one exception is the creator annotation,
+// which Defaults leaves out (see its doc).
+func TestDefaultsMatchKubeSphere(t *testing.T) {
+	objs, err := tenancy.Defaults()
+	require.NoError(t, err)
+	want := kubesphereDefaults(t)
+	require.Len(t, want, 81, "the reference holds the chart's 81 objects")
+	for ref, o := range want {
+		want[ref] = withoutCreator(o)
+	}
+	got := map[tenancy.DefaultObject]map[string]any{}
+	for _, o := range objs {
+		ref := tenancy.DefaultObject{Kind: o.GetKind(), Name: o.GetName()}
+		require.NotContains(t, got, ref, "shipped twice")
+		got[ref] = withoutProse(o.Object)
+		assert.NotContains(t, o.GetLabels(), tenancy.DefaultsLabel, "%s: Defaults returns KubeSphere's labels; EnsureDefaults adds its own", ref)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Defaults differ from KubeSphere v4.1.3's (-kubesphere +spherekit):\n%s", diff)
+	}
+
+	byKind := map[string][]string{}
+	templatesByScope := map[string]int{}
+	for _, o := range objs {
+		byKind[o.GetKind()] = append(byKind[o.GetKind()], o.GetName())
+		if o.GetKind() != "RoleTemplate" {
+			continue
+		}
+		templatesByScope[o.GetLabels()[iamv1beta1.ScopeLabel]]++
+		assert.Equal(t, "true", o.GetLabels()[tenantv1beta1.ManagedLabel], "%s is managed", o.GetName())
+		assert.NotEmpty(t, o.GetLabels()[iamv1beta1.CategoryLabel], "%s has a category", o.GetName())
+		// The console reads role-template-rules on a template as a map
+		// from a resource group to "view", "manage" or "create".
+		var ui map[string]string
+		require.NoError(t, json.Unmarshal([]byte(o.GetAnnotations()[iamv1beta1.RoleTemplateRulesAnnotation]), &ui), o.GetName())
+		assert.NotEmpty(t, ui, o.GetName())
+	}
+	assert.Equal(t, map[string]int{
+		iamv1beta1.ScopeGlobal: 11, iamv1beta1.ScopeCluster: 19, iamv1beta1.ScopeWorkspace: 15, iamv1beta1.ScopeNamespace: 20,
+	}, templatesByScope, "RoleTemplates per scope")
+	assert.ElementsMatch(t, []string{"platform-admin", "platform-regular", "platform-self-provisioner", "anonymous", "authenticated", "pre-registration", "ks-console"}, byKind["GlobalRole"])
+	assert.ElementsMatch(t, []string{"cluster-admin", "cluster-viewer"}, byKind["ClusterRole"])
+	assert.ElementsMatch(t, []string{"workspace-admin", "workspace-regular", "workspace-self-provisioner", "workspace-viewer", "project-admin", "project-operator", "project-viewer"}, byKind["BuiltinRole"])
+	assert.Len(t, objs, 81)
+	for i, o := range objs {
+		if o.GetKind() != "RoleTemplate" {
+			assert.Len(t, byKind["RoleTemplate"], i, "RoleTemplates come first, so the roles find them")
+			break
+		}
+	}
+}
+
+// TestDefaultsDecodeIntoTheirKinds checks that every default decodes into
+// its Go type and back without losing a field, and that the fields
+// KubeSphere's schema requires are there even when empty (a GlobalRole's
+// and a RoleTemplate's rules).
+func TestDefaultsDecodeIntoTheirKinds(t *testing.T) {
+	objs, err := tenancy.Defaults()
+	require.NoError(t, err)
+	for _, o := range objs {
+		typed, err := env.Client.Scheme().New(o.GroupVersionKind())
+		require.NoError(t, err, o.GetKind())
+		require.NoError(t, runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(o.Object, typed, true), "%s %s", o.GetKind(), o.GetName())
+		switch o.GetKind() {
+		case "GlobalRole", "ClusterRole":
+			_, found, _ := unstructured.NestedSlice(o.Object, "rules")
+			assert.True(t, found, "%s %s writes rules", o.GetKind(), o.GetName())
+		case "RoleTemplate":
+			_, found, _ := unstructured.NestedSlice(o.Object, "spec", "rules")
+			assert.True(t, found, "RoleTemplate %s writes spec.rules", o.GetName())
+		}
+	}
+}
+
+// ensureDefaults runs EnsureDefaults with opts and fails the test on error.
+func ensureDefaults(t *testing.T, opts tenancy.EnsureDefaultsOptions) *tenancy.EnsureDefaultsResult {
+	t.Helper()
+	res, err := tc.EnsureDefaults(context.Background(), opts)
+	require.NoError(t, err)
+	return res
+}
+
+// defaultRefs returns every default, in Defaults' order.
+func defaultRefs(t *testing.T) []tenancy.DefaultObject {
+	t.Helper()
+	objs, err := tenancy.Defaults()
+	require.NoError(t, err)
+	var out []tenancy.DefaultObject
+	for _, o := range objs {
+		out = append(out, tenancy.DefaultObject{Kind: o.GetKind(), Name: o.GetName()})
+	}
+	return out
+}
+
+// TestEnsureDefaultsIsIdempotent: after TestMain's run every default is
+// there, labelled as EnsureDefaults' own, and another run (with or without
+// Repair) writes nothing.
 func TestEnsureDefaultsIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	all := defaultRefs(t)
+	for _, opts := range []tenancy.EnsureDefaultsOptions{{}, {Repair: true}} {
+		res := ensureDefaults(t, opts)
+		assert.Equal(t, all, res.Unchanged, "Repair %v: every default holds its built-in values", opts.Repair)
+		assert.Empty(t, res.Created, "created")
+		assert.Empty(t, res.Repaired, "repaired")
+		assert.Empty(t, res.Drifted, "drifted")
+		assert.Empty(t, res.Skipped, "skipped")
+	}
+	objs, err := tenancy.Defaults()
+	require.NoError(t, err)
+	for _, o := range objs {
+		live := &unstructured.Unstructured{}
+		live.SetGroupVersionKind(o.GroupVersionKind())
+		require.NoError(t, env.Client.Get(ctx, client.ObjectKeyFromObject(o), live))
+		assert.Equal(t, "true", live.GetLabels()[tenancy.DefaultsLabel], "%s %s is EnsureDefaults' own", o.GetKind(), o.GetName())
+	}
+	eventually(t, func() bool {
+		return exists(t, &rbacv1.ClusterRole{ObjectMeta: metaName("kubesphere:iam:global:" + iamv1beta1.PlatformAdmin)})
+	}, "global role mirrored")
+}
+
+// replaceDefault deletes the default obj names and waits until it is gone;
+// the test's cleanup deletes whatever replaced it and lets EnsureDefaults
+// create the default again.
+func replaceDefault(t *testing.T, obj client.Object) {
+	t.Helper()
+	ctx := context.Background()
+	gone := func() bool {
+		cur := obj.DeepCopyObject().(client.Object)
+		err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), cur)
+		require.NoError(t, client.IgnoreNotFound(err))
+		return apierrors.IsNotFound(err)
+	}
+	remove := func() {
+		require.NoError(t, client.IgnoreNotFound(env.Client.Delete(ctx, obj.DeepCopyObject().(client.Object))))
+		eventually(t, gone, "%s deleted", obj.GetName())
+	}
+	remove()
+	t.Cleanup(func() {
+		remove()
+		res := ensureDefaults(t, tenancy.EnsureDefaultsOptions{})
+		require.Len(t, res.Created, 1, "the default is back")
+	})
+}
+
+// TestEnsureDefaultsCreatesWhatIsMissing: a default someone deleted is
+// created again, labelled, with its built-in rules; nothing else is written.
+func TestEnsureDefaultsCreatesWhatIsMissing(t *testing.T) {
+	ctx := context.Background()
+	want := defaultGlobalRole(t, "ks-console")
+	require.NoError(t, env.Client.Delete(ctx, &iamv1beta1.GlobalRole{ObjectMeta: metaName(want.Name)}))
+	eventually(t, func() bool { return !exists(t, &iamv1beta1.GlobalRole{ObjectMeta: metaName(want.Name)}) }, "deleted")
+
+	res := ensureDefaults(t, tenancy.EnsureDefaultsOptions{})
+	assert.Equal(t, []tenancy.DefaultObject{{Kind: "GlobalRole", Name: want.Name}}, res.Created)
+	assert.Len(t, res.Unchanged, len(defaultRefs(t))-1)
+	got := &iamv1beta1.GlobalRole{}
+	require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: want.Name}, got))
+	assert.Equal(t, want.Rules, got.Rules)
+	assert.Equal(t, "true", got.Labels[tenancy.DefaultsLabel])
+}
+
+// TestEnsureDefaultsLeavesWhatItDoesNotOwn: an object of a default's name
+// that EnsureDefaults did not create (no DefaultsLabel), such as KubeSphere's
+// own role or an administrator's, is never written, not even with Repair:
+// it is reported as skipped, keeps its rules and gets no label.
+func TestEnsureDefaultsLeavesWhatItDoesNotOwn(t *testing.T) {
+	ctx := context.Background()
+	extra := rbacv1.PolicyRule{APIGroups: []string{"example.com"}, Resources: []string{"widgets"}, Verbs: []string{"get"}}
+	tests := []struct {
+		name  string
+		ref   tenancy.DefaultObject
+		there func() client.Object
+	}{
+		{"KubeSphere's own pre-registration, as its chart ships it", tenancy.DefaultObject{Kind: "GlobalRole", Name: "pre-registration"}, func() client.Object {
+			r := defaultGlobalRole(t, "pre-registration")
+			r.Labels = map[string]string{"app.kubernetes.io/managed-by": "Helm"}
+			return r
+		}},
+		{"an administrator's ks-console with an extra rule and a description", tenancy.DefaultObject{Kind: "GlobalRole", Name: "ks-console"}, func() client.Object {
+			r := defaultGlobalRole(t, "ks-console")
+			r.Rules = append(r.Rules, extra)
+			r.Annotations = map[string]string{tenantv1beta1.DescriptionAnnotation: "ours"}
+			return r
+		}},
+		{"a RoleTemplate of the same name granting something else", tenancy.DefaultObject{Kind: "RoleTemplate", Name: "cluster-view-components"}, func() client.Object {
+			return &iamv1beta1.RoleTemplate{
+				ObjectMeta: metav1.ObjectMeta{Name: "cluster-view-components", Labels: map[string]string{iamv1beta1.ScopeLabel: iamv1beta1.ScopeCluster}},
+				Spec:       iamv1beta1.RoleTemplateSpec{Rules: []rbacv1.PolicyRule{extra}},
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := tt.there()
+			replaceDefault(t, obj)
+			require.NoError(t, env.Client.Create(ctx, obj, client.FieldOwner("kubectl-create")))
+			before := obj.DeepCopyObject().(client.Object)
+			require.NoError(t, env.Client.Get(ctx, client.ObjectKeyFromObject(obj), before))
+
+			for _, opts := range []tenancy.EnsureDefaultsOptions{{}, {Repair: true}} {
+				res := ensureDefaults(t, opts)
+				assert.Equal(t, []tenancy.DefaultObject{tt.ref}, res.Skipped, "Repair %v", opts.Repair)
+				assert.NotContains(t, res.Created, tt.ref)
+				assert.NotContains(t, res.Repaired, tt.ref)
+			}
+			after := obj.DeepCopyObject().(client.Object)
+			require.NoError(t, env.Client.Get(ctx, client.ObjectKeyFromObject(obj), after))
+			assert.Equal(t, before.GetResourceVersion(), after.GetResourceVersion(), "not written")
+			assert.NotContains(t, after.GetLabels(), tenancy.DefaultsLabel, "not taken over")
+			if r, ok := after.(*iamv1beta1.GlobalRole); ok {
+				assert.Equal(t, obj.(*iamv1beta1.GlobalRole).Rules, r.Rules, "its rules are kept")
+			}
+		})
+	}
+}
+
+// TestEnsureDefaultsRepairsOnlyOnRequest checks EnsureDefaults on its own
+// roles that an administrator changed after it created them, each change
+// written as kubectl writes it (a patch under kubectl's field manager):
+// a change to what the defaults set is reported as drift and stays until
+// Repair resets it; what the defaults do not set (a label, an annotation,
+// a rule added to a role that aggregates templates) is kept even by Repair.
+func TestEnsureDefaultsRepairsOnlyOnRequest(t *testing.T) {
 	ctx := context.Background()
 	extraRule := rbacv1.PolicyRule{APIGroups: []string{"example.com"}, Resources: []string{"widgets"}, Verbs: []string{"get"}}
 	extraURL := rbacv1.PolicyRule{NonResourceURLs: []string{"/example"}, Verbs: []string{"get"}}
@@ -45,50 +319,66 @@ func TestEnsureDefaultsIsIdempotent(t *testing.T) {
 		name   string
 		role   string
 		change adminChange
-		kept   bool
+		drift  bool
 	}{
-		{"label added to a global role is kept", iamv1beta1.PlatformRegular, setLabel("example.com/team", "platform"), true},
-		{"annotation added to a global role is kept", iamv1beta1.PlatformAdmin, setAnnotation("example.com/note", "ask the platform team"), true},
-		{"rule added to an aggregated role is kept", iamv1beta1.PlatformRegular, addRule(extraRule), true},
-		{"changed description is reset", iamv1beta1.PlatformAdmin, setAnnotation(tenantv1beta1.DescriptionAnnotation, "changed by an administrator"), false},
-		{"rule added to a role whose rules are built in is reset", iamv1beta1.PlatformAdmin, addRule(extraURL), false},
+		{"rule added to a role whose rules are built in", iamv1beta1.PlatformRegular, addRule(extraRule), true},
+		{"changed description", iamv1beta1.PlatformAdmin, setAnnotation(tenantv1beta1.DescriptionAnnotation, "changed by an administrator"), true},
+		{"changed rego override", iamv1beta1.PlatformAdmin, setAnnotation("iam.kubesphere.io/rego-override", "package authz\ndefault allow = true"), true},
+		{"label added", iamv1beta1.PlatformRegular, setLabel("example.com/team", "platform"), false},
+		{"annotation added", iamv1beta1.Anonymous, setAnnotation("example.com/note", "ask the platform team"), false},
+		{"rule added to a role that aggregates templates", iamv1beta1.PlatformAdmin, addRule(extraURL), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := defaultGlobalRole(t, tt.role)
+			ref := tenancy.DefaultObject{Kind: "GlobalRole", Name: tt.role}
 			key := client.ObjectKey{Name: tt.role}
+			get := func() *iamv1beta1.GlobalRole {
+				got := &iamv1beta1.GlobalRole{}
+				require.NoError(t, env.Client.Get(ctx, key, got))
+				return got
+			}
 			t.Cleanup(func() {
 				patchAsAdmin(t, key, tt.change.manager, tt.change.undo)
-				require.NoError(t, tc.EnsureDefaults(context.Background()))
+				ensureDefaults(t, tenancy.EnsureDefaultsOptions{Repair: true})
 			})
 
 			patchAsAdmin(t, key, tt.change.manager, tt.change.do)
-			got := &iamv1beta1.GlobalRole{}
-			require.NoError(t, env.Client.Get(ctx, key, got))
-			require.True(t, tt.change.done(got), "the administrator's change is in place before EnsureDefaults")
+			require.True(t, tt.change.done(get()), "the administrator's change is in place")
 
-			require.NoError(t, tc.EnsureDefaults(ctx))
-			got = &iamv1beta1.GlobalRole{}
-			require.NoError(t, env.Client.Get(ctx, key, got))
-			if tt.kept {
-				assert.True(t, tt.change.done(got), "EnsureDefaults keeps what the defaults do not set; got labels %v, annotations %v, rules %v", got.Labels, got.Annotations, got.Rules)
+			res := ensureDefaults(t, tenancy.EnsureDefaultsOptions{})
+			if tt.drift {
+				assert.Contains(t, res.Drifted, ref, "reported")
 			} else {
-				assert.False(t, tt.change.done(got), "EnsureDefaults resets what the defaults set; got annotations %v, rules %v", got.Annotations, got.Rules)
+				assert.Contains(t, res.Unchanged, ref, "not drift")
+			}
+			assert.True(t, tt.change.done(get()), "without Repair nothing is written")
+
+			res = ensureDefaults(t, tenancy.EnsureDefaultsOptions{Repair: true})
+			got := get()
+			if tt.drift {
+				assert.Equal(t, []tenancy.DefaultObject{ref}, res.Repaired, "repaired")
+				assert.False(t, tt.change.done(got), "Repair resets what the defaults set; got annotations %v, rules %v", got.Annotations, got.Rules)
+			} else {
+				assert.Empty(t, res.Repaired)
+				assert.True(t, tt.change.done(got), "Repair keeps what the defaults do not set; got labels %v, annotations %v, rules %v", got.Labels, got.Annotations, got.Rules)
 			}
 			// Whatever the administrator did, every field the defaults set
-			// holds its built-in value.
+			// holds its built-in value now.
 			for k, v := range want.Annotations {
 				assert.Equal(t, v, got.Annotations[k], "annotation %s", k)
 			}
-			if want.Rules != nil {
+			if want.AggregationRoleTemplates == nil {
 				assert.Equal(t, want.Rules, got.Rules, "built-in rules")
+			} else {
+				for _, r := range want.Rules {
+					assert.Contains(t, got.Rules, r, "built-in rule")
+				}
 			}
-			assert.Equal(t, want.AggregationRoleTemplates, got.AggregationRoleTemplates, "aggregationRoleTemplates")
+			assert.Equal(t, "true", got.Labels[tenancy.DefaultsLabel])
+			assert.Contains(t, ensureDefaults(t, tenancy.EnsureDefaultsOptions{}).Unchanged, ref, "in step after the repair")
 		})
 	}
-	eventually(t, func() bool {
-		return exists(t, &rbacv1.ClusterRole{ObjectMeta: metaName("kubesphere:iam:global:" + iamv1beta1.PlatformAdmin)})
-	}, "global role mirrored")
 }
 
 // adminChange is a change an administrator makes to a role with kubectl,

@@ -7,7 +7,7 @@
 // knows the spherekit API groups:
 //
 //	tc, err := tenancy.NewClient(c, tenancy.ClientOptions{})
-//	_ = tc.EnsureDefaults(ctx)                           // built-in roles, once per cluster
+//	_, _ = tc.EnsureDefaults(ctx, tenancy.EnsureDefaultsOptions{}) // KubeSphere's built-in roles, where missing
 //	_, err = tc.CreateUser(ctx, "alice", "alice@example.com", tenancy.CreateUserOptions{Password: "Str0ngPass"})
 //	_, err = tc.CreateWorkspace(ctx, "team-a", tenancy.CreateWorkspaceOptions{Manager: "alice"})
 //	_, err = tc.CreateProject(ctx, "team-a", "web", tenancy.CreateProjectOptions{Creator: "alice"})

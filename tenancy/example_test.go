@@ -57,9 +57,22 @@ func ExampleNewClient() {
 
 func ExampleClient_EnsureDefaults() {
 	tc := newTenancyClient()
-	// Built-in global roles, BuiltinRoles and RoleTemplates; safe on every start.
-	if err := tc.EnsureDefaults(context.Background()); err != nil {
+	// KubeSphere's built-in roles, BuiltinRoles and RoleTemplates, where
+	// missing; safe on every start.
+	res, err := tc.EnsureDefaults(context.Background(), tenancy.EnsureDefaultsOptions{})
+	if err != nil {
 		log.Fatal(err)
+	}
+	// Objects of the same name that EnsureDefaults did not create, such as
+	// KubeSphere's own, are left alone.
+	for _, o := range res.Skipped {
+		log.Printf("kept %s as it is", o)
+	}
+	// Defaults it created that someone changed since: repair them on request.
+	if len(res.Drifted) > 0 {
+		if _, err := tc.EnsureDefaults(context.Background(), tenancy.EnsureDefaultsOptions{Repair: true}); err != nil {
+			log.Fatal(err)
+		}
 	}
 }
 
@@ -74,11 +87,13 @@ func ExampleDefaults() {
 		}
 	}
 	// Output:
+	// anonymous
+	// authenticated
 	// platform-admin
 	// platform-regular
 	// platform-self-provisioner
-	// anonymous
-	// authenticated
+	// pre-registration
+	// ks-console
 }
 
 func ExampleCheckPassword() {

@@ -70,7 +70,8 @@ func TestMain(m *testing.M) {
 			if tc, err = tenancy.NewClient(e.Client, tenancy.ClientOptions{}); err != nil {
 				return err
 			}
-			return tc.EnsureDefaults(ctx)
+			_, err = tc.EnsureDefaults(ctx, tenancy.EnsureDefaultsOptions{})
+			return err
 		},
 	}))
 }

@@ -168,10 +168,12 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	if err != nil {
 		return err
 	}
-	if err := tc.EnsureDefaults(ctx); err != nil {
+	defaults, err := tc.EnsureDefaults(ctx, tenancy.EnsureDefaultsOptions{})
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "Ensured the built-in roles and role templates.")
+	fmt.Fprintf(out, "Ensured the built-in roles and role templates (%d created, %d already there).\n",
+		len(defaults.Created), len(defaults.Unchanged)+len(defaults.Drifted)+len(defaults.Skipped))
 
 	suffix := rand.String(5)
 	alice, bob := "alice-"+suffix, "bob-"+suffix
