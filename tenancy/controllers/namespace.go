@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -112,7 +113,7 @@ func (r *NamespaceReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		if _, found, err := membership.Get(ctx, r.Client, scope, creator); err != nil {
 			return reconcile.Result{}, err
 		} else if !found {
-			if _, err := membership.Set(ctx, r.Client, scope, creator, iamv1beta1.ProjectAdmin); err != nil {
+			if _, err := membership.SetLabelled(ctx, r.Client, scope, creator, iamv1beta1.ProjectAdmin, r.withWatchFilter(nil)); err != nil {
 				return reconcile.Result{}, fmt.Errorf("bind creator %q: %w", creator, err)
 			}
 		}
@@ -136,7 +137,7 @@ func (r *NamespaceReconciler) stampRoles(ctx context.Context, ns *corev1.Namespa
 		role.ObjectMeta = metav1.ObjectMeta{
 			Name:        role.Name,
 			Namespace:   ns.Name,
-			Labels:      mergeLabels(role.Labels, map[string]string{tenantv1beta1.ManagedLabel: "true"}),
+			Labels:      r.withWatchFilter(mergeLabels(role.Labels, map[string]string{tenantv1beta1.ManagedLabel: "true"})),
 			Annotations: role.Annotations,
 		}
 		if err := r.createOnce(ctx, role, iamv1beta1.ScopeNamespace); err != nil {
@@ -155,6 +156,7 @@ func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, w
 		return fmt.Errorf("list workspace role bindings: %w", err)
 	}
 	want := map[string]bool{}
+	var errs []error
 	for i := range bindings.Items {
 		b := &bindings.Items[i]
 		if !b.DeletionTimestamp.IsZero() {
@@ -167,7 +169,8 @@ func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, w
 			tenantv1beta1.WorkspaceLabel: ws,
 			tenantv1beta1.ManagedLabel:   "true",
 		}
-		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(native), &rbacv1.RoleBinding{}); apierrors.IsNotFound(err) {
+		existing := &rbacv1.RoleBinding{}
+		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(native), existing); apierrors.IsNotFound(err) {
 			ok, err := r.creatorMayGrant(ctx, r.Authorizer, b)
 			if err != nil {
 				return err
@@ -177,14 +180,22 @@ func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, w
 			}
 		} else if err != nil {
 			return fmt.Errorf("get mirrored binding: %w", err)
+		} else if done, err := r.fixBindingMirror(ctx, b, existing, native); err != nil {
+			return err
+		} else if done {
+			// The mirror's watch event brings the namespace back.
+			want[native.Name] = true
+			continue
 		}
 		if err := controllerutil.SetControllerReference(b, native, r.Scheme); err != nil {
 			return fmt.Errorf("own mirrored binding: %w", err)
 		}
-		if err := ensure.Object(ctx, r.Client, native, r.fieldOwner()); err != nil {
-			return err
-		}
 		want[native.Name] = true
+		if err := ensure.Object(ctx, r.Client, native, r.fieldOwner()); err != nil {
+			// One binding that cannot be mirrored (a RoleBinding of its
+			// name with another roleRef) does not hold up the others.
+			errs = append(errs, err)
+		}
 	}
 	var existing rbacv1.RoleBindingList
 	if err := r.Client.List(ctx, &existing, client.InNamespace(ns), client.HasLabels{workspaceBindingLabel}); err != nil {
@@ -197,7 +208,7 @@ func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, w
 			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // unproject removes what made a namespace a project: its iam roles and

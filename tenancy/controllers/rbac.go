@@ -2,10 +2,12 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -79,7 +81,8 @@ func (r *RBACReconciler) mirror(ctx context.Context, source, native client.Objec
 	if !source.GetDeletionTimestamp().IsZero() {
 		return reconcile.Result{}, nil
 	}
-	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(native), native.DeepCopyObject().(client.Object)); apierrors.IsNotFound(err) {
+	existing := native.DeepCopyObject().(client.Object)
+	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(native), existing); apierrors.IsNotFound(err) {
 		ok, err := r.creatorMayGrant(ctx, r.Authorizer, source)
 		if err != nil {
 			return reconcile.Result{}, err
@@ -89,6 +92,9 @@ func (r *RBACReconciler) mirror(ctx context.Context, source, native client.Objec
 			return reconcile.Result{RequeueAfter: creatorRecheck}, nil
 		}
 	} else if err != nil {
+		return reconcile.Result{}, err
+	} else if done, err := r.fixBindingMirror(ctx, source, existing, native); err != nil || done {
+		// The mirror's watch event brings the source back.
 		return reconcile.Result{}, err
 	}
 	native.SetLabels(map[string]string{tenantv1beta1.ManagedLabel: "true"})
@@ -118,4 +124,51 @@ func nonNilRules(rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
 		return []rbacv1.PolicyRule{}
 	}
 	return rules
+}
+
+// fixBindingMirror makes the changes to an existing native binding
+// (existing, mirroring source) that ensure.Object cannot: a binding's
+// roleRef cannot change, so a mirror whose source now refers to another
+// role is deleted, to be created again (with the creator check of a new
+// mirror); and subjects the source no longer has are cleared
+// (ensure.Object leaves alone a field the desired object omits, and
+// subjects is omitted when empty). A mirror source does not control is
+// left to ensure.Object. It reports whether it wrote anything.
+func (r Common) fixBindingMirror(ctx context.Context, source, existing, native client.Object) (bool, error) {
+	if !metav1.IsControlledBy(existing, source) {
+		return false, nil
+	}
+	var haveRef, wantRef rbacv1.RoleRef
+	var haveSubjects, wantSubjects []rbacv1.Subject
+	switch e := existing.(type) {
+	case *rbacv1.RoleBinding:
+		n := native.(*rbacv1.RoleBinding)
+		haveRef, wantRef, haveSubjects, wantSubjects = e.RoleRef, n.RoleRef, e.Subjects, n.Subjects
+	case *rbacv1.ClusterRoleBinding:
+		n := native.(*rbacv1.ClusterRoleBinding)
+		haveRef, wantRef, haveSubjects, wantSubjects = e.RoleRef, n.RoleRef, e.Subjects, n.Subjects
+	default:
+		return false, nil
+	}
+	switch {
+	case haveRef != wantRef:
+		uid := existing.GetUID()
+		if err := r.Client.Delete(ctx, existing, client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil {
+			return false, fmt.Errorf("delete mirror %s to change its role: %w", existing.GetName(), err)
+		}
+		return true, nil
+	case len(wantSubjects) == 0 && len(haveSubjects) > 0:
+		cleared := existing.DeepCopyObject().(client.Object)
+		switch c := cleared.(type) {
+		case *rbacv1.RoleBinding:
+			c.Subjects = nil
+		case *rbacv1.ClusterRoleBinding:
+			c.Subjects = nil
+		}
+		if err := r.Client.Update(ctx, cleared, client.FieldOwner(r.fieldOwner())); err != nil {
+			return false, fmt.Errorf("clear subjects of mirror %s: %w", existing.GetName(), err)
+		}
+		return true, nil
+	}
+	return false, nil
 }

@@ -151,6 +151,18 @@ func (r Common) fieldOwner() string {
 	return r.FieldOwner
 }
 
+// withWatchFilter returns l with the watch filter label added when
+// WatchFilterValue is set, for what a reconciler derives that other
+// reconcilers of the same instance reconcile in turn (a template's
+// workspace, stamped roles, member bindings): without it the instance
+// would ignore its own objects.
+func (r Common) withWatchFilter(l map[string]string) map[string]string {
+	if r.WatchFilterValue == "" {
+		return l
+	}
+	return mergeLabels(l, map[string]string{WatchFilterLabel: r.WatchFilterValue})
+}
+
 // watchFilter is the predicate on the reconciled kind WatchFilterValue
 // asks for.
 func (r Common) watchFilter() builder.Predicates {

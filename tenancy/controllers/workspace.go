@@ -53,7 +53,7 @@ func (r *WorkspaceTemplateReconciler) Reconcile(ctx context.Context, req reconci
 	ws := &tenantv1beta1.Workspace{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        tpl.Name,
-			Labels:      maps.Clone(tpl.Spec.Template.Labels),
+			Labels:      r.withWatchFilter(maps.Clone(tpl.Spec.Template.Labels)),
 			Annotations: maps.Clone(tpl.Spec.Template.Annotations),
 		},
 		Spec: tpl.Spec.Template.Spec,
@@ -147,11 +147,11 @@ func (r *WorkspaceReconciler) bindManager(ctx context.Context, ws *tenantv1beta1
 	b := &iamv1beta1.WorkspaceRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: name,
-			Labels: map[string]string{
+			Labels: r.withWatchFilter(map[string]string{
 				tenantv1beta1.WorkspaceLabel:  ws.Name,
 				iamv1beta1.UserReferenceLabel: manager,
 				iamv1beta1.RoleReferenceLabel: name,
-			},
+			}),
 		},
 		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: iamv1beta1.GroupName, Name: manager}},
 		RoleRef:  rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "WorkspaceRole", Name: name},
@@ -192,7 +192,7 @@ func (r *WorkspaceReconciler) stampRoles(ctx context.Context, ws *tenantv1beta1.
 		short := role.Name
 		role.ObjectMeta = metav1.ObjectMeta{
 			Name:        iamv1beta1.WorkspaceRoleName(ws.Name, short),
-			Labels:      mergeLabels(role.Labels, map[string]string{tenantv1beta1.WorkspaceLabel: ws.Name}),
+			Labels:      r.withWatchFilter(mergeLabels(role.Labels, map[string]string{tenantv1beta1.WorkspaceLabel: ws.Name})),
 			Annotations: role.Annotations,
 		}
 		if err := controllerutil.SetOwnerReference(ws, role, r.Scheme); err != nil {

@@ -141,7 +141,22 @@ func (s Scope) bindings(ctx context.Context, r client.Reader, user string) ([]cl
 // then removes the user's other member bindings in s, so a user holds one
 // role per scope. It reports whether anything changed.
 func Set(ctx context.Context, c client.Client, s Scope, user, role string) (bool, error) {
+	return SetLabelled(ctx, c, s, user, role, nil)
+}
+
+// SetLabelled is Set with extra labels on a binding it creates, such as a
+// controller's watch filter label.
+func SetLabelled(ctx context.Context, c client.Client, s Scope, user, role string, extra map[string]string) (bool, error) {
 	want := s.binding(user, role)
+	if len(extra) > 0 {
+		l := want.GetLabels()
+		for k, v := range extra {
+			if _, ok := l[k]; !ok {
+				l[k] = v
+			}
+		}
+		want.SetLabels(l)
+	}
 	changed := false
 	existing := want.DeepCopyObject().(client.Object)
 	switch err := c.Get(ctx, client.ObjectKeyFromObject(want), existing); {
