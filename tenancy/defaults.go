@@ -109,12 +109,16 @@ type EnsureDefaultsOptions struct {
 	Repair bool
 }
 
-// DefaultObject names one of the objects Defaults returns.
+// DefaultObject names one of the objects Defaults returns (all of them are
+// cluster-scoped and in the iam.kubesphere.io group).
 type DefaultObject struct {
+	// Kind is RoleTemplate, GlobalRole, ClusterRole or BuiltinRole.
 	Kind string
+	// Name is the object's name.
 	Name string
 }
 
+// String returns Kind/Name.
 func (o DefaultObject) String() string { return o.Kind + "/" + o.Name }
 
 // EnsureDefaultsResult says what EnsureDefaults did with each default; every
@@ -140,7 +144,8 @@ type EnsureDefaultsResult struct {
 // writes an object without that label, so on a KubeSphere installation its
 // own roles stay as they are. Owned objects whose built-in fields drifted
 // are reported, and reset with opts.Repair. It is safe to call on every
-// start. Acting for a user (ClientOptions.OnBehalfOf), the user must be
+// start. On an error it stops and returns, with the error, what it did
+// before. Acting for a user (ClientOptions.OnBehalfOf), the user must be
 // allowed to create, patch and escalate every default, which in practice
 // means a platform administrator.
 func (c *Client) EnsureDefaults(ctx context.Context, opts EnsureDefaultsOptions) (*EnsureDefaultsResult, error) {

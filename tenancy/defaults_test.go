@@ -2,6 +2,7 @@ package tenancy_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -32,11 +33,10 @@ import (
 // one JSON object per line, as withoutProse leaves them.
 func kubesphereDefaults(t *testing.T) map[tenancy.DefaultObject]map[string]any {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "kubesphere-v4.1.3", "defaults.jsonl"))
+	data, err := os.ReadFile(filepath.Join("testdata", "kubesphere-v4.1.3", "defaults.jsonl"))
 	require.NoError(t, err)
-	defer f.Close()
 	out := map[tenancy.DefaultObject]map[string]any{}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		o := map[string]any{}
