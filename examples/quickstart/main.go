@@ -155,7 +155,9 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{Controller: controller.Options{SkipNameValidation: ptr.To(true)}}); err != nil {
 		return fmt.Errorf("set up tenancy controllers: %w", err)
 	}
-	mgrCtx, stopMgr := context.WithCancel(ctx)
+	// The controllers outlive ctx: after Ctrl-C the tour still removes
+	// what it created, which needs them to finish the deletions.
+	mgrCtx, stopMgr := context.WithCancel(context.WithoutCancel(ctx))
 	mgrDone := make(chan error, 1)
 	go func() { mgrDone <- mgr.Start(mgrCtx) }()
 	defer func() {

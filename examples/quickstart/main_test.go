@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,18 @@ import (
 
 var env *testenv.Cluster
 
+// quickstartArgsEnv makes the test binary run quickstart's main with these
+// arguments instead of the tests (see TestMain).
+const quickstartArgsEnv = "SPHEREKIT_QUICKSTART_ARGS"
+
 func TestMain(m *testing.M) {
+	// TestInterruptedTourLeavesNothing runs this binary as quickstart
+	// itself.
+	if args, ok := os.LookupEnv(quickstartArgsEnv); ok {
+		os.Args = append([]string{"quickstart"}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
 	ctrllog.SetLogger(logr.Discard())
 	testenv.Run(m, testenv.Options{}, func(c *testenv.Cluster) { env = c })
 }
