@@ -30,14 +30,15 @@ var defaultFiles embed.FS
 // object someone else created.
 const DefaultsLabel = "iam.spherekit.io/defaults"
 
-// defaultKinds orders the defaults: templates first, so the roles that
-// aggregate them find them on their first aggregation.
-var defaultKinds = []string{"RoleTemplate", "GlobalRole", "ClusterRole", "BuiltinRole"}
+// defaultKinds orders the defaults: categories, then templates, so the
+// roles that aggregate them find them on their first aggregation.
+var defaultKinds = []string{"Category", "RoleTemplate", "GlobalRole", "ClusterRole", "BuiltinRole"}
 
 // Defaults returns the built-in objects KubeSphere v4.1.3's ks-core chart
 // ships, with the same names, scopes, labels, annotation keys and rules (the
 // display names and descriptions are spherekit's own):
 //
+//   - 21 Categories, the console's groups of RoleTemplates;
 //   - 65 RoleTemplates (11 global, 19 cluster, 15 workspace, 20 namespace),
 //     labelled kubesphere.io/managed: "true", with their categories,
 //     aggregate-to labels and the console's role-template-rules annotation;
@@ -57,7 +58,8 @@ var defaultKinds = []string{"RoleTemplate", "GlobalRole", "ClusterRole", "Builti
 // roles (and the workspace and project roles stamped from the BuiltinRoles)
 // would never be enforced.
 //
-// RoleTemplates come first, then GlobalRoles, ClusterRoles and BuiltinRoles.
+// Categories come first, then RoleTemplates, GlobalRoles, ClusterRoles and
+// BuiltinRoles.
 // The objects carry no DefaultsLabel; EnsureDefaults adds it to what it
 // creates. Each call returns fresh objects.
 func Defaults() ([]*unstructured.Unstructured, error) {
@@ -112,7 +114,8 @@ type EnsureDefaultsOptions struct {
 // DefaultObject names one of the objects Defaults returns (all of them are
 // cluster-scoped and in the iam.kubesphere.io group).
 type DefaultObject struct {
-	// Kind is RoleTemplate, GlobalRole, ClusterRole or BuiltinRole.
+	// Kind is Category, RoleTemplate, GlobalRole, ClusterRole or
+	// BuiltinRole.
 	Kind string
 	// Name is the object's name.
 	Name string
@@ -139,8 +142,8 @@ type EnsureDefaultsResult struct {
 	Skipped []DefaultObject
 }
 
-// EnsureDefaults creates the built-in RoleTemplates, roles and BuiltinRoles
-// (see Defaults) that are missing and labels them DefaultsLabel. It never
+// EnsureDefaults creates the built-in Categories, RoleTemplates, roles and
+// BuiltinRoles (see Defaults) that are missing and labels them DefaultsLabel. It never
 // writes an object without that label, so on a KubeSphere installation its
 // own roles stay as they are. Owned objects whose built-in fields drifted
 // are reported, and reset with opts.Repair. It is safe to call on every

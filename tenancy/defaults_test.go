@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -28,8 +29,8 @@ import (
 )
 
 // kubesphereDefaults reads testdata/kubesphere-v4.1.3/defaults.jsonl: the
-// objects KubeSphere v4.1.3's ks-core chart ships in
-// config/ks-core/templates/{roletemplates,globalroles,clusterroles,builtinroles}.yaml,
+// objects KubeSphere v4.1.3's ks-core chart ships in config/ks-core/templates/
+// {roletemplate-categories,roletemplates,globalroles,clusterroles,builtinroles}.yaml,
 // one JSON object per line, as withoutProse leaves them.
 func kubesphereDefaults(t *testing.T) map[tenancy.DefaultObject]map[string]any {
 	t.Helper()
@@ -49,8 +50,8 @@ func kubesphereDefaults(t *testing.T) map[tenancy.DefaultObject]map[string]any {
 }
 
 // withoutProse drops what is spherekit's own in a default: a RoleTemplate's
-// display name and description, and the text of the description annotation
-// (its presence stays).
+// or Category's display name and description, and the text of the
+// description annotation (its presence stays).
 func withoutProse(o map[string]any) map[string]any {
 	o = runtime.DeepCopyJSON(o)
 	blank := func(path ...string) {
@@ -62,6 +63,9 @@ func withoutProse(o map[string]any) map[string]any {
 	blank("role", "metadata", "annotations")
 	unstructured.RemoveNestedField(o, "spec", "displayName")
 	unstructured.RemoveNestedField(o, "spec", "description")
+	if spec, ok, _ := unstructured.NestedMap(o, "spec"); ok && len(spec) == 0 {
+		unstructured.RemoveNestedField(o, "spec")
+	}
 	return o
 }
 
@@ -94,7 +98,7 @@ func TestDefaultsMatchKubeSphere(t *testing.T) {
 	objs, err := tenancy.Defaults()
 	require.NoError(t, err)
 	want := kubesphereDefaults(t)
-	require.Len(t, want, 81, "the reference holds the chart's 81 objects")
+	require.Len(t, want, 102, "the reference holds the chart's 102 objects")
 	for ref, o := range want {
 		want[ref] = withoutCreator(o)
 	}
@@ -111,12 +115,14 @@ func TestDefaultsMatchKubeSphere(t *testing.T) {
 
 	byKind := map[string][]string{}
 	templatesByScope := map[string]int{}
+	usedCategories := map[string]bool{}
 	for _, o := range objs {
 		byKind[o.GetKind()] = append(byKind[o.GetKind()], o.GetName())
 		if o.GetKind() != "RoleTemplate" {
 			continue
 		}
 		templatesByScope[o.GetLabels()[iamv1beta1.ScopeLabel]]++
+		usedCategories[o.GetLabels()[iamv1beta1.CategoryLabel]] = true
 		assert.Equal(t, "true", o.GetLabels()[tenantv1beta1.ManagedLabel], "%s is managed", o.GetName())
 		assert.NotEmpty(t, o.GetLabels()[iamv1beta1.CategoryLabel], "%s has a category", o.GetName())
 		// The console reads role-template-rules on a template as a map
@@ -131,13 +137,15 @@ func TestDefaultsMatchKubeSphere(t *testing.T) {
 	assert.ElementsMatch(t, []string{"platform-admin", "platform-regular", "platform-self-provisioner", "anonymous", "authenticated", "pre-registration", "ks-console"}, byKind["GlobalRole"])
 	assert.ElementsMatch(t, []string{"cluster-admin", "cluster-viewer"}, byKind["ClusterRole"])
 	assert.ElementsMatch(t, []string{"workspace-admin", "workspace-regular", "workspace-self-provisioner", "workspace-viewer", "project-admin", "project-operator", "project-viewer"}, byKind["BuiltinRole"])
-	assert.Len(t, objs, 81)
-	for i, o := range objs {
-		if o.GetKind() != "RoleTemplate" {
-			assert.Len(t, byKind["RoleTemplate"], i, "RoleTemplates come first, so the roles find them")
-			break
+	assert.ElementsMatch(t, slices.Collect(maps.Keys(usedCategories)), byKind["Category"], "a Category for each category label")
+	assert.Len(t, objs, 102)
+	var kinds []string
+	for _, o := range objs {
+		if len(kinds) == 0 || kinds[len(kinds)-1] != o.GetKind() {
+			kinds = append(kinds, o.GetKind())
 		}
 	}
+	assert.Equal(t, []string{"Category", "RoleTemplate", "GlobalRole", "ClusterRole", "BuiltinRole"}, kinds, "templates before the roles that aggregate them")
 }
 
 // TestDefaultsDecodeIntoTheirKinds checks that every default decodes into
