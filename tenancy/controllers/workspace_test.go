@@ -76,7 +76,7 @@ func TestWorkspaceTemplateReconciler(t *testing.T) {
 	newTemplate := func(t *testing.T) *tenantv1beta1.WorkspaceTemplate {
 		tpl := &tenantv1beta1.WorkspaceTemplate{
 			ObjectMeta: metav1.ObjectMeta{Name: name("tpl"), Labels: labelled(nil)},
-			Spec: tenantv1beta1.WorkspaceTemplateSpec{Template: tenantv1beta1.WorkspaceTemplateBody{
+			Spec: tenantv1beta1.WorkspaceTemplateSpec{Placement: placedHere().Placement, Template: tenantv1beta1.WorkspaceTemplateBody{
 				TemplateMeta: tenantv1beta1.TemplateMeta{
 					Labels:      map[string]string{"team": "a"},
 					Annotations: map[string]string{tenantv1beta1.DescriptionAnnotation: "team a"},
