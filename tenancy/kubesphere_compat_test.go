@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"text/template"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
@@ -291,4 +293,219 @@ func TestProjectsKubeSphereWay(t *testing.T) {
 			return !exists(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: vars["Project"]}})
 		}, "the namespace with KubeSphere's finalizer is deleted")
 	})
+}
+
+// TestWorkspacePlacementKubeSphereWay: a template's placement decides
+// whether this cluster (KubeSphere's host cluster "host") gets its
+// Workspace, as KubeSphere decides it; CreateWorkspace places workspaces
+// so that both KubeSphere and spherekit put them here; a template the
+// Client wrote before, with an empty placement and its Workspace, keeps
+// its Workspace.
+func TestWorkspacePlacementKubeSphereWay(t *testing.T) {
+	ctx := context.Background()
+	workspaceExists := func(ws string) bool {
+		return exists(t, &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: ws}})
+	}
+
+	t.Run("CreateWorkspace", func(t *testing.T) {
+		ws := newWorkspace(t, "")
+		tpl := &tenantv1beta1.WorkspaceTemplate{}
+		require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: ws}, tpl))
+		assert.Empty(t, tpl.Spec.Placement.Clusters)
+		require.NotNil(t, tpl.Spec.Placement.ClusterSelector, "placement.clusterSelector {} as KubeSphere's system-workspace")
+		assert.Equal(t, metav1.LabelSelector{}, *tpl.Spec.Placement.ClusterSelector)
+	})
+
+	for _, tt := range []struct {
+		placement string
+		placed    bool
+	}{
+		{`{clusterSelector: {}}`, true},
+		{`{clusters: [{name: host}]}`, true},
+		{`{clusterSelector: {matchLabels: {cluster-role.kubesphere.io/host: ""}}}`, true},
+		{`{}`, false},
+		{`{clusters: [{name: member-1}]}`, false},
+		{`{clusterSelector: {matchLabels: {region: eu}}}`, false},
+	} {
+		t.Run(tt.placement, func(t *testing.T) {
+			ws := name("place")
+			createFixture(t, "workspace-template-placed.yaml", map[string]string{"Workspace": ws, "Placement": tt.placement})
+			deleteWorkspaceAtEnd(t, ws)
+			if tt.placed {
+				eventually(t, func() bool { return workspaceExists(ws) }, "workspace %s placed here", ws)
+				return
+			}
+			time.Sleep(2 * time.Second)
+			assert.False(t, workspaceExists(ws), "no workspace for a template placed elsewhere")
+		})
+	}
+
+	t.Run("written by an earlier Client", func(t *testing.T) {
+		ws := name("place")
+		createFixture(t, "workspace-template-placed.yaml", map[string]string{"Workspace": ws, "Placement": "{}"})
+		deleteWorkspaceAtEnd(t, ws)
+		tpl := &tenantv1beta1.WorkspaceTemplate{}
+		require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: ws}, tpl))
+		// What spherekit's controller made of it before: a Workspace the
+		// template controls.
+		w := &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: ws}}
+		require.NoError(t, controllerutil.SetControllerReference(tpl, w, env.Client.Scheme()))
+		require.NoError(t, env.Client.Create(ctx, w))
+		eventually(t, func() bool {
+			got := &tenantv1beta1.WorkspaceTemplate{}
+			return env.Client.Get(ctx, client.ObjectKey{Name: ws}, got) == nil && got.Spec.Placement.ClusterSelector != nil
+		}, "the template is placed with clusterSelector {}")
+		time.Sleep(time.Second)
+		assert.True(t, workspaceExists(ws), "its workspace stays")
+	})
+}
+
+// gone reports whether obj (name and namespace set) no longer exists.
+func gone(t *testing.T, obj client.Object) func() bool {
+	return func() bool { return !exists(t, obj.DeepCopyObject().(client.Object)) }
+}
+
+// TestKubeSphereFinalizersCompleteDeletion: iam objects carrying
+// KubeSphere's finalizers are deleted under spherekit's controllers, with
+// the cleanup those finalizers stand for: a deleted group takes its group
+// bindings and role bindings with it, and its users leave it.
+func TestKubeSphereFinalizersCompleteDeletion(t *testing.T) {
+	ctx := context.Background()
+	ws := newWorkspace(t, "")
+	vars := map[string]string{"Name": name("ksf"), "User": newUser(t, "ksu"), "Group": name("ksg"), "Workspace": ws}
+	objs := createFixture(t, "finalized-iam.yaml", vars)
+	byKind := map[string][]client.Object{}
+	for _, o := range objs {
+		byKind[o.GetKind()] = append(byKind[o.GetKind()], o)
+	}
+	userGroups := func() []string {
+		u := &iamv1beta1.User{}
+		require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: vars["User"]}, u))
+		return u.Spec.Groups
+	}
+	eventually(t, func() bool { return slices.Contains(userGroups(), vars["Group"]) }, "the user joins the group")
+
+	// The group goes, and with it its binding to the user and its role
+	// binding; the user leaves it.
+	require.NoError(t, env.Client.Delete(ctx, byKind["Group"][0]))
+	for _, o := range append(byKind["Group"], byKind["GroupBinding"]...) {
+		eventually(t, gone(t, o), "%s %s is deleted", o.GetObjectKind().GroupVersionKind().Kind, o.GetName())
+	}
+	groupRoleBinding := &iamv1beta1.WorkspaceRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: vars["Group"] + "-" + ws + "-" + vars["Name"]}}
+	eventually(t, gone(t, groupRoleBinding), "the group's role binding is deleted with it")
+	eventually(t, func() bool { return !slices.Contains(userGroups(), vars["Group"]) }, "the user leaves the deleted group")
+
+	// Roles and bindings with KubeSphere's finalizers are deleted.
+	for _, kind := range []string{"GlobalRoleBinding", "WorkspaceRoleBinding", "GlobalRole", "WorkspaceRole"} {
+		for _, o := range byKind[kind] {
+			if err := env.Client.Delete(ctx, o); client.IgnoreNotFound(err) != nil {
+				require.NoError(t, err)
+			}
+			eventually(t, gone(t, o), "%s %s is deleted", kind, o.GetName())
+		}
+	}
+}
+
+// TestWorkspaceDeletionKubeSphereWay: a workspace KubeSphere set up (its
+// template with KubeSphere's finalizer, a Workspace without owner
+// reference, projects with KubeSphere's finalizer) is deleted the way
+// KubeSphere's API deletes it, annotating the template with the
+// propagation policy and deleting it: the template, the Workspace and, as
+// the policy says, the projects go (Background) or stay without their
+// workspace label (Orphan, also when no policy is given).
+func TestWorkspaceDeletionKubeSphereWay(t *testing.T) {
+	ctx := context.Background()
+	for _, policy := range []string{tenantv1beta1.DeletionPropagationBackground, tenantv1beta1.DeletionPropagationOrphan, ""} {
+		t.Run("policy "+policy, func(t *testing.T) {
+			ws := name("ksdel")
+			objs := createFixture(t, "workspace-set-up.yaml", map[string]string{"Workspace": ws})
+			var projects []string
+			for range 2 {
+				p := name("proj")
+				createFixture(t, "project-namespace.yaml", map[string]string{"Project": p, "Workspace": ws, "Creator": "admin"})
+				projects = append(projects, p)
+			}
+			tpl := &tenantv1beta1.WorkspaceTemplate{}
+			require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: ws}, tpl))
+			if policy != "" {
+				// pkg/models/tenant/tenant.go DeleteWorkspaceTemplate.
+				if tpl.Annotations == nil {
+					tpl.Annotations = map[string]string{}
+				}
+				tpl.Annotations[tenantv1beta1.DeletionPropagationAnnotation] = policy
+				require.NoError(t, env.Client.Update(ctx, tpl))
+			}
+			require.NoError(t, env.Client.Delete(ctx, tpl))
+			for _, o := range objs {
+				eventually(t, gone(t, o), "%s %s is deleted", o.GetKind(), o.GetName())
+			}
+			for _, p := range projects {
+				ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: p}}
+				if policy == tenantv1beta1.DeletionPropagationBackground {
+					eventually(t, gone(t, ns), "project %s is deleted with its workspace", p)
+					continue
+				}
+				eventually(t, func() bool {
+					got := &corev1.Namespace{}
+					require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: p}, got), "project %s stays", p)
+					_, labelled := got.Labels[tenantv1beta1.WorkspaceLabel]
+					return !labelled && got.DeletionTimestamp.IsZero()
+				}, "project %s stays, without its workspace label", p)
+			}
+		})
+	}
+}
+
+// TestAggregationLeavesRoleTemplateRulesAlone: aggregation records what
+// each template contributed under spherekit's own annotation,
+// iam.spherekit.io/aggregated-rules, never under KubeSphere's console
+// annotation iam.kubesphere.io/role-template-rules; a role that still has
+// spherekit's earlier record under that key has it moved, and a role
+// holding KubeSphere's value there keeps it.
+func TestAggregationLeavesRoleTemplateRulesAlone(t *testing.T) {
+	ctx := context.Background()
+	const spherekitKey = "iam.spherekit.io/aggregated-rules"
+	vars := map[string]string{"Name": name("ksagg")}
+	createFixture(t, "aggregated-role.yaml", vars)
+	tplRule := rbacv1.PolicyRule{APIGroups: []string{"tenant.kubesphere.io"}, Resources: []string{"workspaces"}, Verbs: []string{"get", "list"}}
+	aggregated := func(n string) *iamv1beta1.GlobalRole {
+		var got *iamv1beta1.GlobalRole
+		eventually(t, func() bool {
+			got = &iamv1beta1.GlobalRole{}
+			require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: n}, got))
+			return slices.ContainsFunc(got.Rules, func(r rbacv1.PolicyRule) bool { return reflect.DeepEqual(r, tplRule) }) &&
+				got.Annotations[spherekitKey] != ""
+		}, "global role %s aggregated", n)
+		return got
+	}
+
+	role := aggregated(vars["Name"])
+	assert.NotContains(t, role.Annotations, iamv1beta1.RoleTemplateRulesAnnotation)
+	tpl := &iamv1beta1.RoleTemplate{}
+	require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Name: vars["Name"] + "-tpl"}, tpl))
+	assert.Equal(t, `{"workspaces": "view"}`, tpl.Annotations[iamv1beta1.RoleTemplateRulesAnnotation], "the template's console annotation is untouched")
+
+	newRole := func(n string, ann map[string]string, rules []rbacv1.PolicyRule) {
+		r := &iamv1beta1.GlobalRole{
+			ObjectMeta:               metav1.ObjectMeta{Name: n, Annotations: ann},
+			AggregationRoleTemplates: &iamv1beta1.AggregationRoleTemplates{TemplateNames: []string{vars["Name"] + "-tpl"}},
+			Rules:                    rules,
+		}
+		require.NoError(t, env.Client.Create(ctx, r))
+		t.Cleanup(func() { _ = env.Client.Delete(context.Background(), r) })
+	}
+	// Aggregated by spherekit before: a rule from a template no longer
+	// selected, recorded under the old key, goes; the record moves.
+	stale := rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}}
+	old := name("ksagg")
+	newRole(old, map[string]string{iamv1beta1.RoleTemplateRulesAnnotation: `{"gone-template":[{"apiGroups":[""],"resources":["secrets"],"verbs":["get"]}]}`}, []rbacv1.PolicyRule{stale})
+	role = aggregated(old)
+	assert.NotContains(t, role.Annotations, iamv1beta1.RoleTemplateRulesAnnotation, "spherekit's earlier record is moved")
+	assert.NotContains(t, role.Rules, stale, "the stale template's rule is taken away")
+
+	// KubeSphere's console value stays.
+	ks := name("ksagg")
+	newRole(ks, map[string]string{iamv1beta1.RoleTemplateRulesAnnotation: `{"workspaces": "view"}`}, []rbacv1.PolicyRule{})
+	role = aggregated(ks)
+	assert.Equal(t, `{"workspaces": "view"}`, role.Annotations[iamv1beta1.RoleTemplateRulesAnnotation])
 }

@@ -27,7 +27,10 @@ type CreateWorkspaceOptions struct {
 	Description string
 	// Labels are set on the workspace.
 	Labels map[string]string
-	// Clusters the workspace is placed on (multi-cluster hosts).
+	// Clusters the workspace is placed on, by name (KubeSphere's host
+	// cluster is "host" unless configured otherwise). Empty places it on
+	// every cluster (placement.clusterSelector: {}), which on a single
+	// cluster is this one.
 	Clusters []string
 }
 
@@ -73,6 +76,12 @@ func (c *Client) CreateWorkspace(ctx context.Context, name string, opts CreateWo
 	}
 	for _, cl := range opts.Clusters {
 		tpl.Spec.Placement.Clusters = append(tpl.Spec.Placement.Clusters, tenantv1beta1.ClusterReference{Name: cl})
+	}
+	if len(opts.Clusters) == 0 {
+		// KubeSphere places a template with an empty placement on no
+		// cluster; an empty selector selects every cluster, the host
+		// included (as KubeSphere's own system-workspace).
+		tpl.Spec.Placement.ClusterSelector = &metav1.LabelSelector{}
 	}
 	if err := c.c.Create(ctx, tpl); err != nil {
 		return nil, fmt.Errorf("create workspace %q: %w", name, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,7 +23,7 @@ import (
 // its aggregationRoleTemplates selects: those named in templateNames, and
 // those of the role's scope that roleSelector matches. Aggregation is
 // additive: rules written by hand are kept. What each template contributed
-// is recorded in the role-template-rules annotation, so a template that is no
+// is recorded in the iam.spherekit.io/aggregated-rules annotation, so a template that is no
 // longer selected takes its rules away again. Roles annotated
 // iam.kubesphere.io/auto-aggregate: "true" also pick up matching templates
 // created later; the others are aggregated when they change.
@@ -130,7 +131,7 @@ func (a *aggregator) Reconcile(ctx context.Context, req reconcile.Request) (reco
 // aggregate sets role's rules to its own rules plus those of the
 // RoleTemplates its aggregationRoleTemplates selects (templates of scope when
 // chosen by selector), records each template's contribution in the
-// role-template-rules annotation, and reports whether anything changed. A
+// aggregated-rules annotation, and reports whether anything changed. A
 // role without aggregationRoleTemplates is left alone.
 func aggregate(ctx context.Context, c client.Reader, role client.Object, scope string) (bool, error) {
 	agg, rules := roleParts(role)
@@ -144,13 +145,7 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 	templates := selected(all.Items, agg, scope)
 
 	// Rules earlier aggregation added are not the role's own.
-	previous := map[string][]rbacv1.PolicyRule{}
-	if s := role.GetAnnotations()[iamv1beta1.RoleTemplateRulesAnnotation]; s != "" {
-		if err := json.Unmarshal([]byte(s), &previous); err != nil {
-			ctrl.LoggerFrom(ctx).Error(err, "ignore unreadable role-template-rules annotation")
-			previous = map[string][]rbacv1.PolicyRule{}
-		}
-	}
+	previous, legacy := previousContributions(ctx, role)
 	var aggregatedBefore []rbacv1.PolicyRule
 	for _, rs := range previous {
 		aggregatedBefore = append(aggregatedBefore, rs...)
@@ -175,7 +170,7 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 	if err != nil {
 		return false, err
 	}
-	if reflect.DeepEqual(nonNilRules(next), nonNilRules(*rules)) && role.GetAnnotations()[iamv1beta1.RoleTemplateRulesAnnotation] == string(record) {
+	if !legacy && reflect.DeepEqual(nonNilRules(next), nonNilRules(*rules)) && role.GetAnnotations()[aggregatedRulesAnnotation] == string(record) {
 		return false, nil
 	}
 	*rules = nonNilRules(next) // GlobalRole.rules is required: never null
@@ -183,9 +178,47 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 	if ann == nil {
 		ann = map[string]string{}
 	}
-	ann[iamv1beta1.RoleTemplateRulesAnnotation] = string(record)
+	ann[aggregatedRulesAnnotation] = string(record)
+	if legacy {
+		delete(ann, iamv1beta1.RoleTemplateRulesAnnotation)
+	}
 	role.SetAnnotations(ann)
 	return true, nil
+}
+
+// aggregatedRulesAnnotation on a role aggregated from RoleTemplates holds,
+// as JSON, the rules each template contributed (template name to rules),
+// so a template no longer selected takes its rules away again. It is
+// spherekit's own bookkeeping: KubeSphere's aggregation records nothing of
+// the kind (it only adds rules, rewrites templateNames and merges the
+// templates' rego-override), and iam.kubesphere.io/role-template-rules,
+// where spherekit kept it before, is KubeSphere's console annotation on
+// RoleTemplates.
+const aggregatedRulesAnnotation = "iam.spherekit.io/aggregated-rules"
+
+// previousContributions reads the rules earlier aggregation added to role,
+// from aggregatedRulesAnnotation or, for a role spherekit aggregated before
+// that annotation, from iam.kubesphere.io/role-template-rules when it holds
+// spherekit's record (legacy is then true: the next write moves it). Any
+// other value of that annotation is not spherekit's and is left alone.
+func previousContributions(ctx context.Context, role client.Object) (previous map[string][]rbacv1.PolicyRule, legacy bool) {
+	previous = map[string][]rbacv1.PolicyRule{}
+	ann := role.GetAnnotations()
+	if s, ok := ann[aggregatedRulesAnnotation]; ok {
+		if err := json.Unmarshal([]byte(s), &previous); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "ignore unreadable aggregated-rules annotation")
+			return map[string][]rbacv1.PolicyRule{}, false
+		}
+		return previous, false
+	}
+	if s := ann[iamv1beta1.RoleTemplateRulesAnnotation]; s != "" {
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&previous); err == nil {
+			return previous, true
+		}
+	}
+	return map[string][]rbacv1.PolicyRule{}, false
 }
 
 // selected returns the templates agg selects: named ones (any scope) and

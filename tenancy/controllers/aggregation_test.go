@@ -51,7 +51,7 @@ func aggregation(o client.Object) **iamv1beta1.AggregationRoleTemplates {
 }
 
 // hasRules says how role's rules differ from want (in any order) and, when
-// recorded is set, whether its role-template-rules annotation records what
+// recorded is set, whether its iam.spherekit.io/aggregated-rules annotation records what
 // each of those templates contributed.
 func hasRules(t *testing.T, role client.Object, want []rbacv1.PolicyRule, recorded map[string][]rbacv1.PolicyRule) (bool, error) {
 	t.Helper()
@@ -64,7 +64,7 @@ func hasRules(t *testing.T, role client.Object, want []rbacv1.PolicyRule, record
 	}
 	if recorded != nil {
 		got := map[string][]rbacv1.PolicyRule{}
-		if err := json.Unmarshal([]byte(role.GetAnnotations()[iamv1beta1.RoleTemplateRulesAnnotation]), &got); err != nil {
+		if err := json.Unmarshal([]byte(role.GetAnnotations()["iam.spherekit.io/aggregated-rules"]), &got); err != nil {
 			return false, fmt.Errorf("annotation: %w", err)
 		}
 		if d := cmp.Diff(recorded, got); d != "" {

@@ -13,9 +13,12 @@
 //
 // What each keeps in step:
 //
-//   - WorkspaceTemplateReconciler: a Workspace for each WorkspaceTemplate.
+//   - WorkspaceTemplateReconciler: a Workspace for each WorkspaceTemplate
+//     placed on this cluster (read as KubeSphere reads placement, this
+//     cluster being its host cluster), and what KubeSphere's finalizer on a
+//     template stands for.
 //   - WorkspaceReconciler: the workspace's roles (stamped from BuiltinRoles of
-//     scope workspace), the manager's admin binding, and on deletion the
+//     scope workspace), the manager's admin binding ("<ws>-admin", KubeSphere's), and on deletion the
 //     workspace's projects as its deletion-propagation annotation says
 //     (Orphan by default: projects stay and lose their workspace label).
 //   - NamespaceReconciler: a namespace labelled kubesphere.io/workspace is a
@@ -24,6 +27,9 @@
 //     bindings are mirrored into it; when the label goes, so do its roles and
 //     bindings.
 //   - RoleAggregationReconciler: roles' rules aggregated from RoleTemplates.
+//   - KubeSphereFinalizerReconciler: objects carrying KubeSphere's
+//     finalizers get the cleanup those stand for and lose them, so they
+//     can be deleted where KubeSphere's controllers do not run.
 //   - RBACReconciler: every iam role and binding mirrored into native RBAC
 //     as NativeMirror maps it (named kubesphere:iam:<name>; global and
 //     workspace roles as kubesphere:iam:global:<name> and

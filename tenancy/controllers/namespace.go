@@ -98,8 +98,14 @@ func (r *NamespaceReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 	if !ns.DeletionTimestamp.IsZero() {
 		// KubeSphere's namespace controller puts its cascading-deletion
 		// finalizer on the projects it sets up and, on deletion, only
-		// removes it again; so does this one, or the namespace would hang.
-		return reconcile.Result{}, removeFinalizer(ctx, r.Client, ns, tenantv1beta1.CascadingDeletionFinalizer)
+		// removes it again (and the finalizer of its releases before 4);
+		// so does this one, or the namespace would hang.
+		for _, f := range []string{tenantv1beta1.CascadingDeletionFinalizer, legacyNamespaceFinalizer} {
+			if err := removeFinalizer(ctx, r.Client, ns, f); err != nil {
+				return reconcile.Result{}, err
+			}
+		}
+		return reconcile.Result{}, nil
 	}
 	ws := ns.Labels[tenantv1beta1.WorkspaceLabel]
 	if ws == "" {

@@ -3,10 +3,12 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -60,6 +62,11 @@ type Options struct {
 	// with native RBAC (authz.NewFromCache with Options.NativeRBAC).
 	Authorizer *authz.Authorizer
 
+	// HostClusterName is this cluster's name in WorkspaceTemplate
+	// placements (KubeSphere's multicluster hostClusterName); empty means
+	// DefaultHostClusterName, "host".
+	HostClusterName string
+
 	// BcryptCost is the cost of password hashes; zero means 10 (bcrypt's
 	// default). Tests may
 	// lower it to bcrypt's minimum, 4.
@@ -80,6 +87,8 @@ func (o Options) validate() error {
 		return &OptionsError{Field: "LoginRecordsPerUser", Reason: "must not be negative"}
 	case o.BcryptCost != 0 && (o.BcryptCost < 4 || o.BcryptCost > 31):
 		return &OptionsError{Field: "BcryptCost", Reason: "must be between 4 and 31"}
+	case o.HostClusterName != "" && len(validation.IsQualifiedName(o.HostClusterName)) > 0:
+		return &OptionsError{Field: "HostClusterName", Reason: strings.Join(validation.IsQualifiedName(o.HostClusterName), "; ")}
 	}
 	return nil
 }
@@ -106,7 +115,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 	for _, r := range []interface {
 		SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
 	}{
-		&WorkspaceTemplateReconciler{Common: common},
+		&WorkspaceTemplateReconciler{Common: common, HostClusterName: opts.HostClusterName},
 		&WorkspaceReconciler{Common: common},
 		&NamespaceReconciler{Common: common, Authorizer: opts.Authorizer},
 		&RoleAggregationReconciler{Common: common},
@@ -114,6 +123,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 		&UserReconciler{Common: common, LoginFailureLimit: opts.LoginFailureLimit, LoginFailureWindow: opts.LoginFailureWindow,
 			LoginRecordTTL: opts.LoginRecordTTL, LoginRecordsPerUser: opts.LoginRecordsPerUser, BcryptCost: opts.BcryptCost},
 		&ResourceQuotaReconciler{Common: common},
+		&KubeSphereFinalizerReconciler{Common: common},
 	} {
 		if err := r.SetupWithManager(ctx, mgr, opts.Controller); err != nil {
 			return err

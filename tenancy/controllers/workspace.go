@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,10 +28,40 @@ import (
 	"github.com/spherekit/spherekit/tenancy/internal/membership"
 )
 
+// hostClusterLabel marks KubeSphere's host Cluster object; a placement's
+// cluster selector is matched against it for this cluster.
+const hostClusterLabel = "cluster-role.kubesphere.io/host"
+
+// DefaultHostClusterName is KubeSphere's default name of the host cluster,
+// the name this cluster has in WorkspaceTemplate placements unless
+// Options.HostClusterName says otherwise.
+const DefaultHostClusterName = "host"
+
 // WorkspaceTemplateReconciler keeps a Workspace of the same name in step
-// with each WorkspaceTemplate: its labels, annotations and spec. The
-// Workspace is owned by the template, so deleting the template deletes it.
-type WorkspaceTemplateReconciler struct{ Common }
+// with each WorkspaceTemplate placed on this cluster: its labels,
+// annotations and spec. Placement is read as KubeSphere's workspace template
+// controller reads it: the clusters listed by name when there are any,
+// else the clusters spec.placement.clusterSelector matches (an empty
+// selector matches every cluster), and no cluster for an empty placement.
+// This cluster is the host cluster: named HostClusterName and labelled
+// cluster-role.kubesphere.io/host. A template not placed here has no
+// Workspace here (one there is deleted).
+//
+// The Workspace is owned by the template, so deleting the template deletes
+// it. A template KubeSphere's controller has set up carries the
+// kubesphere.io/cascading-deletion finalizer and a Workspace without owner
+// reference; deleting it, the reconciler does what that finalizer stands
+// for: it copies the template's kubesphere.io/deletion-propagation
+// annotation to the Workspace, deletes the Workspace and removes the
+// finalizer. The annotation is also kept copied while the template lives,
+// so a template without the finalizer, removed by the garbage collector,
+// hands it on too when it was set before the deletion.
+type WorkspaceTemplateReconciler struct {
+	Common
+	// HostClusterName is this cluster's name in placements; empty means
+	// DefaultHostClusterName.
+	HostClusterName string
+}
 
 // SetupWithManager registers the reconciler with mgr.
 func (r *WorkspaceTemplateReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
@@ -48,13 +80,29 @@ func (r *WorkspaceTemplateReconciler) Reconcile(ctx context.Context, req reconci
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	if !tpl.DeletionTimestamp.IsZero() {
-		return reconcile.Result{}, nil
+		if !controllerutil.ContainsFinalizer(tpl, tenantv1beta1.CascadingDeletionFinalizer) {
+			return reconcile.Result{}, nil
+		}
+		if err := r.deleteWorkspace(ctx, tpl); err != nil {
+			return reconcile.Result{}, err
+		}
+		return reconcile.Result{}, removeFinalizer(ctx, r.Client, tpl, tenantv1beta1.CascadingDeletionFinalizer)
+	}
+	if !r.placedHere(tpl) {
+		return reconcile.Result{}, r.notPlacedHere(ctx, tpl)
+	}
+	ann := maps.Clone(tpl.Spec.Template.Annotations)
+	if policy, ok := tpl.Annotations[tenantv1beta1.DeletionPropagationAnnotation]; ok && policy != "" {
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		ann[tenantv1beta1.DeletionPropagationAnnotation] = policy
 	}
 	ws := &tenantv1beta1.Workspace{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        tpl.Name,
 			Labels:      r.withWatchFilter(maps.Clone(tpl.Spec.Template.Labels)),
-			Annotations: maps.Clone(tpl.Spec.Template.Annotations),
+			Annotations: ann,
 		},
 		Spec: tpl.Spec.Template.Spec,
 	}
@@ -65,6 +113,81 @@ func (r *WorkspaceTemplateReconciler) Reconcile(ctx context.Context, req reconci
 		return reconcile.Result{}, err
 	}
 	return reconcile.Result{}, nil
+}
+
+// placedHere reports whether tpl's placement selects this cluster, as
+// KubeSphere's controller matches a template to a cluster.
+func (r *WorkspaceTemplateReconciler) placedHere(tpl *tenantv1beta1.WorkspaceTemplate) bool {
+	p := tpl.Spec.Placement
+	if len(p.Clusters) > 0 {
+		host := r.HostClusterName
+		if host == "" {
+			host = DefaultHostClusterName
+		}
+		return slices.ContainsFunc(p.Clusters, func(c tenantv1beta1.ClusterReference) bool { return c.Name == host })
+	}
+	if p.ClusterSelector == nil {
+		return false
+	}
+	sel, err := metav1.LabelSelectorAsSelector(p.ClusterSelector)
+	return err == nil && sel.Matches(labels.Set{hostClusterLabel: ""})
+}
+
+// notPlacedHere removes the Workspace of a template placed elsewhere.
+// A template spherekit's Client wrote before it followed KubeSphere (an
+// empty placement, and a Workspace the template controls: KubeSphere never
+// sets that owner reference) is given the placement the Client writes now,
+// clusterSelector {}, instead, so its workspace stays.
+func (r *WorkspaceTemplateReconciler) notPlacedHere(ctx context.Context, tpl *tenantv1beta1.WorkspaceTemplate) error {
+	ws := &tenantv1beta1.Workspace{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: tpl.Name}, ws); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	p := tpl.Spec.Placement
+	if len(p.Clusters) == 0 && p.ClusterSelector == nil && metav1.IsControlledBy(ws, tpl) && ws.DeletionTimestamp.IsZero() {
+		before := tpl.DeepCopy()
+		tpl.Spec.Placement.ClusterSelector = &metav1.LabelSelector{}
+		if err := r.Client.Patch(ctx, tpl, client.MergeFrom(before)); err != nil {
+			return fmt.Errorf("place workspace template %s on every cluster: %w", tpl.Name, err)
+		}
+		ctrl.LoggerFrom(ctx).Info("gave a workspace template written with an empty placement clusterSelector {}, as its workspace exists", "workspaceTemplate", tpl.Name)
+		return nil
+	}
+	// Only the Workspace read here: one created since is looked at when
+	// its event comes.
+	uid := ws.UID
+	if err := r.Client.Delete(ctx, ws, client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("delete workspace %s placed elsewhere: %w", tpl.Name, err)
+	}
+	return nil
+}
+
+// deleteWorkspace is what KubeSphere's cascading-deletion finalizer on a
+// template stands for: the Workspace gets the template's
+// deletion-propagation annotation, which decides what becomes of its
+// projects, and is deleted.
+func (r *WorkspaceTemplateReconciler) deleteWorkspace(ctx context.Context, tpl *tenantv1beta1.WorkspaceTemplate) error {
+	ws := &tenantv1beta1.Workspace{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: tpl.Name}, ws); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if !ws.DeletionTimestamp.IsZero() {
+		return nil
+	}
+	if policy, ok := tpl.Annotations[tenantv1beta1.DeletionPropagationAnnotation]; ok && ws.Annotations[tenantv1beta1.DeletionPropagationAnnotation] != policy {
+		before := ws.DeepCopy()
+		if ws.Annotations == nil {
+			ws.Annotations = map[string]string{}
+		}
+		ws.Annotations[tenantv1beta1.DeletionPropagationAnnotation] = policy
+		if err := r.Client.Patch(ctx, ws, client.MergeFrom(before)); err != nil {
+			return fmt.Errorf("hand the deletion propagation on to workspace %s: %w", ws.Name, err)
+		}
+	}
+	if err := r.Client.Delete(ctx, ws); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("delete workspace %s: %w", ws.Name, err)
+	}
+	return nil
 }
 
 // WorkspaceReconciler gives each Workspace its roles and its manager's

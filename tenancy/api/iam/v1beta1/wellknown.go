@@ -32,9 +32,11 @@ const (
 	// RoleTemplates created later that its roleSelector matches.
 	AutoAggregateAnnotation = "iam.kubesphere.io/auto-aggregate"
 
-	// RoleTemplateRulesAnnotation on a role holds, as JSON, the rules each
-	// aggregated template contributed, so a controller can tell aggregated
-	// rules from ones written by hand.
+	// RoleTemplateRulesAnnotation on a RoleTemplate is KubeSphere's console
+	// annotation: JSON naming the permission the template stands for in the
+	// console's role editor, such as {"workspaces": "create"}
+	// (config/ks-core/templates/roletemplates.yaml). spherekit reads and
+	// writes it only as data.
 	RoleTemplateRulesAnnotation = "iam.kubesphere.io/role-template-rules"
 
 	// RegoOverrideAnnotation on a role (GlobalRole, WorkspaceRole,
