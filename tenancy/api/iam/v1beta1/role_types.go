@@ -42,8 +42,8 @@ type GlobalRole struct {
 
 	// +optional
 	AggregationRoleTemplates *AggregationRoleTemplates `json:"aggregationRoleTemplates,omitempty"`
-	// Rules is required by KubeSphere's schema: a GlobalRole without rules
-	// is written with an empty list, never null (see NonNilRules).
+	// Rules is required by KubeSphere's schema: nil is written as an empty
+	// list, never null (see MarshalJSON).
 	Rules []rbacv1.PolicyRule `json:"rules"`
 }
 

@@ -14,8 +14,8 @@ type RoleTemplateSpec struct {
 	// Description maps a locale to a description.
 	// +optional
 	Description map[string]string `json:"description,omitempty"`
-	// Rules is required by KubeSphere's schema: written as an empty list,
-	// never null, when the template grants nothing.
+	// Rules is required by KubeSphere's schema: nil is written as an empty
+	// list, never null (see MarshalJSON).
 	Rules []rbacv1.PolicyRule `json:"rules"`
 }
 

@@ -27,8 +27,8 @@ type ResourceQuotaStatusByNamespace struct {
 }
 
 // ResourceQuotaStatus is the observed usage, in total and per namespace.
-// KubeSphere's schema requires both fields once a status is written, so
-// Namespaces is written as an empty list, never null.
+// KubeSphere's schema requires both fields once a status is written, so a
+// nil Namespaces is written as an empty list, never null (see MarshalJSON).
 type ResourceQuotaStatus struct {
 	Total      corev1.ResourceQuotaStatus       `json:"total"`
 	Namespaces []ResourceQuotaStatusByNamespace `json:"namespaces"`

@@ -24,8 +24,8 @@ type GlobalRoleApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
 	AggregationRoleTemplates         *AggregationRoleTemplatesApplyConfiguration `json:"aggregationRoleTemplates,omitempty"`
-	// Rules is required by KubeSphere's schema: a GlobalRole without rules
-	// is written with an empty list, never null (see NonNilRules).
+	// Rules is required by KubeSphere's schema: nil is written as an empty
+	// list, never null (see MarshalJSON).
 	Rules []rbacv1.PolicyRule `json:"rules,omitempty"`
 }
 

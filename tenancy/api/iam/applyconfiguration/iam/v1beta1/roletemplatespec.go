@@ -18,8 +18,8 @@ type RoleTemplateSpecApplyConfiguration struct {
 	DisplayName map[string]string `json:"displayName,omitempty"`
 	// Description maps a locale to a description.
 	Description map[string]string `json:"description,omitempty"`
-	// Rules is required by KubeSphere's schema: written as an empty list,
-	// never null, when the template grants nothing.
+	// Rules is required by KubeSphere's schema: nil is written as an empty
+	// list, never null (see MarshalJSON).
 	Rules []v1.PolicyRule `json:"rules,omitempty"`
 }
 
