@@ -141,7 +141,7 @@ func buildVisibleWorld(w *scaleWorld) (*visibleWorld, error) {
 func visibleUsers(w *scaleWorld, n int) (all []authz.User, some []authz.User, their []string) {
 	for i := range scaleUsers {
 		u := authz.User{Name: fmt.Sprintf("user-%05d", i)}
-		v := w.spherekit.VisibleWorkspaces(u)
+		v := w.spherekit.VisibleWorkspaces(context.Background(), u)
 		switch {
 		case v.All && len(all) < n:
 			all = append(all, u)

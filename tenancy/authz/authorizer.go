@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
@@ -31,28 +32,31 @@ const maxMisses = 5
 // the user's GlobalRoleBindings (and nothing else for scope Global); their
 // WorkspaceRoleBindings in the target workspace (for a namespace, the
 // workspace its kubesphere.io/workspace label names); their RoleBindings in
-// the namespace; their ClusterRoleBindings. Rules match exactly as in
-// Kubernetes RBAC. The Decision names the binding, role and rule that
-// allowed the request; use Explain to also learn the closest misses of a
-// denial.
+// the namespace; their ClusterRoleBindings. For each binding, the role's
+// rego override (see the package doc), if it has one, is evaluated before
+// its rules; ctx bounds that evaluation. Rules match exactly as in
+// Kubernetes RBAC. The Decision names the binding, role and rule (or
+// override) that allowed the request; use Explain to also learn the closest
+// misses of a denial.
 func (az *Authorizer) Authorize(ctx context.Context, a Attributes) (Decision, error) {
-	return az.decide(a, false)
+	return az.decide(ctx, a, false)
 }
 
 // Explain is Authorize that, for a denial, also lists the user's closest
 // misses: rules in their bindings that would allow a request differing in
-// verb, API group, resource, name, non-resource URL or scope.
+// verb, API group, resource, name, non-resource URL or scope, and the rego
+// overrides consulted, with why each did not allow.
 func (az *Authorizer) Explain(ctx context.Context, a Attributes) (Decision, error) {
-	return az.decide(a, true)
+	return az.decide(ctx, a, true)
 }
 
-func (az *Authorizer) decide(a Attributes, explain bool) (Decision, error) {
+func (az *Authorizer) decide(ctx context.Context, a Attributes, explain bool) (Decision, error) {
 	if err := a.validate(); err != nil {
 		return Decision{Request: a}, err
 	}
 	az.mu.RLock()
 	defer az.mu.RUnlock()
-	return az.ix.decide(&a, explain), nil
+	return az.ix.decide(ctx, &a, explain), nil
 }
 
 // userGrants are the grants reaching a user: by name and by each group.
@@ -68,8 +72,21 @@ func (ix *index) userGrants(u *User, buf []*grants) []*grants {
 	return buf
 }
 
-func (ix *index) decide(a *Attributes, explain bool) Decision {
-	d := Decision{Request: *a, Scope: a.EffectiveScope()}
+// decision is one decision in progress: what has been decided so far (its
+// Request is the request) and what rego overrides need. It holds no pointer
+// to the caller's Attributes, so a decision without overrides allocates
+// nothing.
+type decision struct {
+	ctx     context.Context
+	d       Decision
+	explain bool
+	// input is the overrides' input document, built on first use.
+	input ast.Value
+}
+
+func (ix *index) decide(ctx context.Context, a *Attributes, explain bool) Decision {
+	dc := decision{ctx: ctx, d: Decision{Request: *a, Scope: a.EffectiveScope()}, explain: explain}
+	d := &dc.d
 	switch d.Scope {
 	case ScopeWorkspace:
 		d.Workspace = a.Workspace
@@ -79,24 +96,24 @@ func (ix *index) decide(a *Attributes, explain bool) Decision {
 	var buf [8]*grants
 	gs := ix.userGrants(&a.User, buf[:0])
 
-	if ix.allowedBy(&d, a, gs, levelGlobal, "") {
-		return d
+	if ix.allowedBy(&dc, gs, levelGlobal, "") {
+		return dc.d
 	}
 	if d.Scope != ScopeGlobal {
-		if d.Workspace != "" && ix.allowedBy(&d, a, gs, levelWorkspace, d.Workspace) {
-			return d
+		if d.Workspace != "" && ix.allowedBy(&dc, gs, levelWorkspace, d.Workspace) {
+			return dc.d
 		}
-		if d.Scope == ScopeNamespace && ix.allowedBy(&d, a, gs, levelNamespace, a.Namespace) {
-			return d
+		if d.Scope == ScopeNamespace && ix.allowedBy(&dc, gs, levelNamespace, a.Namespace) {
+			return dc.d
 		}
-		if ix.allowedBy(&d, a, gs, levelCluster, "") {
-			return d
+		if ix.allowedBy(&dc, gs, levelCluster, "") {
+			return dc.d
 		}
 	}
 	if explain {
-		d.Misses = ix.misses(a, &d, gs)
+		d.Misses = ix.misses(a, d, gs)
 	}
-	return d
+	return dc.d
 }
 
 // Levels of bindings, in decision order.
@@ -122,32 +139,63 @@ func (g *grants) pick(level int, target string) []*binding {
 	}
 }
 
-// allowedBy looks for an allowing rule among the user's bindings at level,
-// recording it in d.
-func (ix *index) allowedBy(d *Decision, a *Attributes, gs []*grants, level int, target string) bool {
+// allowedBy looks for an allowing rego override or rule among the user's
+// bindings at level, recording it in dc.d. Each binding's override comes
+// before its rules, as in KubeSphere.
+func (ix *index) allowedBy(dc *decision, gs []*grants, level int, target string) bool {
+	a := &dc.d.Request
 	for _, g := range gs {
 		for _, b := range g.pick(level, target) {
 			r := ix.roles[b.role]
 			if r == nil {
 				continue
 			}
+			if r.override != nil && dc.overrideAllows(b, r) {
+				return true
+			}
 			for i := range r.rules {
 				if !ruleAllows(&r.rules[i], a) {
 					continue
 				}
-				d.Allowed = true
-				d.Binding, d.Role, d.Rule = b.ref, r.ref, r.rules[i]
-				for _, s := range b.subjects {
-					if subjectMatches(s, b.ref.Namespace, &a.User) {
-						d.Subject = s
-						break
-					}
-				}
+				dc.allow(b, r)
+				dc.d.Rule = r.rules[i]
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// overrideAllows evaluates r's rego override for the request through
+// binding b; a policy that cannot be evaluated denies, and Explain records
+// why.
+func (dc *decision) overrideAllows(b *binding, r *role) bool {
+	if dc.input == nil {
+		dc.input = regoInput(&dc.d.Request)
+	}
+	ok, err := r.override.allows(dc.ctx, dc.input)
+	if ok {
+		dc.allow(b, r)
+		dc.d.Override = true
+		return true
+	}
+	if dc.explain {
+		dc.d.OverrideMisses = append(dc.d.OverrideMisses, OverrideMiss{Binding: b.ref, Role: r.ref, Where: where(b), Err: err})
+	}
+	return false
+}
+
+// allow records that b's role r allowed the request.
+func (dc *decision) allow(b *binding, r *role) {
+	d := &dc.d
+	d.Allowed = true
+	d.Binding, d.Role = b.ref, r.ref
+	for _, s := range b.subjects {
+		if subjectMatches(s, b.ref.Namespace, &d.Request.User) {
+			d.Subject = s
+			break
+		}
+	}
 }
 
 // misses ranks every rule reaching the user by how little the request would

@@ -516,7 +516,7 @@ func TestListWorkspacesAndProjects(t *testing.T) {
 		}
 		return out
 	}
-	eventually(t, func() bool { return len(az.VisibleWorkspaces(lee).Names) == 2 }, "lee should see two workspaces, sees %v", az.VisibleWorkspaces(lee))
+	eventually(t, func() bool { return len(az.VisibleWorkspaces(ctx, lee).Names) == 2 }, "lee should see two workspaces, sees %v", az.VisibleWorkspaces(ctx, lee))
 
 	tests := []struct {
 		name  string
@@ -554,7 +554,7 @@ func TestListWorkspacesAndProjects(t *testing.T) {
 			RoleRef: rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: "GlobalRole", Name: p + "admin"}},
 	)
 	ada := authz.User{Name: p + "ada"}
-	eventually(t, func() bool { return az.VisibleWorkspaces(ada).All }, "ada should see all workspaces")
+	eventually(t, func() bool { return az.VisibleWorkspaces(ctx, ada).All }, "ada should see all workspaces")
 	var all tenantv1beta1.WorkspaceTemplateList
 	_, err = az.ListWorkspaces(ctx, c, ada, resources.Query{Name: p}, &all)
 	require.NoError(t, err)

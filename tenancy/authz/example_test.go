@@ -132,8 +132,8 @@ func ExampleAuthorizer_CanGrant() {
 func ExampleAuthorizer_VisibleProjects() {
 	objs, _ := authz.DecodeObjects(strings.NewReader(examplePolicy))
 	az, _ := authz.NewFromObjects(objs...)
-	fmt.Println(az.VisibleWorkspaces(authz.User{Name: "bob"}).Names)
-	fmt.Println(az.VisibleProjects(authz.User{Name: "bob"}, "retail").Names)
+	fmt.Println(az.VisibleWorkspaces(context.Background(), authz.User{Name: "bob"}).Names)
+	fmt.Println(az.VisibleProjects(context.Background(), authz.User{Name: "bob"}, "retail").Names)
 	// Output:
 	// [retail]
 	// [shop]
@@ -181,4 +181,52 @@ func ExampleAuthorizer_Handler() {
 	// Output:
 	// 201 bob [] true
 	// 403  [] false
+}
+
+// A rego override (iam.kubesphere.io/rego-override) lets every signed-in
+// user read their own User object, as KubeSphere's authenticated role does.
+func ExampleAuthorizer_Explain_regoOverride() {
+	objs, err := authz.DecodeObjects(strings.NewReader(`
+apiVersion: iam.kubesphere.io/v1beta1
+kind: GlobalRole
+metadata:
+  name: authenticated
+  annotations:
+    iam.kubesphere.io/rego-override: |-
+      package authz
+      default allow = false
+      allow = true {
+        input.Resource == "users"
+        input.User.Name == input.Name
+      }
+---
+apiVersion: iam.kubesphere.io/v1beta1
+kind: GlobalRoleBinding
+metadata: {name: authenticated}
+subjects: [{kind: Group, apiGroup: rbac.authorization.k8s.io, name: "system:authenticated"}]
+roleRef: {apiGroup: iam.kubesphere.io, kind: GlobalRole, name: authenticated}
+`))
+	if err != nil {
+		panic(err)
+	}
+	az, err := authz.NewFromObjects(objs...)
+	if err != nil {
+		panic(err)
+	}
+	ann := authz.User{Name: "ann", Groups: []string{"system:authenticated"}}
+	for _, name := range []string{"ann", "bob"} {
+		ri, err := authz.ParseRequestInfo("GET", "/kapis/iam.kubesphere.io/v1beta1/users/"+name, nil)
+		if err != nil {
+			panic(err)
+		}
+		d, err := az.Explain(context.Background(), ri.Attributes(ann))
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(d.String())
+	}
+	// Output:
+	// allowed: ann may get users.iam.kubesphere.io "ann" on the platform: GlobalRoleBinding authenticated grants GlobalRole authenticated to Group system:authenticated; its rego override (iam.kubesphere.io/rego-override) allows it
+	// denied: no binding of ann allows get users.iam.kubesphere.io "bob" on the platform; rego overrides consulted:
+	//   GlobalRoleBinding authenticated grants GlobalRole authenticated on the platform: its rego override does not allow it
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 )
 
 // Grant is where a role would be granted: the scope and, for a workspace or
@@ -25,6 +27,10 @@ type GrantCheck struct {
 	// Missing are the role's permissions the granter does not hold at the
 	// place of the grant (empty when allowed).
 	Missing []Permission
+	// RegoOverride is set when the role carries a rego override: what a
+	// policy allows cannot be listed and compared, so only the bind or
+	// escalate verb allows granting such a role.
+	RegoOverride bool
 }
 
 // resourceOfRoleKind is the resource name of each role kind, for checking
@@ -60,9 +66,12 @@ func (az *Authorizer) CanGrant(ctx context.Context, granter User, role Ref, g Gr
 	}
 	for _, verb := range []string{"bind", "escalate"} {
 		a := Attributes{User: granter, Verb: verb, APIGroup: role.APIGroup, Resource: resource, Name: role.Name, Scope: g.Scope, Workspace: g.Workspace, Namespace: g.Namespace}
-		if d := az.ix.decide(&a, false); d.Allowed {
+		if d := az.ix.decide(ctx, &a, false); d.Allowed {
 			return GrantCheck{Allowed: true, ByVerb: verb}, nil
 		}
+	}
+	if r.override != nil {
+		return GrantCheck{RegoOverride: true}, nil
 	}
 	return az.ix.missing(ctx, granter, r.rules, g)
 }
@@ -83,7 +92,7 @@ func (az *Authorizer) CanCreateRole(ctx context.Context, user User, kind, name s
 	az.mu.RLock()
 	defer az.mu.RUnlock()
 	a := Attributes{User: user, Verb: "escalate", APIGroup: iamGroup, Resource: resource, Name: name, Scope: g.Scope, Workspace: g.Workspace, Namespace: g.Namespace}
-	if d := az.ix.decide(&a, false); d.Allowed {
+	if d := az.ix.decide(ctx, &a, false); d.Allowed {
 		return GrantCheck{Allowed: true, ByVerb: "escalate"}, nil
 	}
 	return az.ix.missing(ctx, user, rules, g)
@@ -98,7 +107,7 @@ func (ix *index) missing(ctx context.Context, user User, rules []rbacv1.PolicyRu
 			if a.validate() != nil {
 				continue
 			}
-			if d := ix.decide(&a, false); !d.Allowed {
+			if d := ix.decide(ctx, &a, false); !d.Allowed {
 				missing = append(missing, p)
 			}
 		}
@@ -123,6 +132,9 @@ func (c GrantCheck) String() string {
 			return "allowed by the " + c.ByVerb + " verb on the role"
 		}
 		return "allowed: the granter holds every permission of the role"
+	}
+	if c.RegoOverride {
+		return "the role carries a rego override (" + iamv1beta1.RegoOverrideAnnotation + "): granting it needs the bind or escalate verb on it"
 	}
 	var parts []string
 	for i, p := range c.Missing {

@@ -30,6 +30,10 @@ const (
 type role struct {
 	ref   Ref
 	rules []rbacv1.PolicyRule
+	// policy is the role's rego override ("" for none) and override its
+	// compiled form, shared through the index's cache.
+	policy   string
+	override *override
 }
 
 // binding is an indexed binding with its roleRef resolved to a role key.
@@ -72,6 +76,7 @@ type index struct {
 	nsWS      map[string]string              // namespace → workspace
 	wsNS      map[string]map[string]struct{} // workspace → namespaces
 	workspace map[string]struct{}            // known workspaces (templates or workspaces)
+	overrides overrides                      // compiled rego overrides by policy text
 }
 
 func newIndex() *index {
@@ -82,6 +87,7 @@ func newIndex() *index {
 		nsWS:      map[string]string{},
 		wsNS:      map[string]map[string]struct{}{},
 		workspace: map[string]struct{}{},
+		overrides: newOverrides(),
 	}
 }
 
@@ -95,6 +101,7 @@ func (ix *index) clone() *index {
 		nsWS:      maps.Clone(ix.nsWS),
 		wsNS:      make(map[string]map[string]struct{}, len(ix.wsNS)),
 		workspace: maps.Clone(ix.workspace),
+		overrides: ix.overrides.clone(),
 	}
 	for k, g := range ix.subjects {
 		ng := &grants{global: slices.Clone(g.global), cluster: slices.Clone(g.cluster)}
@@ -207,7 +214,7 @@ func bindingOf(obj any) (bindingSource, bool) {
 // Workspaces and WorkspaceTemplates. Other kinds are refused.
 func (ix *index) upsert(obj any) error {
 	if ref, rules, ok := roleOf(obj); ok {
-		ix.putRole(ref, rules)
+		ix.putRole(ref, rules, overridePolicy(obj))
 		return nil
 	}
 	if b, ok := bindingOf(obj); ok {
@@ -229,7 +236,7 @@ func (ix *index) upsert(obj any) error {
 // remove drops obj from the index.
 func (ix *index) remove(obj any) error {
 	if ref, _, ok := roleOf(obj); ok {
-		delete(ix.roles, ref)
+		ix.dropRole(ref)
 		return nil
 	}
 	if b, ok := bindingOf(obj); ok {
@@ -254,8 +261,22 @@ func notIndexable(obj any) error {
 	return &InvalidError{Field: "object", Reason: fmt.Sprintf("%T is not a role, binding, namespace or workspace", obj)}
 }
 
-func (ix *index) putRole(ref Ref, rules []rbacv1.PolicyRule) {
-	ix.roles[ref] = &role{ref: ref, rules: slices.Clone(rules)}
+// putRole indexes a role with its rules and rego override policy ("" for
+// none), compiling the policy unless another role already carries it.
+func (ix *index) putRole(ref Ref, rules []rbacv1.PolicyRule, policy string) {
+	r := &role{ref: ref, rules: slices.Clone(rules), policy: policy}
+	if policy != "" {
+		r.override = ix.overrides.acquire(policy)
+	}
+	ix.dropRole(ref)
+	ix.roles[ref] = r
+}
+
+func (ix *index) dropRole(ref Ref) {
+	if old := ix.roles[ref]; old != nil && old.policy != "" {
+		ix.overrides.release(old.policy)
+	}
+	delete(ix.roles, ref)
 }
 
 // roleKey resolves a binding's roleRef the way the API server does: a

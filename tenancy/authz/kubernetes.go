@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"strings"
 
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -54,6 +55,9 @@ func fromKube(ka authorizer.Attributes) Attributes {
 		return a
 	}
 	a.APIGroup, a.Resource, a.Subresource, a.Name, a.Namespace = ka.GetAPIGroup(), ka.GetResource(), ka.GetSubresource(), ka.GetName(), ka.GetNamespace()
+	if first, _, _ := strings.Cut(strings.TrimPrefix(ka.GetPath(), "/"), "/"); isAPIPrefix(first) {
+		a.APIPrefix = first
+	}
 	if wa, ok := ka.(workspaceAttributes); ok {
 		a.Workspace = wa.GetWorkspace()
 		switch s := Scope(wa.GetResourceScope()); s {

@@ -273,7 +273,7 @@ func (ri *RequestInfo) Attributes(user User) Attributes {
 		}
 		return a
 	}
-	a.APIGroup, a.Resource, a.Subresource, a.Name = ri.APIGroup, ri.Resource, ri.Subresource, ri.Name
+	a.APIPrefix, a.APIGroup, a.Resource, a.Subresource, a.Name = ri.APIPrefix, ri.APIGroup, ri.Resource, ri.Subresource, ri.Name
 	a.Namespace, a.Workspace, a.Scope = ri.Namespace, ri.Workspace, ri.Scope
 	return a
 }

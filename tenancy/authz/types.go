@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 )
 
 // Scope is the level a request acts at. It decides which bindings the
@@ -62,6 +64,12 @@ type Attributes struct {
 	// NonResourcePath is the path of a non-resource request; Resource must
 	// then be empty.
 	NonResourcePath string
+
+	// APIPrefix is the prefix a resource request's path starts with: api,
+	// apis or kapis (ParseRequest sets it). Only rego overrides read it:
+	// their input's KubernetesRequest is false for kapis, KubeSphere's own
+	// API, and true otherwise, empty included.
+	APIPrefix string
 }
 
 // EffectiveScope is the scope the Authorizer evaluates a: Scope if set,
@@ -190,10 +198,16 @@ type Decision struct {
 	Subject rbacv1.Subject
 	Role    Ref
 	Rule    rbacv1.PolicyRule
+	// Override is set when the role's rego override, not a rule, allowed
+	// the request (Rule is then empty).
+	Override bool
 
 	// Misses are, for a denial from Explain, the user's closest rules: each
 	// would allow a request that differs from this one in a few ways.
 	Misses []Miss
+	// OverrideMisses are, for a denial from Explain, the rego overrides of
+	// the roles consulted, in decision order, and why each did not allow.
+	OverrideMisses []OverrideMiss
 }
 
 // Miss is a rule the user holds that does not allow the request, and how
@@ -217,7 +231,12 @@ func (d *Decision) String() string {
 		who = "(no user name)"
 	}
 	if d.Allowed {
-		fmt.Fprintf(&b, "allowed: %s may %s: %s grants %s to %s; rule %s", who, d.Request.describe(), d.Binding, d.Role, subjectString(d.Subject), ruleString(d.Rule))
+		fmt.Fprintf(&b, "allowed: %s may %s: %s grants %s to %s; ", who, d.Request.describe(), d.Binding, d.Role, subjectString(d.Subject))
+		if d.Override {
+			fmt.Fprintf(&b, "its rego override (%s) allows it", iamv1beta1.RegoOverrideAnnotation)
+		} else {
+			fmt.Fprintf(&b, "rule %s", ruleString(d.Rule))
+		}
 		return b.String()
 	}
 	fmt.Fprintf(&b, "denied: no binding of %s allows %s", who, d.Request.describe())
@@ -229,6 +248,17 @@ func (d *Decision) String() string {
 			b.WriteString("; closest:")
 		}
 		fmt.Fprintf(&b, "\n  %s grants %s %s: rule %s (differs in %s)", m.Binding, m.Role, m.Where, ruleString(m.Rule), strings.Join(m.Differs, ", "))
+	}
+	for i, m := range d.OverrideMisses {
+		if i == 0 {
+			b.WriteString("; rego overrides consulted:")
+		}
+		fmt.Fprintf(&b, "\n  %s grants %s %s: its rego override ", m.Binding, m.Role, m.Where)
+		if m.Err != nil {
+			fmt.Fprintf(&b, "cannot decide, so it denies: %v", m.Err)
+		} else {
+			b.WriteString("does not allow it")
+		}
 	}
 	return b.String()
 }

@@ -33,13 +33,13 @@ type Visible struct {
 // they hold a WorkspaceRoleBinding in and those holding a namespace they
 // hold a RoleBinding in, through their name or any of their groups. The
 // answer comes from the index: no access check per workspace.
-func (az *Authorizer) VisibleWorkspaces(u User) Visible {
+func (az *Authorizer) VisibleWorkspaces(ctx context.Context, u User) Visible {
 	az.mu.RLock()
 	defer az.mu.RUnlock()
 	ix := az.ix
 	for _, res := range []string{"workspacetemplates", "workspaces"} {
 		a := Attributes{User: u, Verb: "list", APIGroup: tenantv1beta1.GroupName, Resource: res, Scope: ScopeGlobal}
-		if ix.decide(&a, false).Allowed {
+		if ix.decide(ctx, &a, false).Allowed {
 			return Visible{All: true}
 		}
 	}
@@ -62,13 +62,13 @@ func (az *Authorizer) VisibleWorkspaces(u User) Visible {
 // namespaces there (through a global, workspace or cluster binding);
 // otherwise those they hold a RoleBinding in, plus every namespace of each
 // workspace whose WorkspaceRole lets them list namespaces.
-func (az *Authorizer) VisibleProjects(u User, workspace string) Visible {
+func (az *Authorizer) VisibleProjects(ctx context.Context, u User, workspace string) Visible {
 	az.mu.RLock()
 	defer az.mu.RUnlock()
 	ix := az.ix
 	listNamespaces := func(ws string) bool {
 		a := Attributes{User: u, Verb: "list", Resource: "namespaces", Workspace: ws}
-		return ix.decide(&a, false).Allowed
+		return ix.decide(ctx, &a, false).Allowed
 	}
 	if listNamespaces(workspace) {
 		if workspace == "" {
@@ -102,13 +102,13 @@ func (az *Authorizer) VisibleProjects(u User, workspace string) Visible {
 // paged by q (resources semantics). It fills list with the page and returns
 // the number of matches before paging.
 func (az *Authorizer) ListWorkspaces(ctx context.Context, r client.Reader, u User, q resources.Query, list *tenantv1beta1.WorkspaceTemplateList) (int, error) {
-	return listVisible(ctx, r, az.VisibleWorkspaces(u), q, list, func() client.Object { return &tenantv1beta1.WorkspaceTemplate{} })
+	return listVisible(ctx, r, az.VisibleWorkspaces(ctx, u), q, list, func() client.Object { return &tenantv1beta1.WorkspaceTemplate{} })
 }
 
 // ListProjects lists the namespaces of workspace (of the cluster when empty)
 // u sees (VisibleProjects) from r, filtered, sorted and paged by q.
 func (az *Authorizer) ListProjects(ctx context.Context, r client.Reader, u User, workspace string, q resources.Query, list *corev1.NamespaceList) (int, error) {
-	return listVisible(ctx, r, az.VisibleProjects(u, workspace), q, list, func() client.Object { return &corev1.Namespace{} })
+	return listVisible(ctx, r, az.VisibleProjects(ctx, u, workspace), q, list, func() client.Object { return &corev1.Namespace{} })
 }
 
 // getLimit is how many visible objects listVisible reads one by one

@@ -57,9 +57,9 @@ func TestVisible(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, norm(tt.workspaces), norm(az.VisibleWorkspaces(tt.u)), "workspaces")
-			assert.Equal(t, norm(tt.inWS1), norm(az.VisibleProjects(tt.u, "ws1")), "projects of ws1")
-			assert.Equal(t, norm(tt.anywhere), norm(az.VisibleProjects(tt.u, "")), "projects anywhere")
+			assert.Equal(t, norm(tt.workspaces), norm(az.VisibleWorkspaces(t.Context(), tt.u)), "workspaces")
+			assert.Equal(t, norm(tt.inWS1), norm(az.VisibleProjects(t.Context(), tt.u, "ws1")), "projects of ws1")
+			assert.Equal(t, norm(tt.anywhere), norm(az.VisibleProjects(t.Context(), tt.u, "")), "projects anywhere")
 		})
 	}
 }

@@ -95,7 +95,7 @@ func (az *Authorizer) WhatIf(ctx context.Context, change Change) ([]AccessChange
 	}
 	changedRoles := map[Ref]bool{}
 	for ref, r := range before.roles {
-		if a, ok := after.roles[ref]; !ok || !slices.EqualFunc(a.rules, r.rules, ruleEqual) {
+		if a, ok := after.roles[ref]; !ok || a.policy != r.policy || !slices.EqualFunc(a.rules, r.rules, ruleEqual) {
 			changedRoles[ref] = true
 		}
 	}
@@ -173,7 +173,7 @@ func newlyAllowed(ctx context.Context, from, other *index, k subjectKey, u User)
 				if a.validate() != nil {
 					continue
 				}
-				if d := other.decide(&a, false); !d.Allowed {
+				if d := other.decide(ctx, &a, false); !d.Allowed {
 					out = append(out, p)
 				}
 			}
