@@ -198,10 +198,12 @@ func isSuperuser(u authz.User) bool {
 // sameGrant reports whether an update leaves what obj grants as it was: the
 // same rules and aggregation for a role; the same role, subjects and
 // workspace for a binding. Metadata-only updates (finalizers, annotations
-// other than the creator) then need no escalation check.
+// other than the creator and the rego override) then need no escalation
+// check.
 func sameGrant(old, obj client.Object) bool {
 	if old.GetLabels()[tenantv1beta1.WorkspaceLabel] != obj.GetLabels()[tenantv1beta1.WorkspaceLabel] ||
-		old.GetAnnotations()[tenantv1beta1.CreatorAnnotation] != obj.GetAnnotations()[tenantv1beta1.CreatorAnnotation] {
+		old.GetAnnotations()[tenantv1beta1.CreatorAnnotation] != obj.GetAnnotations()[tenantv1beta1.CreatorAnnotation] ||
+		old.GetAnnotations()[iamv1beta1.RegoOverrideAnnotation] != obj.GetAnnotations()[iamv1beta1.RegoOverrideAnnotation] {
 		return false
 	}
 	before, err := grantOf(old)

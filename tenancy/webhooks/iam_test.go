@@ -186,6 +186,11 @@ func TestEscalationWebhookUpdates(t *testing.T) {
 		{"the creator changed to the writer", readSecrets, func(r *iamv1beta1.Role) {
 			r.Annotations = map[string]string{tenantv1beta1.CreatorAnnotation: user}
 		}, true},
+		// What a policy allows cannot be listed: holding the role's rules
+		// is not enough to attach one.
+		{"a rego override added to a role whose rules the writer holds", readSecrets, func(r *iamv1beta1.Role) {
+			r.Annotations = map[string]string{iamv1beta1.RegoOverrideAnnotation: allowAll}
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,6 +205,75 @@ func TestEscalationWebhookUpdates(t *testing.T) {
 				return
 			}
 			refusedByEscalation(t, err)
+		})
+	}
+}
+
+// allowAll is a rego override that allows every request.
+const allowAll = "package authz\ndefault allow = true\n"
+
+// TestEscalationWebhookRegoOverride: a role carrying a rego override
+// (iam.kubesphere.io/rego-override) can allow anything its policy says, so
+// only a writer with the escalate verb on the role may write one, even if
+// they hold every rule in it, for each role kind.
+func TestEscalationWebhookRegoOverride(t *testing.T) {
+	ctx := context.Background()
+	ns := env.NewNamespace(t)
+	ws := name("ws")
+	withOverride := map[string]string{iamv1beta1.RegoOverrideAnnotation: allowAll}
+	kinds := []struct {
+		resource string
+		new      func() client.Object
+	}{
+		{"globalroles", func() client.Object {
+			return &iamv1beta1.GlobalRole{ObjectMeta: metav1.ObjectMeta{Name: name("gr"), Annotations: withOverride}, Rules: readSecrets}
+		}},
+		{"clusterroles", func() client.Object {
+			return &iamv1beta1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name("cr"), Annotations: withOverride}, Rules: readSecrets}
+		}},
+		{"workspaceroles", func() client.Object {
+			return &iamv1beta1.WorkspaceRole{ObjectMeta: metav1.ObjectMeta{Name: name("wr"), Annotations: withOverride,
+				Labels: map[string]string{tenantv1beta1.WorkspaceLabel: ws}}, Rules: readSecrets}
+		}},
+		{"roles", func() client.Object {
+			return &iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: name("r"), Namespace: ns, Annotations: withOverride}, Rules: readSecrets}
+		}},
+	}
+	for _, k := range kinds {
+		t.Run(k.resource, func(t *testing.T) {
+			for _, tt := range []struct {
+				name    string
+				rules   []rbacv1.PolicyRule
+				allowed bool
+			}{
+				{"writer holding every rule of the role", []rbacv1.PolicyRule{writeIAM, readSecrets[0]}, false},
+				{"writer with escalate", []rbacv1.PolicyRule{writeIAM, readSecrets[0], {APIGroups: []string{iamv1beta1.GroupName}, Resources: []string{k.resource}, Verbs: []string{"escalate"}}}, true},
+			} {
+				t.Run(tt.name, func(t *testing.T) {
+					user := name("writer")
+					c := userClient(t, user, tt.rules...)
+					if k.resource == "globalroles" {
+						grantGlobal(t, user, tt.rules)
+					}
+					obj := k.new()
+					var err error
+					eventually(t, func() bool {
+						err = c.Create(ctx, obj.DeepCopyObject().(client.Object))
+						if !tt.allowed {
+							// Refused for the override, not for want of
+							// the rules, once the grant has arrived.
+							return err != nil && strings.Contains(err.Error(), "rego override")
+						}
+						return err == nil
+					}, "create as %s (last error: %v)", tt.name, lazyErr{&err})
+					if tt.allowed {
+						t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
+						return
+					}
+					refusedByEscalation(t, err)
+					assert.False(t, exists(t, obj), "nothing was written")
+				})
+			}
 		})
 	}
 }

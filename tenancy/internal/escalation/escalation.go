@@ -32,21 +32,22 @@ type Result struct {
 // grants: a role only if the user holds every rule in it, including the
 // rules of the RoleTemplates it aggregates (read with r), or the escalate
 // verb on it; a binding only if the user holds every permission of its role
-// there, or the bind or escalate verb on the role. Other objects are
-// allowed.
+// there, or the bind or escalate verb on the role. A role carrying a rego
+// override (iamv1beta1.RegoOverrideAnnotation) needs the escalate verb:
+// what its policy allows cannot be listed. Other objects are allowed.
 func Check(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz.User, obj client.Object) (Result, error) {
 	if slices.Contains(user.Groups, SuperuserGroup) {
 		return Result{Allowed: true, Reason: "a member of " + SuperuserGroup}, nil
 	}
 	switch o := obj.(type) {
 	case *iamv1beta1.GlobalRole:
-		return role(ctx, az, r, user, "GlobalRole", o.Name, o.Rules, o.AggregationRoleTemplates, authz.Grant{Scope: authz.ScopeGlobal})
+		return role(ctx, az, r, user, o, "GlobalRole", o.Rules, o.AggregationRoleTemplates, authz.Grant{Scope: authz.ScopeGlobal})
 	case *iamv1beta1.WorkspaceRole:
-		return role(ctx, az, r, user, "WorkspaceRole", o.Name, o.Rules, o.AggregationRoleTemplates, workspacePlace(o))
+		return role(ctx, az, r, user, o, "WorkspaceRole", o.Rules, o.AggregationRoleTemplates, workspacePlace(o))
 	case *iamv1beta1.ClusterRole:
-		return role(ctx, az, r, user, "ClusterRole", o.Name, o.Rules, o.AggregationRoleTemplates, authz.Grant{Scope: authz.ScopeCluster})
+		return role(ctx, az, r, user, o, "ClusterRole", o.Rules, o.AggregationRoleTemplates, authz.Grant{Scope: authz.ScopeCluster})
 	case *iamv1beta1.Role:
-		return role(ctx, az, r, user, "Role", o.Name, o.Rules, o.AggregationRoleTemplates, authz.Grant{Scope: authz.ScopeNamespace, Namespace: o.Namespace})
+		return role(ctx, az, r, user, o, "Role", o.Rules, o.AggregationRoleTemplates, authz.Grant{Scope: authz.ScopeNamespace, Namespace: o.Namespace})
 	case *iamv1beta1.GlobalRoleBinding:
 		return binding(ctx, az, user, o.RoleRef, "", authz.Grant{Scope: authz.ScopeGlobal})
 	case *iamv1beta1.WorkspaceRoleBinding:
@@ -73,7 +74,30 @@ func workspacePlace(o metav1.Object) authz.Grant {
 	return authz.Grant{Scope: authz.ScopeGlobal}
 }
 
-func role(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz.User, kind, name string, rules []rbacv1.PolicyRule, agg *iamv1beta1.AggregationRoleTemplates, g authz.Grant) (Result, error) {
+// roleResources are the resource names of the role kinds.
+var roleResources = map[string]string{
+	"GlobalRole":    iamv1beta1.ResourceGlobalRoles,
+	"WorkspaceRole": iamv1beta1.ResourceWorkspaceRoles,
+	"ClusterRole":   iamv1beta1.ResourceClusterRoles,
+	"Role":          iamv1beta1.ResourceRoles,
+}
+
+func role(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz.User, obj client.Object, kind string, rules []rbacv1.PolicyRule, agg *iamv1beta1.AggregationRoleTemplates, g authz.Grant) (Result, error) {
+	name := obj.GetName()
+	if obj.GetAnnotations()[iamv1beta1.RegoOverrideAnnotation] != "" {
+		// What a policy allows cannot be listed, so holding the role's
+		// rules is not enough: only the escalate verb on the role allows
+		// writing one that carries a policy.
+		d, err := az.Authorize(ctx, authz.Attributes{User: user, Verb: "escalate", APIGroup: iamv1beta1.GroupName, Resource: roleResources[kind],
+			Name: name, Scope: g.Scope, Workspace: g.Workspace, Namespace: g.Namespace})
+		if err != nil {
+			return Result{}, err
+		}
+		if !d.Allowed {
+			return Result{Reason: fmt.Sprintf("user %q may not write %s %q: it carries a rego override (%s), which needs the escalate verb on the role", user.Name, kind, name, iamv1beta1.RegoOverrideAnnotation)}, nil
+		}
+		return Result{Allowed: true, Reason: "allowed by the escalate verb on the role"}, nil
+	}
 	all, err := withTemplates(ctx, r, rules, agg)
 	if err != nil {
 		return Result{}, err
