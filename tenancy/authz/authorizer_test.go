@@ -64,7 +64,7 @@ func policy() []runtime.Object {
 		&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "ci", Namespace: "demo"}, Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "deployer"}}, RoleRef: iamRef("Role", "operator")},
 		&iamv1beta1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "ext-sa", Namespace: "demo"}, Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: "tools", Name: "bot"}}, RoleRef: iamRef("ClusterRole", "secret-reader")},
 
-		&iamv1beta1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "node-viewer"}, Rules: []rbacv1.PolicyRule{rule(s("get", "list"), s(""), s("nodes")), {Verbs: s("get"), NonResourceURLs: s("/healthz", "/metrics/*")}}},
+		&iamv1beta1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "node-viewer"}, Rules: []rbacv1.PolicyRule{rule(s("get", "list"), s(""), s("nodes")), {Verbs: s("get"), NonResourceURLs: s("/healthz", "/metrics/*")}, {Verbs: s("GET"), NonResourceURLs: s("/static/images/*")}}},
 		&iamv1beta1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "secret-reader"}, Rules: []rbacv1.PolicyRule{rule(s("get"), s(""), s("secrets"))}},
 		&iamv1beta1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "nina-nodes"}, Subjects: []rbacv1.Subject{userSubject("nina")}, RoleRef: iamRef("ClusterRole", "node-viewer")},
 
@@ -128,6 +128,10 @@ func TestAuthorize(t *testing.T) {
 		{"non-resource prefix", Attributes{User: nina, Verb: "get", NonResourcePath: "/metrics/cadvisor"}, true, "ClusterRoleBinding nina-nodes", rbacv1.UserKind},
 		{"non-resource prefix is not the path itself without slash", Attributes{User: nina, Verb: "get", NonResourcePath: "/metrics"}, false, "", ""},
 		{"non-resource wrong verb", Attributes{User: nina, Verb: "post", NonResourcePath: "/healthz"}, false, "", ""},
+		// KubeSphere writes non-resource verbs as HTTP methods ("GET").
+		{"non-resource verb in upper case in the rule", Attributes{User: nina, Verb: "get", NonResourcePath: "/static/images/logo.svg"}, true, "ClusterRoleBinding nina-nodes", rbacv1.UserKind},
+		{"non-resource verb in upper case in the request", Attributes{User: nina, Verb: "GET", NonResourcePath: "/healthz"}, true, "ClusterRoleBinding nina-nodes", rbacv1.UserKind},
+		{"non-resource upper-case rule, other verb", Attributes{User: nina, Verb: "post", NonResourcePath: "/static/images/logo.svg"}, false, "", ""},
 		{"native role binding via group", ns(dev, "create", "", "configmaps", "", "", "loose"), true, "RoleBinding.rbac loose/devs-cm", rbacv1.GroupKind},
 		{"native role binding: not its verbs", ns(dev, "get", "", "configmaps", "", "c", "loose"), false, "", ""},
 		{"unknown user", ns(User{Name: "mallory"}, "get", "", "pods", "", "", "demo"), false, "", ""},
@@ -289,7 +293,7 @@ func TestRules(t *testing.T) {
 	olga := az.Rules(Attributes{User: User{Name: "olga"}, Namespace: "demo"})
 	require.Len(t, olga, 4, "the operator role's four rules")
 	assert.Equal(t, "Role demo/operator", olga[0].Role.String())
-	assert.Len(t, az.Rules(Attributes{User: User{Name: "nina"}}), 2)
+	assert.Len(t, az.Rules(Attributes{User: User{Name: "nina"}}), 3)
 	assert.Empty(t, az.Rules(Attributes{User: User{Name: "nina"}, Scope: ScopeGlobal}))
 	assert.Len(t, az.Rules(Attributes{User: User{Name: "alice", Groups: s("auditors")}, Scope: ScopeGlobal}), 1)
 }

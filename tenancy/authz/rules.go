@@ -20,6 +20,19 @@ func hasOrWildcard(list []string, v string) bool {
 
 func verbMatches(r *rbacv1.PolicyRule, verb string) bool { return hasOrWildcard(r.Verbs, verb) }
 
+// nonResourceVerbMatches matches the verb of a non-resource request
+// without regard to case: Kubernetes writes these verbs in lower case
+// ("get") and KubeSphere's shipped roles in upper case ("GET", the HTTP
+// method its request parser passes); a rule means the same either way.
+func nonResourceVerbMatches(r *rbacv1.PolicyRule, verb string) bool {
+	for _, s := range r.Verbs {
+		if s == rbacv1.VerbAll || strings.EqualFold(s, verb) {
+			return true
+		}
+	}
+	return false
+}
+
 func apiGroupMatches(r *rbacv1.PolicyRule, group string) bool {
 	return hasOrWildcard(r.APIGroups, group)
 }
@@ -76,7 +89,7 @@ func nonResourceURLMatches(r *rbacv1.PolicyRule, path string) bool {
 // ruleAllows reports whether r allows a.
 func ruleAllows(r *rbacv1.PolicyRule, a *Attributes) bool {
 	if a.NonResourcePath != "" {
-		return verbMatches(r, a.Verb) && nonResourceURLMatches(r, a.NonResourcePath)
+		return nonResourceVerbMatches(r, a.Verb) && nonResourceURLMatches(r, a.NonResourcePath)
 	}
 	return verbMatches(r, a.Verb) && apiGroupMatches(r, a.APIGroup) &&
 		resourceMatches(r, a.Resource, a.Subresource) && resourceNameMatches(r, a.Name)
@@ -85,14 +98,17 @@ func ruleAllows(r *rbacv1.PolicyRule, a *Attributes) bool {
 // ruleDiffers lists what keeps r from allowing a.
 func ruleDiffers(r *rbacv1.PolicyRule, a *Attributes) []string {
 	var d []string
-	if !verbMatches(r, a.Verb) {
-		d = append(d, "verb")
-	}
 	if a.NonResourcePath != "" {
+		if !nonResourceVerbMatches(r, a.Verb) {
+			d = append(d, "verb")
+		}
 		if !nonResourceURLMatches(r, a.NonResourcePath) {
 			d = append(d, "nonResourceURL")
 		}
 		return d
+	}
+	if !verbMatches(r, a.Verb) {
+		d = append(d, "verb")
 	}
 	if len(r.Resources) == 0 {
 		// A non-resource rule never allows a resource request.

@@ -191,8 +191,17 @@ func (r Common) createOnce(ctx context.Context, role client.Object, scope string
 	if !apierrors.IsNotFound(err) {
 		return err
 	}
-	if _, err := aggregate(ctx, r.Client, role, scope); err != nil {
-		return err
+	// A second pass tells the role's own rules from what the first added,
+	// as RoleAggregationReconciler's first pass would; created at that
+	// fixed point, the role needs no update afterwards.
+	for range 3 {
+		changed, err := aggregate(ctx, r.Client, role, scope)
+		if err != nil {
+			return err
+		}
+		if !changed {
+			break
+		}
 	}
 	if err := r.Client.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err

@@ -103,6 +103,10 @@ func (r *WorkspaceTemplateReconciler) Reconcile(ctx context.Context, req reconci
 			Name:        tpl.Name,
 			Labels:      r.withWatchFilter(maps.Clone(tpl.Spec.Template.Labels)),
 			Annotations: ann,
+			// Created with the finalizer WorkspaceReconciler adds, which
+			// saves it an update; ensure.Object leaves finalizers of an
+			// existing Workspace alone.
+			Finalizers: []string{tenantv1beta1.CascadingDeletionFinalizer},
 		},
 		Spec: tpl.Spec.Template.Spec,
 	}
