@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,8 +37,8 @@ func TestInterruptedTourLeavesNothing(t *testing.T) {
 
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), quickstartArgsEnv+"=--nodes 1", "TMPDIR="+tmp, "KUBECONFIG=")
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
+			stderr := &lockedBuffer{}
+			cmd.Stderr = stderr
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
 			require.NoError(t, cmd.Start())
@@ -81,6 +82,25 @@ func TestInterruptedTourLeavesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that quickstart's stderr copier writes
+// while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // clusterProcesses lists the command lines of running processes that
