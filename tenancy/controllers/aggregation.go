@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,7 +23,8 @@ import (
 // RoleAggregationReconciler fills each role's rules from the RoleTemplates
 // its aggregationRoleTemplates selects: those named in templateNames, and
 // those of the role's scope that roleSelector matches. Aggregation is
-// additive: rules written by hand are kept. What each template contributed
+// additive: rules written by hand are kept, except one a selected template
+// also holds, which counts as the template's. What each template contributed
 // is recorded in the iam.spherekit.io/aggregated-rules annotation, so a template that is no
 // longer selected takes its rules away again. Roles annotated
 // iam.kubesphere.io/auto-aggregate: "true" also pick up matching templates
@@ -133,36 +135,45 @@ func (a *aggregator) Reconcile(ctx context.Context, req reconcile.Request) (reco
 // chosen by selector), records each template's contribution in the
 // aggregated-rules annotation, and reports whether anything changed. A
 // role without aggregationRoleTemplates is left alone.
+//
+// A role's own rules are those neither an earlier aggregation recorded nor
+// a selected template holds, so one pass reaches the fixed point: a second
+// call on its result changes nothing.
 func aggregate(ctx context.Context, c client.Reader, role client.Object, scope string) (bool, error) {
 	agg, rules := roleParts(role)
 	if agg == nil || rules == nil {
 		return false, nil
 	}
-	var all iamv1beta1.RoleTemplateList
-	if err := c.List(ctx, &all); err != nil {
-		return false, fmt.Errorf("list role templates: %w", err)
+	templates, err := selectedTemplates(ctx, c, agg, scope)
+	if err != nil {
+		return false, err
 	}
-	templates := selected(all.Items, agg, scope)
 
-	// Rules earlier aggregation added are not the role's own.
 	previous, legacy := previousContributions(ctx, role)
-	var aggregatedBefore []rbacv1.PolicyRule
+	notOwn := ruleSet{}
 	for _, rs := range previous {
-		aggregatedBefore = append(aggregatedBefore, rs...)
-	}
-	var own []rbacv1.PolicyRule
-	for _, rule := range *rules {
-		if !containsRule(aggregatedBefore, rule) {
-			own = append(own, rule)
+		for _, r := range rs {
+			notOwn.add(r)
 		}
 	}
-	next := own
-	contributed := map[string][]rbacv1.PolicyRule{}
+	for _, t := range templates {
+		for _, r := range t.Spec.Rules {
+			notOwn.add(r)
+		}
+	}
+	next := ruleSet{}
+	var nextRules []rbacv1.PolicyRule
+	for _, rule := range *rules {
+		if !notOwn.has(rule) && next.add(rule) {
+			nextRules = append(nextRules, rule)
+		}
+	}
+	contributed := make(map[string][]rbacv1.PolicyRule, len(templates))
 	for _, t := range templates {
 		contributed[t.Name] = t.Spec.Rules
 		for _, rule := range t.Spec.Rules {
-			if !containsRule(next, rule) {
-				next = append(next, rule)
+			if next.add(rule) {
+				nextRules = append(nextRules, rule)
 			}
 		}
 	}
@@ -170,10 +181,11 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 	if err != nil {
 		return false, err
 	}
-	if !legacy && reflect.DeepEqual(nonNilRules(next), nonNilRules(*rules)) && role.GetAnnotations()[aggregatedRulesAnnotation] == string(record) {
+	nextRules = nonNilRules(nextRules) // GlobalRole.rules is required: never null
+	if !legacy && reflect.DeepEqual(nextRules, nonNilRules(*rules)) && role.GetAnnotations()[aggregatedRulesAnnotation] == string(record) {
 		return false, nil
 	}
-	*rules = nonNilRules(next) // GlobalRole.rules is required: never null
+	*rules = nextRules
 	ann := role.GetAnnotations()
 	if ann == nil {
 		ann = map[string]string{}
@@ -184,6 +196,40 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 	}
 	role.SetAnnotations(ann)
 	return true, nil
+}
+
+// ruleSet is a set of policy rules, compared by content (a nil list and an
+// empty one are the same).
+type ruleSet map[string]struct{}
+
+// ruleKey is a rule's content as one string: its five lists, each element
+// terminated by \x00 and each list by \x01 (neither occurs in names, verbs or
+// URLs).
+func ruleKey(r rbacv1.PolicyRule) string {
+	var b strings.Builder
+	for _, list := range [][]string{r.Verbs, r.APIGroups, r.Resources, r.ResourceNames, r.NonResourceURLs} {
+		for _, s := range list {
+			b.WriteString(s)
+			b.WriteByte(0)
+		}
+		b.WriteByte(1)
+	}
+	return b.String()
+}
+
+// add adds r and reports whether it was new.
+func (s ruleSet) add(r rbacv1.PolicyRule) bool {
+	k := ruleKey(r)
+	if _, had := s[k]; had {
+		return false
+	}
+	s[k] = struct{}{}
+	return true
+}
+
+func (s ruleSet) has(r rbacv1.PolicyRule) bool {
+	_, ok := s[ruleKey(r)]
+	return ok
 }
 
 // aggregatedRulesAnnotation on a role aggregated from RoleTemplates holds,
@@ -221,43 +267,45 @@ func previousContributions(ctx context.Context, role client.Object) (previous ma
 	return map[string][]rbacv1.PolicyRule{}, false
 }
 
-// selected returns the templates agg selects: named ones (any scope) and
-// those of scope its selector matches, sorted by name.
-func selected(all []iamv1beta1.RoleTemplate, agg *iamv1beta1.AggregationRoleTemplates, scope string) []iamv1beta1.RoleTemplate {
-	var out []iamv1beta1.RoleTemplate
-	selector := labelsSelectorOrNothing(agg.RoleSelector)
-	for _, t := range all {
-		named := slices.Contains(agg.TemplateNames, t.Name)
-		scoped := t.Labels[iamv1beta1.ScopeLabel] == "" || t.Labels[iamv1beta1.ScopeLabel] == scope
-		if named || (scoped && selector(t.Labels)) {
-			out = append(out, t)
+// selectedTemplates reads the templates agg selects: those named in
+// templateNames (any scope; a missing one is skipped) and those of scope,
+// or of no scope, its roleSelector matches, sorted by name. It reads only
+// those: a role's aggregation must not copy every template there is.
+func selectedTemplates(ctx context.Context, c client.Reader, agg *iamv1beta1.AggregationRoleTemplates, scope string) ([]iamv1beta1.RoleTemplate, error) {
+	byName := map[string]iamv1beta1.RoleTemplate{}
+	for _, name := range agg.TemplateNames {
+		if _, done := byName[name]; done {
+			continue
+		}
+		var t iamv1beta1.RoleTemplate
+		if err := c.Get(ctx, client.ObjectKey{Name: name}, &t); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return nil, fmt.Errorf("get role template %q: %w", name, err)
+		}
+		byName[name] = t
+	}
+	if agg.RoleSelector != nil {
+		sel, err := metav1.LabelSelectorAsSelector(agg.RoleSelector)
+		if err == nil { // an invalid selector selects nothing
+			var list iamv1beta1.RoleTemplateList
+			if err := c.List(ctx, &list, client.MatchingLabelsSelector{Selector: sel}); err != nil {
+				return nil, fmt.Errorf("list role templates: %w", err)
+			}
+			for _, t := range list.Items {
+				if s := t.Labels[iamv1beta1.ScopeLabel]; s == "" || s == scope {
+					byName[t.Name] = t
+				}
+			}
 		}
 	}
-	slices.SortFunc(out, func(x, y iamv1beta1.RoleTemplate) int {
-		switch {
-		case x.Name < y.Name:
-			return -1
-		case x.Name > y.Name:
-			return 1
-		}
-		return 0
-	})
-	return out
+	out := make([]iamv1beta1.RoleTemplate, 0, len(byName))
+	for _, t := range byName {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(x, y iamv1beta1.RoleTemplate) int { return strings.Compare(x.Name, y.Name) })
+	return out, nil
 }
 
-// labelsSelectorOrNothing turns a label selector into a match function; a
-// nil or invalid selector matches nothing (an empty one, everything).
-func labelsSelectorOrNothing(ls *metav1.LabelSelector) func(map[string]string) bool {
-	if ls == nil {
-		return func(map[string]string) bool { return false }
-	}
-	sel, err := metav1.LabelSelectorAsSelector(ls)
-	if err != nil {
-		return func(map[string]string) bool { return false }
-	}
-	return func(l map[string]string) bool { return sel.Matches(labelSet(l)) }
-}
 
-func containsRule(rules []rbacv1.PolicyRule, rule rbacv1.PolicyRule) bool {
-	return slices.ContainsFunc(rules, func(r rbacv1.PolicyRule) bool { return reflect.DeepEqual(r, rule) })
-}

@@ -125,6 +125,19 @@ func TestRoleAggregationReconciler(t *testing.T) {
 			remove(t, tpl)
 			waitRules(t, role, []rbacv1.PolicyRule{ownRule}, map[string][]rbacv1.PolicyRule{}, "a deleted template takes its rules away")
 		}},
+		{"template rule also written by hand", func(t *testing.T, scope string, newRole func() client.Object) {
+			// A rule the role holds that a selected template also holds
+			// counts as the template's: it goes when the template goes.
+			tpl := newRoleTemplate(t, scope, nil, templateRule)
+			role := newRole()
+			*rules(role) = []rbacv1.PolicyRule{templateRule, ownRule}
+			*aggregation(role) = &iamv1beta1.AggregationRoleTemplates{TemplateNames: []string{tpl.Name}}
+			create(t, role)
+			waitRules(t, role, []rbacv1.PolicyRule{ownRule, templateRule}, map[string][]rbacv1.PolicyRule{tpl.Name: {templateRule}},
+				"the role holds each rule once")
+			remove(t, tpl)
+			waitRules(t, role, []rbacv1.PolicyRule{ownRule}, map[string][]rbacv1.PolicyRule{}, "the template takes the rule away")
+		}},
 		{"named template created later", func(t *testing.T, scope string, newRole func() client.Object) {
 			tplName := name("tpl")
 			role := newRole()

@@ -42,7 +42,12 @@ type NamespaceReconciler struct {
 }
 
 // SetupWithManager registers the reconciler with mgr.
-func (r *NamespaceReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
+func (r *NamespaceReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, options controller.Options) error {
+	for _, o := range []client.Object{&corev1.Namespace{}, &iamv1beta1.WorkspaceRoleBinding{}} {
+		if err := mgr.GetFieldIndexer().IndexField(ctx, o, indexWorkspace, workspaceLabelIndex); err != nil {
+			return fmt.Errorf("index %T by workspace: %w", o, err)
+		}
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("project").
 		For(&corev1.Namespace{}, r.watchFilter()).
@@ -69,7 +74,7 @@ func (r *NamespaceReconciler) workspaceProjects(ctx context.Context, o client.Ob
 	if ws == "" {
 		return nil
 	}
-	return r.projects(ctx, client.MatchingLabels{tenantv1beta1.WorkspaceLabel: ws})
+	return r.projects(ctx, client.MatchingFields{indexWorkspace: ws})
 }
 
 func (r *NamespaceReconciler) allProjects(ctx context.Context, _ client.Object) []reconcile.Request {
@@ -158,7 +163,7 @@ func (r *NamespaceReconciler) stampRoles(ctx context.Context, ns *corev1.Namespa
 // mirrored ClusterRole there, and removes stale ones.
 func (r *NamespaceReconciler) mirrorWorkspaceBindings(ctx context.Context, ns, ws string) error {
 	var bindings iamv1beta1.WorkspaceRoleBindingList
-	if err := r.Client.List(ctx, &bindings, client.MatchingLabels{tenantv1beta1.WorkspaceLabel: ws}); err != nil {
+	if err := r.Client.List(ctx, &bindings, client.MatchingFields{indexWorkspace: ws}); err != nil {
 		return fmt.Errorf("list workspace role bindings: %w", err)
 	}
 	want := map[string]bool{}

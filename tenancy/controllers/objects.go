@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -17,8 +16,6 @@ func forEachObject(list client.ObjectList, fn func(client.Object) error) error {
 		return fn(o.(client.Object))
 	})
 }
-
-func labelSet(l map[string]string) labels.Set { return labels.Set(l) }
 
 // removeFinalizer removes finalizer from obj (and the API server's copy)
 // when obj carries it, with a merge patch on obj's resourceVersion.

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/spherekit/spherekit/internal/fielderr"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
@@ -102,7 +103,19 @@ type OptionsError = fielderr.Invalid
 const (
 	// indexGroupBindingUsers indexes GroupBindings by each user they list.
 	indexGroupBindingUsers = "spherekit.tenancy.groupbinding.users"
+	// indexWorkspace indexes Namespaces and WorkspaceRoleBindings by their
+	// kubesphere.io/workspace label, so finding a workspace's projects and
+	// bindings does not scan every object of the kind.
+	indexWorkspace = "spherekit.tenancy.workspace"
 )
+
+// workspaceLabelIndex is the indexWorkspace index function.
+func workspaceLabelIndex(o client.Object) []string {
+	if ws := o.GetLabels()[tenantv1beta1.WorkspaceLabel]; ws != "" {
+		return []string{ws}
+	}
+	return nil
+}
 
 // SetupWithManager registers every tenancy reconciler and the field indexes
 // they use with mgr. mgr's scheme must know the built-in kinds and the
@@ -141,7 +154,8 @@ const WatchFilterLabel = "spherekit.io/watch-filter"
 //	c := controllers.Common{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}
 //	err := (&controllers.WorkspaceReconciler{Common: c}).SetupWithManager(ctx, mgr, controller.Options{})
 type Common struct {
-	// Client reads (normally from the manager's cache) and writes.
+	// Client reads from the manager's cache, where the reconcilers
+	// register the field indexes they list by, and writes.
 	Client client.Client
 	// Scheme knows the built-in kinds and the spherekit API groups; owner
 	// references are set with it.
@@ -191,17 +205,10 @@ func (r Common) createOnce(ctx context.Context, role client.Object, scope string
 	if !apierrors.IsNotFound(err) {
 		return err
 	}
-	// A second pass tells the role's own rules from what the first added,
-	// as RoleAggregationReconciler's first pass would; created at that
-	// fixed point, the role needs no update afterwards.
-	for range 3 {
-		changed, err := aggregate(ctx, r.Client, role, scope)
-		if err != nil {
-			return err
-		}
-		if !changed {
-			break
-		}
+	// Created with its aggregated rules, the role needs no update
+	// afterwards (aggregate reaches its fixed point in one pass).
+	if _, err := aggregate(ctx, r.Client, role, scope); err != nil {
+		return err
 	}
 	if err := r.Client.Create(ctx, role); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
