@@ -307,5 +307,3 @@ func selectedTemplates(ctx context.Context, c client.Reader, agg *iamv1beta1.Agg
 	slices.SortFunc(out, func(x, y iamv1beta1.RoleTemplate) int { return strings.Compare(x.Name, y.Name) })
 	return out, nil
 }
-
-
