@@ -134,7 +134,10 @@ type pager struct {
 
 func newPager(q Query) *pager {
 	p := &pager{byName: q.SortBy == SortByName, ascending: q.Ascending, keep: math.MaxInt}
-	if q.Limit > 0 {
+	switch {
+	case q.CountOnly:
+		p.keep = 0
+	case q.Limit > 0:
 		pageNo := max(q.Page, 1)
 		if pageNo-1 > (math.MaxInt-q.Limit)/q.Limit {
 			p.offset, p.keep = math.MaxInt, 0 // beyond any list

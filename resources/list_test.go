@@ -145,6 +145,8 @@ func TestListMetadataFilters(t *testing.T) {
 		{"page beyond", resources.Query{Namespace: ns, Limit: 2, Page: 4}, nil, 5},
 		{"huge page", resources.Query{Namespace: ns, Limit: 1 << 40, Page: 1 << 40}, nil, 5},
 		{"limit above total", resources.Query{Namespace: ns, Limit: 10}, []string{"alpha", "beta", "delta", "gamma", "web-epsilon"}, 5},
+		{"count only", resources.Query{Namespace: ns, CountOnly: true}, nil, 5},
+		{"count only beats a limit", resources.Query{Namespace: ns, CountOnly: true, Limit: 2, Page: 2}, nil, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

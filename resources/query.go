@@ -96,6 +96,9 @@ type Query struct {
 	// Limit is the page size; 0 means everything on one page (KubeSphere's
 	// limit=-1, which ParseQuery reads as 0).
 	Limit int
+	// CountOnly returns no items, only the total: KubeSphere's limit=0,
+	// which ParseQuery reads as CountOnly.
+	CountOnly bool
 	// SortBy is SortByCreationTimestamp (or ""), SortByName or
 	// SortByUpdateTime. Ties are broken by name, then namespace, so pages
 	// are stable.
@@ -148,8 +151,8 @@ type Query struct {
 // values return an *InvalidError.
 //
 // limit=-1 is KubeSphere's "no paging": every item on one page, whatever
-// page says (Limit 0). limit=0 also lists everything; KubeSphere answers it
-// with no items and the total. Other negative limits (an empty page in
+// page says (Limit 0). limit=0 answers, as in KubeSphere, with no items and
+// the total (CountOnly). Other negative limits (an empty page in
 // KubeSphere), non-numeric limits (no paging in KubeSphere) and pages below
 // 1 are refused.
 func ParseQuery(v url.Values) (Query, error) {
@@ -171,8 +174,11 @@ func ParseQuery(v url.Values) (Query, error) {
 		if q.Limit, err = strconv.Atoi(s); err != nil || q.Limit < noPaging {
 			return Query{}, &InvalidError{Field: ParamLimit, Reason: "must be -1 (no paging) or a whole number of at least 0"}
 		}
-		if q.Limit == noPaging {
+		switch q.Limit {
+		case noPaging:
 			q.Limit = 0
+		case 0:
+			q.CountOnly = true
 		}
 	}
 	q.SortBy = v.Get(ParamSortBy)

@@ -24,7 +24,8 @@ func TestParseQuery(t *testing.T) {
 	}{
 		{in: "", want: resources.Query{}},
 		{in: "page=3&limit=10&sortBy=name&ascending=true", want: resources.Query{Page: 3, Limit: 10, SortBy: "name", Ascending: true}},
-		{in: "limit=0&ascending=false", want: resources.Query{}},
+		// KubeSphere's limit=0: no items, only the total.
+		{in: "limit=0&ascending=false", want: resources.Query{CountOnly: true}},
 		// KubeSphere's "no paging": every item, whatever the page.
 		{in: "limit=-1", want: resources.Query{}},
 		{in: "limit=-1&page=3", want: resources.Query{Page: 3}},

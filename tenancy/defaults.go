@@ -237,9 +237,16 @@ func (c *Client) ensureDefault(ctx context.Context, want *unstructured.Unstructu
 // inStep reports whether live holds every field want sets, with want's
 // value. Lists must be equal, but the rules of a role that aggregates
 // RoleTemplates need only include want's: aggregation adds the templates'
-// rules to the role's own. An empty list in want matches a missing one.
+// rules to the role's own; and with a roleSelector, aggregation writes
+// templateNames itself. An empty list in want matches a missing one.
 func inStep(live, want *unstructured.Unstructured) bool {
-	_, aggregates := want.Object["aggregationRoleTemplates"]
+	agg, aggregates := want.Object["aggregationRoleTemplates"].(map[string]any)
+	if _, selects := agg["roleSelector"]; selects {
+		if _, named := agg["templateNames"]; named {
+			want = want.DeepCopy()
+			unstructured.RemoveNestedField(want.Object, "aggregationRoleTemplates", "templateNames")
+		}
+	}
 	return covers(live.Object, want.Object, aggregates)
 }
 

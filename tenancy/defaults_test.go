@@ -486,9 +486,10 @@ func defaultGlobalRole(t *testing.T, name string) *iamv1beta1.GlobalRole {
 	return nil
 }
 
-// TestRoleAggregation covers selection by name and by selector, additivity,
-// auto-aggregation of templates created later and removal of the rules of a
-// template no longer selected.
+// TestRoleAggregation covers selection by name and by selector as
+// KubeSphere does it (a selector chooses alone and its choice is written to
+// templateNames), additivity, auto-aggregation of templates created later
+// and removal of the rules of a template no longer selected.
 func TestRoleAggregation(t *testing.T) {
 	ctx := context.Background()
 	label := "iam.kubesphere.io/aggregate-to-" + name("custom")
@@ -509,37 +510,50 @@ func TestRoleAggregation(t *testing.T) {
 		t.Cleanup(func() { _ = env.Client.Delete(context.Background(), o) })
 	}
 
-	role := &iamv1beta1.ClusterRole{
-		ObjectMeta: metav1.ObjectMeta{Name: name("agg"), Annotations: map[string]string{iamv1beta1.AutoAggregateAnnotation: "true"}},
-		AggregationRoleTemplates: &iamv1beta1.AggregationRoleTemplates{
-			TemplateNames: []string{named.Name},
-			RoleSelector:  &metav1.LabelSelector{MatchLabels: map[string]string{label: ""}},
-		},
-		Rules: []rbacv1.PolicyRule{rule("services")},
+	newRole := func(agg *iamv1beta1.AggregationRoleTemplates) *iamv1beta1.ClusterRole {
+		role := &iamv1beta1.ClusterRole{
+			ObjectMeta:               metav1.ObjectMeta{Name: name("agg"), Annotations: map[string]string{iamv1beta1.AutoAggregateAnnotation: "true"}},
+			AggregationRoleTemplates: agg,
+			Rules:                    []rbacv1.PolicyRule{rule("services")},
+		}
+		require.NoError(t, env.Client.Create(ctx, role))
+		t.Cleanup(func() { _ = env.Client.Delete(context.Background(), role) })
+		return role
 	}
-	require.NoError(t, env.Client.Create(ctx, role))
-	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), role) })
-	rulesOf := func() []rbacv1.PolicyRule {
+	read := func(role *iamv1beta1.ClusterRole) *iamv1beta1.ClusterRole {
 		got := &iamv1beta1.ClusterRole{}
 		require.NoError(t, env.Client.Get(ctx, client.ObjectKeyFromObject(role), got))
-		return got.Rules
+		return got
 	}
-	eventually(t, func() bool { return len(rulesOf()) == 3 }, "own rule + named + selected, got %v", rulesOf())
-	assert.ElementsMatch(t, []rbacv1.PolicyRule{rule("services"), rule("configmaps"), rule("secrets")}, rulesOf(), "the other scope's template is not selected")
+	rulesOf := func(role *iamv1beta1.ClusterRole) []rbacv1.PolicyRule { return read(role).Rules }
+
+	// A selector chooses alone: the name beside it is not aggregated, and
+	// templateNames becomes what the selector chose.
+	bySelector := newRole(&iamv1beta1.AggregationRoleTemplates{
+		TemplateNames: []string{named.Name},
+		RoleSelector:  &metav1.LabelSelector{MatchLabels: map[string]string{label: ""}},
+	})
+	eventually(t, func() bool { return len(rulesOf(bySelector)) == 2 }, "own rule + selected")
+	assert.ElementsMatch(t, []rbacv1.PolicyRule{rule("services"), rule("secrets")}, rulesOf(bySelector), "neither the named template nor the other scope's is aggregated")
+	assert.Equal(t, []string{selected.Name}, read(bySelector).AggregationRoleTemplates.TemplateNames)
 
 	later := tpl(name("later"), "endpoints", map[string]string{label: ""})
 	require.NoError(t, env.Client.Create(ctx, later))
 	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), later) })
-	eventually(t, func() bool { return len(rulesOf()) == 4 }, "auto-aggregate picks up a template created later")
+	eventually(t, func() bool { return len(rulesOf(bySelector)) == 3 }, "auto-aggregate picks up a template created later")
+	assert.ElementsMatch(t, []string{selected.Name, later.Name}, read(bySelector).AggregationRoleTemplates.TemplateNames)
 
-	// Dropping the name takes that template's rules away, never the own rule.
-	got := &iamv1beta1.ClusterRole{}
-	require.NoError(t, env.Client.Get(ctx, client.ObjectKeyFromObject(role), got))
-	got.AggregationRoleTemplates.TemplateNames = nil
+	// Without a selector, the named templates are aggregated; dropping a
+	// name takes that template's rules away, never the own rule.
+	byName := newRole(&iamv1beta1.AggregationRoleTemplates{TemplateNames: []string{named.Name, selected.Name}})
+	eventually(t, func() bool { return len(rulesOf(byName)) == 3 }, "own rule + named")
+	assert.ElementsMatch(t, []rbacv1.PolicyRule{rule("services"), rule("configmaps"), rule("secrets")}, rulesOf(byName))
+	got := read(byName)
+	got.AggregationRoleTemplates.TemplateNames = []string{selected.Name}
 	require.NoError(t, env.Client.Update(ctx, got))
-	eventually(t, func() bool { return len(rulesOf()) == 3 }, "named template's rules removed")
-	assert.ElementsMatch(t, []rbacv1.PolicyRule{rule("services"), rule("secrets"), rule("endpoints")}, rulesOf())
+	eventually(t, func() bool { return len(rulesOf(byName)) == 2 }, "named template's rules removed")
+	assert.ElementsMatch(t, []rbacv1.PolicyRule{rule("services"), rule("secrets")}, rulesOf(byName))
 
-	mirror := &rbacv1.ClusterRole{ObjectMeta: metaName("kubesphere:iam:" + role.Name)}
-	eventually(t, func() bool { return exists(t, mirror) && len(mirror.Rules) == 3 }, "native mirror follows the aggregated rules")
+	mirror := &rbacv1.ClusterRole{ObjectMeta: metaName("kubesphere:iam:" + byName.Name)}
+	eventually(t, func() bool { return exists(t, mirror) && len(mirror.Rules) == 2 }, "native mirror follows the aggregated rules")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -21,8 +22,10 @@ import (
 )
 
 // RoleAggregationReconciler fills each role's rules from the RoleTemplates
-// its aggregationRoleTemplates selects: those named in templateNames, and
-// those of the role's scope that roleSelector matches. Aggregation is
+// its aggregationRoleTemplates selects, as KubeSphere does: with a
+// roleSelector, the templates of the role's scope (iam.kubesphere.io/scope)
+// it matches, whose names it then writes to templateNames; without one, the
+// templates named in templateNames. Aggregation is
 // additive: rules written by hand are kept, except one a selected template
 // also holds, which counts as the template's. What each template contributed
 // is recorded in the iam.spherekit.io/aggregated-rules annotation, so a template that is no
@@ -133,8 +136,9 @@ func (a *aggregator) Reconcile(ctx context.Context, req reconcile.Request) (reco
 // aggregate sets role's rules to its own rules plus those of the
 // RoleTemplates its aggregationRoleTemplates selects (templates of scope when
 // chosen by selector), records each template's contribution in the
-// aggregated-rules annotation, and reports whether anything changed. A
-// role without aggregationRoleTemplates is left alone.
+// aggregated-rules annotation, merges the templates' rego overrides into the
+// role's (aggregateOverride), and reports whether anything changed. A role
+// without aggregationRoleTemplates is left alone.
 //
 // A role's own rules are those neither an earlier aggregation recorded nor
 // a selected template holds, so one pass reaches the fixed point: a second
@@ -182,11 +186,7 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 		return false, err
 	}
 	nextRules = nonNilRules(nextRules) // GlobalRole.rules is required: never null
-	if !legacy && reflect.DeepEqual(nextRules, nonNilRules(*rules)) && role.GetAnnotations()[aggregatedRulesAnnotation] == string(record) {
-		return false, nil
-	}
-	*rules = nextRules
-	ann := role.GetAnnotations()
+	ann := maps.Clone(role.GetAnnotations())
 	if ann == nil {
 		ann = map[string]string{}
 	}
@@ -194,6 +194,21 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 	if legacy {
 		delete(ann, iamv1beta1.RoleTemplateRulesAnnotation)
 	}
+	aggregateOverride(ctx, ann, templates)
+	// With a selector, templateNames says what it selected (KubeSphere's
+	// console reads a role's templates there).
+	names := agg.TemplateNames
+	if agg.RoleSelector != nil {
+		names = make([]string, 0, len(templates))
+		for _, t := range templates {
+			names = append(names, t.Name)
+		}
+	}
+	if reflect.DeepEqual(nextRules, nonNilRules(*rules)) && maps.Equal(ann, role.GetAnnotations()) && slices.Equal(names, agg.TemplateNames) {
+		return false, nil
+	}
+	agg.TemplateNames = names
+	*rules = nextRules
 	role.SetAnnotations(ann)
 	return true, nil
 }
@@ -267,42 +282,43 @@ func previousContributions(ctx context.Context, role client.Object) (previous ma
 	return map[string][]rbacv1.PolicyRule{}, false
 }
 
-// selectedTemplates reads the templates agg selects: those named in
-// templateNames (any scope; a missing one is skipped) and those of scope,
-// or of no scope, its roleSelector matches, sorted by name. It reads only
-// those: a role's aggregation must not copy every template there is.
+// selectedTemplates reads the templates agg selects, sorted by name: with a
+// roleSelector, the templates labelled with scope that it matches (an
+// invalid selector matches none); without one, those named in
+// templateNames that exist. It reads only those: a role's aggregation must
+// not copy every template there is.
 func selectedTemplates(ctx context.Context, c client.Reader, agg *iamv1beta1.AggregationRoleTemplates, scope string) ([]iamv1beta1.RoleTemplate, error) {
-	byName := map[string]iamv1beta1.RoleTemplate{}
-	for _, name := range agg.TemplateNames {
-		if _, done := byName[name]; done {
-			continue
+	var out []iamv1beta1.RoleTemplate
+	if agg.RoleSelector != nil {
+		sel := agg.RoleSelector.DeepCopy()
+		sel.MatchLabels = maps.Clone(sel.MatchLabels)
+		if sel.MatchLabels == nil {
+			sel.MatchLabels = map[string]string{}
 		}
-		var t iamv1beta1.RoleTemplate
-		if err := c.Get(ctx, client.ObjectKey{Name: name}, &t); err != nil {
-			if apierrors.IsNotFound(err) {
+		sel.MatchLabels[iamv1beta1.ScopeLabel] = scope
+		selector, err := metav1.LabelSelectorAsSelector(sel)
+		if err != nil {
+			return nil, nil
+		}
+		var list iamv1beta1.RoleTemplateList
+		if err := c.List(ctx, &list, client.MatchingLabelsSelector{Selector: selector}); err != nil {
+			return nil, fmt.Errorf("list role templates: %w", err)
+		}
+		out = list.Items
+	} else {
+		for _, name := range agg.TemplateNames {
+			if slices.ContainsFunc(out, func(t iamv1beta1.RoleTemplate) bool { return t.Name == name }) {
 				continue
 			}
-			return nil, fmt.Errorf("get role template %q: %w", name, err)
-		}
-		byName[name] = t
-	}
-	if agg.RoleSelector != nil {
-		sel, err := metav1.LabelSelectorAsSelector(agg.RoleSelector)
-		if err == nil { // an invalid selector selects nothing
-			var list iamv1beta1.RoleTemplateList
-			if err := c.List(ctx, &list, client.MatchingLabelsSelector{Selector: sel}); err != nil {
-				return nil, fmt.Errorf("list role templates: %w", err)
-			}
-			for _, t := range list.Items {
-				if s := t.Labels[iamv1beta1.ScopeLabel]; s == "" || s == scope {
-					byName[t.Name] = t
+			var t iamv1beta1.RoleTemplate
+			if err := c.Get(ctx, client.ObjectKey{Name: name}, &t); err != nil {
+				if apierrors.IsNotFound(err) {
+					continue
 				}
+				return nil, fmt.Errorf("get role template %q: %w", name, err)
 			}
+			out = append(out, t)
 		}
-	}
-	out := make([]iamv1beta1.RoleTemplate, 0, len(byName))
-	for _, t := range byName {
-		out = append(out, t)
 	}
 	slices.SortFunc(out, func(x, y iamv1beta1.RoleTemplate) int { return strings.Compare(x.Name, y.Name) })
 	return out, nil

@@ -3,10 +3,13 @@ package controllers_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -74,6 +77,35 @@ func hasRules(t *testing.T, role client.Object, want []rbacv1.PolicyRule, record
 	return true, nil
 }
 
+// waitOverride waits until role's rego override holds exactly one rule
+// holding each of want (as OPA prints rules), in any order; nil wants no
+// override.
+func waitOverride(t *testing.T, role client.Object, want []string, msg string) {
+	t.Helper()
+	testenv.Eventually(t, func() (bool, error) {
+		if !exists(t, role) {
+			return false, fmt.Errorf("no role")
+		}
+		policy, ok := role.GetAnnotations()[iamv1beta1.RegoOverrideAnnotation]
+		if want == nil {
+			return !ok, fmt.Errorf("override %q", policy)
+		}
+		m, err := ast.ParseModuleWithOpts("authz.rego", policy, ast.ParserOptions{RegoVersion: ast.RegoV0})
+		if err != nil {
+			return false, fmt.Errorf("override %q does not parse as v0: %w", policy, err)
+		}
+		if len(m.Rules) != len(want) {
+			return false, fmt.Errorf("override has %d rules, want %d: %s", len(m.Rules), len(want), policy)
+		}
+		for _, w := range want {
+			if !slices.ContainsFunc(m.Rules, func(r *ast.Rule) bool { return strings.Contains(r.String(), w) }) {
+				return false, fmt.Errorf("no rule holds %s: %s", w, policy)
+			}
+		}
+		return true, nil
+	}, "%s", msg)
+}
+
 func waitRules(t *testing.T, role client.Object, want []rbacv1.PolicyRule, recorded map[string][]rbacv1.PolicyRule, msg string) {
 	t.Helper()
 	testenv.Eventually(t, func() (bool, error) { return hasRules(t, role, want, recorded) }, "%s", msg)
@@ -138,6 +170,35 @@ func TestRoleAggregationReconciler(t *testing.T) {
 			remove(t, tpl)
 			waitRules(t, role, []rbacv1.PolicyRule{ownRule}, map[string][]rbacv1.PolicyRule{}, "the template takes the rule away")
 		}},
+		{"rego overrides of templates", func(t *testing.T, scope string, newRole func() client.Object) {
+			// KubeSphere's "clusters view" and "clusters manage" templates
+			// carry policies of this shape; both say "default allow = false".
+			viewPolicy := "package authz\ndefault allow = false\nallow = true {\n  input.Verb == \"get\"\n}\n"
+			managePolicy := "package authz\ndefault allow = false\nallow = true {\n  input.ResourceScope == \"Cluster\"\n}\n"
+			withPolicy := func(policy string) *iamv1beta1.RoleTemplate {
+				tpl := &iamv1beta1.RoleTemplate{ObjectMeta: metav1.ObjectMeta{Name: name("tpl"), Annotations: map[string]string{iamv1beta1.RegoOverrideAnnotation: policy}},
+					Spec: iamv1beta1.RoleTemplateSpec{Rules: []rbacv1.PolicyRule{templateRule}}}
+				create(t, tpl)
+				return tpl
+			}
+			view, manage := withPolicy(viewPolicy), withPolicy(managePolicy)
+			role, own := newRole(), newRole()
+			for _, r := range []client.Object{role, own} {
+				*aggregation(r) = &iamv1beta1.AggregationRoleTemplates{TemplateNames: []string{view.Name, manage.Name}}
+			}
+			handWritten := "package authz\ndefault allow = true\n"
+			own.SetAnnotations(map[string]string{iamv1beta1.RegoOverrideAnnotation: handWritten})
+			create(t, role)
+			create(t, own)
+			waitOverride(t, role, []string{"default allow = false", `equal(input.Verb, "get")`, `equal(input.ResourceScope, "Cluster")`}, "the role carries both templates' rules once")
+			waitRules(t, own, []rbacv1.PolicyRule{templateRule}, nil, "the other role is aggregated")
+			assert.Equal(t, handWritten, own.GetAnnotations()[iamv1beta1.RegoOverrideAnnotation], "an override written by hand is kept")
+
+			remove(t, manage)
+			waitOverride(t, role, []string{"default allow = false", `equal(input.Verb, "get")`}, "a template that goes takes its rules away")
+			remove(t, view)
+			waitOverride(t, role, nil, "with no template left the override goes")
+		}},
 		{"named template created later", func(t *testing.T, scope string, newRole func() client.Object) {
 			tplName := name("tpl")
 			role := newRole()
@@ -172,6 +233,7 @@ func TestRoleAggregationReconciler(t *testing.T) {
 			tpl := newRoleTemplate(t, scope, sel, templateRule)
 			waitRules(t, auto, []rbacv1.PolicyRule{templateRule}, map[string][]rbacv1.PolicyRule{tpl.Name: {templateRule}},
 				"an auto-aggregating role picks up a new template of its scope")
+			assert.Equal(t, []string{tpl.Name}, (*aggregation(auto)).TemplateNames, "templateNames says what the selector selected, as in KubeSphere")
 			require.True(t, exists(t, manual))
 			assert.Empty(t, *rules(manual), "a role not annotated auto-aggregate was not reconciled for the template")
 			touch(t, manual)

@@ -14,6 +14,10 @@ import (
 	"github.com/spherekit/spherekit/tenancy/internal/escalation"
 )
 
+// kubesphereSystemCreator is the kubesphere.io/creator KubeSphere records on
+// the objects it ships and stamps itself.
+const kubesphereSystemCreator = "system"
+
 // creatorMayGrant reports whether the creator recorded on an iam role or
 // binding (the kubesphere.io/creator annotation) may grant what it grants,
 // by Kubernetes' escalation rule (tenancy/internal/escalation), as the
@@ -22,10 +26,13 @@ import (
 // grant made by someone who later loses their rights stays. Without
 // Options.Authorizer, or for an object with no recorded creator (written
 // by the host itself, or admitted by the webhook for its real writer), it
-// reports true.
+// reports true; so it does for the creator "system", KubeSphere's mark on
+// the roles it ships and stamps (its BuiltinRoles' project and workspace
+// roles among them), which names no user. Writing that mark gets a writer
+// no more than leaving the annotation out would.
 func (r Common) creatorMayGrant(ctx context.Context, az *authz.Authorizer, obj client.Object) (bool, error) {
 	creator := obj.GetAnnotations()[tenantv1beta1.CreatorAnnotation]
-	if az == nil || creator == "" {
+	if az == nil || creator == "" || creator == kubesphereSystemCreator {
 		return true, nil
 	}
 	u := authz.User{Name: creator}

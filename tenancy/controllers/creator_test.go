@@ -72,7 +72,8 @@ func TestCreatorCheck(t *testing.T) {
 		// last allowed one is mirrored.
 		refused := binding(weak)
 		create(t, refused)
-		for _, creator := range []string{"", mighty} {
+		// "system" is KubeSphere's mark on the roles it ships and stamps.
+		for _, creator := range []string{"", "system", mighty} {
 			b := binding(creator)
 			create(t, b)
 			waitMirrored(t, b, "a binding its creator ("+creator+") may grant is mirrored")
