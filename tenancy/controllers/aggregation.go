@@ -101,7 +101,7 @@ func (a *aggregator) autoAggregating(ctx context.Context, tpl client.Object) []r
 	var out []reconcile.Request
 	_ = forEachObject(list, func(o client.Object) error {
 		agg, _ := roleParts(o)
-		if agg == nil {
+		if agg == nil || !a.filtered(o) {
 			return nil
 		}
 		named := slices.Contains(agg.TemplateNames, tpl.GetName())

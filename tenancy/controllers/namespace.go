@@ -88,8 +88,10 @@ func (r *NamespaceReconciler) projects(ctx context.Context, sel client.ListOptio
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, ns := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: ns.Name}})
+	for i := range list.Items {
+		if ns := &list.Items[i]; r.filtered(ns) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: ns.Name}})
+		}
 	}
 	return out
 }

@@ -296,8 +296,10 @@ func (r *ResourceQuotaReconciler) allQuotas(ctx context.Context, _ client.Object
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, q := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: q.Name}})
+	for i := range list.Items {
+		if q := &list.Items[i]; r.filtered(q) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: q.Name}})
+		}
 	}
 	return out
 }

@@ -187,12 +187,18 @@ func (r Common) withWatchFilter(l map[string]string) map[string]string {
 	return mergeLabels(l, map[string]string{WatchFilterLabel: r.WatchFilterValue})
 }
 
+// filtered reports whether o is one of the objects WatchFilterValue leaves
+// to these reconcilers. Map functions that enqueue every object of a kind
+// ask it, as the For predicate (watchFilter) does of the reconciled kind's
+// own events.
+func (r Common) filtered(o client.Object) bool {
+	return r.WatchFilterValue == "" || o.GetLabels()[WatchFilterLabel] == r.WatchFilterValue
+}
+
 // watchFilter is the predicate on the reconciled kind WatchFilterValue
 // asks for.
 func (r Common) watchFilter() builder.Predicates {
-	return builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-		return r.WatchFilterValue == "" || o.GetLabels()[WatchFilterLabel] == r.WatchFilterValue
-	}))
+	return builder.WithPredicates(predicate.NewPredicateFuncs(r.filtered))
 }
 
 // createOnce creates a stamped role unless it exists (in the cache). The role

@@ -219,8 +219,10 @@ func (r *WorkspaceReconciler) allWorkspaces(ctx context.Context, _ client.Object
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))
-	for _, ws := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: ws.Name}})
+	for i := range list.Items {
+		if ws := &list.Items[i]; r.filtered(ws) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: ws.Name}})
+		}
 	}
 	return out
 }

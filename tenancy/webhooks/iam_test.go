@@ -239,41 +239,74 @@ func TestEscalationWebhookRegoOverride(t *testing.T) {
 			return &iamv1beta1.Role{ObjectMeta: metav1.ObjectMeta{Name: name("r"), Namespace: ns, Annotations: withOverride}, Rules: readSecrets}
 		}},
 	}
-	for _, k := range kinds {
-		t.Run(k.resource, func(t *testing.T) {
-			for _, tt := range []struct {
-				name    string
-				rules   []rbacv1.PolicyRule
-				allowed bool
-			}{
-				{"writer holding every rule of the role", []rbacv1.PolicyRule{writeIAM, readSecrets[0]}, false},
-				{"writer with escalate", []rbacv1.PolicyRule{writeIAM, readSecrets[0], {APIGroups: []string{iamv1beta1.GroupName}, Resources: []string{k.resource}, Verbs: []string{"escalate"}}}, true},
-			} {
-				t.Run(tt.name, func(t *testing.T) {
-					user := name("writer")
-					c := userClient(t, user, tt.rules...)
-					if k.resource == "globalroles" {
-						grantGlobal(t, user, tt.rules)
-					}
-					obj := k.new()
-					var err error
-					eventually(t, func() bool {
-						err = c.Create(ctx, obj.DeepCopyObject().(client.Object))
-						if !tt.allowed {
-							// Refused for the override, not for want of
-							// the rules, once the grant has arrived.
-							return err != nil && strings.Contains(err.Error(), "rego override")
-						}
-						return err == nil
-					}, "create as %s (last error: %v)", tt.name, lazyErr{&err})
-					if tt.allowed {
-						t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
-						return
-					}
-					refusedByEscalation(t, err)
-					assert.False(t, exists(t, obj), "nothing was written")
-				})
+	// A role that aggregates a template with an override gets the
+	// override from the aggregation controller: it is judged the same.
+	tpl := &iamv1beta1.RoleTemplate{ObjectMeta: metav1.ObjectMeta{Name: name("tpl"), Annotations: withOverride}, Spec: iamv1beta1.RoleTemplateSpec{Rules: readSecrets}}
+	require.NoError(t, env.Client.Create(ctx, tpl))
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, tpl) })
+	aggregating := func(o client.Object) client.Object {
+		o.SetAnnotations(nil)
+		agg := &iamv1beta1.AggregationRoleTemplates{TemplateNames: []string{tpl.Name}}
+		switch r := o.(type) {
+		case *iamv1beta1.GlobalRole:
+			r.AggregationRoleTemplates = agg
+		case *iamv1beta1.ClusterRole:
+			r.AggregationRoleTemplates = agg
+		case *iamv1beta1.WorkspaceRole:
+			r.AggregationRoleTemplates = agg
+		case *iamv1beta1.Role:
+			r.AggregationRoleTemplates = agg
+		}
+		return o
+	}
+	for _, form := range []struct {
+		name  string
+		shape func(client.Object) client.Object
+	}{{"carrying an override", func(o client.Object) client.Object { return o }}, {"aggregating a template with one", aggregating}} {
+		for _, k := range kinds {
+			t.Run(form.name+"/"+k.resource, func(t *testing.T) {
+				escalationOverrideCases(t, k.resource, func() client.Object { return form.shape(k.new()) })
+			})
+		}
+	}
+}
+
+// escalationOverrideCases writes a role made by newRole, which carries a
+// rego override or will once aggregated, as a writer holding its rules
+// (refused) and as one with the escalate verb (allowed).
+func escalationOverrideCases(t *testing.T, resource string, newRole func() client.Object) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name    string
+		rules   []rbacv1.PolicyRule
+		allowed bool
+	}{
+		{"writer holding every rule of the role", []rbacv1.PolicyRule{writeIAM, readSecrets[0]}, false},
+		{"writer with escalate", []rbacv1.PolicyRule{writeIAM, readSecrets[0], {APIGroups: []string{iamv1beta1.GroupName}, Resources: []string{resource}, Verbs: []string{"escalate"}}}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			user := name("writer")
+			c := userClient(t, user, tt.rules...)
+			if resource == "globalroles" {
+				grantGlobal(t, user, tt.rules)
 			}
+			obj := newRole()
+			var err error
+			eventually(t, func() bool {
+				err = c.Create(ctx, obj.DeepCopyObject().(client.Object))
+				if !tt.allowed {
+					// Refused for the override, not for want of the
+					// rules, once the grant has arrived.
+					return err != nil && strings.Contains(err.Error(), "rego override")
+				}
+				return err == nil
+			}, "create as %s (last error: %v)", tt.name, lazyErr{&err})
+			if tt.allowed {
+				t.Cleanup(func() { _ = env.Client.Delete(ctx, obj) })
+				return
+			}
+			refusedByEscalation(t, err)
+			assert.False(t, exists(t, obj), "nothing was written")
 		})
 	}
 }

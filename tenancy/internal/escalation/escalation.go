@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -82,25 +83,47 @@ var roleResources = map[string]string{
 	"Role":          iamv1beta1.ResourceRoles,
 }
 
+// roleScopes are the RoleTemplate scopes (iam.kubesphere.io/scope) of the
+// role kinds: a roleSelector chooses among templates of its role's scope.
+var roleScopes = map[string]string{
+	"GlobalRole":    iamv1beta1.ScopeGlobal,
+	"WorkspaceRole": iamv1beta1.ScopeWorkspace,
+	"ClusterRole":   iamv1beta1.ScopeCluster,
+	"Role":          iamv1beta1.ScopeNamespace,
+}
+
 func role(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz.User, obj client.Object, kind string, rules []rbacv1.PolicyRule, agg *iamv1beta1.AggregationRoleTemplates, g authz.Grant) (Result, error) {
 	name := obj.GetName()
+	templates, err := selectedTemplates(ctx, r, agg, roleScopes[kind])
+	if err != nil {
+		return Result{}, err
+	}
+	override := ""
 	if obj.GetAnnotations()[iamv1beta1.RegoOverrideAnnotation] != "" {
+		override = "it carries a rego override (" + iamv1beta1.RegoOverrideAnnotation + ")"
+	}
+	for _, t := range templates {
+		if override == "" && t.Annotations[iamv1beta1.RegoOverrideAnnotation] != "" {
+			override = fmt.Sprintf("it aggregates role template %q, whose rego override aggregation copies into it", t.Name)
+		}
+	}
+	if override != "" {
 		// What a policy allows cannot be listed, so holding the role's
 		// rules is not enough: only the escalate verb on the role allows
-		// writing one that carries a policy.
+		// writing one that carries a policy, or will once aggregated.
 		d, err := az.Authorize(ctx, authz.Attributes{User: user, Verb: "escalate", APIGroup: iamv1beta1.GroupName, Resource: roleResources[kind],
 			Name: name, Scope: g.Scope, Workspace: g.Workspace, Namespace: g.Namespace})
 		if err != nil {
 			return Result{}, err
 		}
 		if !d.Allowed {
-			return Result{Reason: fmt.Sprintf("user %q may not write %s %q: it carries a rego override (%s), which needs the escalate verb on the role", user.Name, kind, name, iamv1beta1.RegoOverrideAnnotation)}, nil
+			return Result{Reason: fmt.Sprintf("user %q may not write %s %q: %s, which needs the escalate verb on the role", user.Name, kind, name, override)}, nil
 		}
 		return Result{Allowed: true, Reason: "allowed by the escalate verb on the role"}, nil
 	}
-	all, err := withTemplates(ctx, r, rules, agg)
-	if err != nil {
-		return Result{}, err
+	all := slices.Clone(rules)
+	for _, t := range templates {
+		all = append(all, t.Spec.Rules...)
 	}
 	check, err := az.CanCreateRole(ctx, user, kind, name, all, g)
 	if err != nil {
@@ -112,35 +135,43 @@ func role(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz
 	return Result{Allowed: true, Reason: check.String()}, nil
 }
 
-// withTemplates adds the rules of the RoleTemplates agg selects, which the
-// aggregation controller will copy into the role.
-func withTemplates(ctx context.Context, r client.Reader, rules []rbacv1.PolicyRule, agg *iamv1beta1.AggregationRoleTemplates) ([]rbacv1.PolicyRule, error) {
-	if agg == nil || (len(agg.TemplateNames) == 0 && agg.RoleSelector == nil) {
-		return rules, nil
-	}
-	out := slices.Clone(rules)
-	for _, n := range agg.TemplateNames {
-		t := &iamv1beta1.RoleTemplate{}
-		if err := r.Get(ctx, client.ObjectKey{Name: n}, t); err != nil {
-			if client.IgnoreNotFound(err) == nil {
-				continue // aggregates nothing until it exists; checked again when the role changes
-			}
-			return nil, fmt.Errorf("get role template %q: %w", n, err)
-		}
-		out = append(out, t.Spec.Rules...)
+// selectedTemplates reads the RoleTemplates agg selects, whose rules (and
+// rego override) the aggregation controller will copy into the role, as
+// KubeSphere selects them: with a roleSelector, the templates of scope it
+// matches; without one, the named templates that exist (one named but
+// missing aggregates nothing until it exists, and is checked again when
+// the role changes).
+func selectedTemplates(ctx context.Context, r client.Reader, agg *iamv1beta1.AggregationRoleTemplates, scope string) ([]iamv1beta1.RoleTemplate, error) {
+	if agg == nil {
+		return nil, nil
 	}
 	if agg.RoleSelector != nil {
-		sel, err := metav1.LabelSelectorAsSelector(agg.RoleSelector)
+		sel := agg.RoleSelector.DeepCopy()
+		sel.MatchLabels = maps.Clone(sel.MatchLabels)
+		if sel.MatchLabels == nil {
+			sel.MatchLabels = map[string]string{}
+		}
+		sel.MatchLabels[iamv1beta1.ScopeLabel] = scope
+		selector, err := metav1.LabelSelectorAsSelector(sel)
 		if err != nil {
 			return nil, &authz.InvalidError{Field: "aggregationRoleTemplates.roleSelector", Reason: err.Error()}
 		}
 		var list iamv1beta1.RoleTemplateList
-		if err := r.List(ctx, &list, client.MatchingLabelsSelector{Selector: sel}); err != nil {
+		if err := r.List(ctx, &list, client.MatchingLabelsSelector{Selector: selector}); err != nil {
 			return nil, fmt.Errorf("list role templates: %w", err)
 		}
-		for _, t := range list.Items {
-			out = append(out, t.Spec.Rules...)
+		return list.Items, nil
+	}
+	var out []iamv1beta1.RoleTemplate
+	for _, n := range agg.TemplateNames {
+		t := &iamv1beta1.RoleTemplate{}
+		if err := r.Get(ctx, client.ObjectKey{Name: n}, t); err != nil {
+			if client.IgnoreNotFound(err) == nil {
+				continue
+			}
+			return nil, fmt.Errorf("get role template %q: %w", n, err)
 		}
+		out = append(out, *t)
 	}
 	return out, nil
 }
