@@ -26,10 +26,12 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/spherekit/spherekit/resources"
 	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
@@ -246,7 +248,11 @@ func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) er
 }
 
 func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cfg *rest.Config, o onboarding, start, halfway func()) error {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: c.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	// The portal's manager is set up as the SDK recommends for a cache the
+	// resources API and the controllers share: managed fields stripped
+	// (resources.StripForCache).
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: c.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache: cache.Options{DefaultTransform: resources.StripForCache}})
 	if err != nil {
 		return err
 	}

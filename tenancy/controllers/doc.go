@@ -53,5 +53,13 @@
 //
 // The manager's identity needs, besides read access to everything it
 // watches, the bind and escalate verbs on native roles and cluster roles:
-// mirroring grants permissions the controller does not itself hold.
+// mirroring grants permissions the controller does not itself hold; and
+// the escalate verb on iam roles, whose aggregation may copy a template's
+// rego override into them.
+//
+// The reconcilers read from the manager's cache and never need managed
+// fields, so a host with many objects should give the cache
+// resources.StripForCache as its DefaultTransform (manager
+// Options.Cache): it keeps most of each object's size out of memory and out
+// of every copy a read makes (BENCHMARKS.md, onboarding).
 package controllers

@@ -102,6 +102,9 @@ func (r *NamespaceReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 	if err := r.Client.Get(ctx, req.NamespacedName, ns); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
+	if !r.filtered(ns) {
+		return reconcile.Result{}, nil // enqueued through another kind's event; not ours
+	}
 	if !ns.DeletionTimestamp.IsZero() {
 		// KubeSphere's namespace controller puts its cascading-deletion
 		// finalizer on the projects it sets up and, on deletion, only

@@ -142,6 +142,9 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req reconcile.Request) (
 	if err := r.Client.Get(ctx, req.NamespacedName, user); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
+	if !r.filtered(user) {
+		return reconcile.Result{}, nil // enqueued through another kind's event; not ours
+	}
 	if !user.DeletionTimestamp.IsZero() {
 		return reconcile.Result{}, r.finalize(ctx, user)
 	}

@@ -242,6 +242,9 @@ func (r *WorkspaceReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 	if err := r.Client.Get(ctx, req.NamespacedName, ws); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
+	if !r.filtered(ws) {
+		return reconcile.Result{}, nil // enqueued through another kind's event; not ours
+	}
 	if !ws.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, ws)
 	}
