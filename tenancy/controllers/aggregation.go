@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -149,6 +150,12 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 		return false, nil
 	}
 	templates, err := selectedTemplates(ctx, c, agg, scope)
+	if errors.Is(err, errInvalidSelector) {
+		// As KubeSphere does, leave the role as it is until the selector
+		// is put right (the escalation webhook refuses one to begin with).
+		ctrl.LoggerFrom(ctx).Error(err, "not aggregating role", "role", client.ObjectKeyFromObject(role))
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
@@ -282,9 +289,13 @@ func previousContributions(ctx context.Context, role client.Object) (previous ma
 	return map[string][]rbacv1.PolicyRule{}, false
 }
 
+// errInvalidSelector is selectedTemplates' error for a roleSelector that
+// is not a valid label selector.
+var errInvalidSelector = errors.New("aggregationRoleTemplates.roleSelector is not a valid label selector")
+
 // selectedTemplates reads the templates agg selects, sorted by name: with a
 // roleSelector, the templates labelled with scope that it matches (an
-// invalid selector matches none); without one, those named in
+// invalid selector is errInvalidSelector); without one, those named in
 // templateNames that exist. It reads only those: a role's aggregation must
 // not copy every template there is.
 func selectedTemplates(ctx context.Context, c client.Reader, agg *iamv1beta1.AggregationRoleTemplates, scope string) ([]iamv1beta1.RoleTemplate, error) {
@@ -298,7 +309,7 @@ func selectedTemplates(ctx context.Context, c client.Reader, agg *iamv1beta1.Agg
 		sel.MatchLabels[iamv1beta1.ScopeLabel] = scope
 		selector, err := metav1.LabelSelectorAsSelector(sel)
 		if err != nil {
-			return nil, nil
+			return nil, fmt.Errorf("%w: %w", errInvalidSelector, err)
 		}
 		var list iamv1beta1.RoleTemplateList
 		if err := c.List(ctx, &list, client.MatchingLabelsSelector{Selector: selector}); err != nil {

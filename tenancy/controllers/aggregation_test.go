@@ -199,6 +199,23 @@ func TestRoleAggregationReconciler(t *testing.T) {
 			remove(t, view)
 			waitOverride(t, role, nil, "with no template left the override goes")
 		}},
+		{"invalid selector", func(t *testing.T, scope string, newRole func() client.Object) {
+			// KubeSphere's schema accepts any selector; one that is not a
+			// valid label selector leaves the role as it is.
+			tpl := newRoleTemplate(t, scope, nil, templateRule)
+			invalid, control := newRole(), newRole()
+			*aggregation(invalid) = &iamv1beta1.AggregationRoleTemplates{TemplateNames: []string{tpl.Name},
+				RoleSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "a", Operator: "Bogus"}}}}
+			*aggregation(control) = &iamv1beta1.AggregationRoleTemplates{TemplateNames: []string{tpl.Name}}
+			*rules(invalid) = []rbacv1.PolicyRule{ownRule}
+			create(t, invalid)
+			create(t, control)
+			waitRules(t, control, []rbacv1.PolicyRule{templateRule}, nil, "the control role is aggregated")
+			require.True(t, exists(t, invalid))
+			assert.Equal(t, []rbacv1.PolicyRule{ownRule}, *rules(invalid), "rules untouched")
+			assert.Equal(t, []string{tpl.Name}, (*aggregation(invalid)).TemplateNames, "templateNames untouched")
+			assert.NotContains(t, invalid.GetAnnotations(), "iam.spherekit.io/aggregated-rules")
+		}},
 		{"named template created later", func(t *testing.T, scope string, newRole func() client.Object) {
 			tplName := name("tpl")
 			role := newRole()
