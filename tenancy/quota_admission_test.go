@@ -3,10 +3,12 @@ package tenancy_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
@@ -83,52 +85,100 @@ func usedSecrets(t *testing.T, name string) int64 {
 // it: the record of pending charges must not depend on them. Exactly the
 // quota's worth is admitted and stored, and once Kubernetes has counted
 // the secrets, no charge is left pending and the status counts them.
+//
+// The meters are native ResourceQuotas, and kube-controller-manager's
+// periodic recount (every 10 s in testenv) can write a meter's usage from
+// an informer that has not yet seen a secret created a moment before:
+// Kubernetes' own quota then undercounts and admits one too many
+// (kubernetes/kubernetes#123434), and so does a workspace quota built on
+// it. A burst during which kube-controller-manager wrote a meter is
+// therefore run again in a fresh workspace (up to three times); an
+// over-admission in a burst it did not touch fails the test.
 func TestWorkspaceQuotaAdmissionRace(t *testing.T) {
-	ctx := context.Background()
 	const parallel = 50
 	for _, hard := range []int64{1, 7} {
 		t.Run(fmt.Sprintf("%d-race-for-%d", parallel, hard), func(t *testing.T) {
-			ws := newWorkspace(t, "")
-			projects := []string{newProject(t, ws, ""), newProject(t, ws, "")}
-			waitSecretsAdmission(t, ws, projects)
-			setSecretsQuota(t, ws, projects, hard)
-
-			var wg sync.WaitGroup
-			errs := make([]error, parallel)
-			start := make(chan struct{})
-			for i := range parallel {
-				wg.Go(func() {
-					<-start
-					errs[i] = env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "race-", Namespace: projects[i%2]}})
-				})
-			}
-			close(start)
-			wg.Wait()
-			admitted := 0
-			for _, err := range errs {
-				if err == nil {
-					admitted++
-					continue
+			for attempt := 1; ; attempt++ {
+				recounted := quotaRaceBurst(t, parallel, hard, attempt == 3)
+				if !recounted {
+					return
 				}
-				assert.True(t, apierrors.IsForbidden(err), "refused by admission: %v", err)
-				assert.True(t, strings.Contains(err.Error(), "exceeded workspace quota") || strings.Contains(err.Error(), "exceeded quota"), "%v", err)
+				t.Logf("burst %d: kube-controller-manager recounted a meter during it (kubernetes/kubernetes#123434); running it again", attempt)
 			}
-			assert.Equal(t, int(hard), admitted, "exactly the quota's worth is admitted")
-			total := 0
-			for _, p := range projects {
-				var secrets corev1.SecretList
-				require.NoError(t, env.Client.List(ctx, &secrets, inNamespace(p)))
-				total += len(secrets.Items)
-			}
-			assert.Equal(t, int(hard), total, "stored")
-
-			eventually(t, func() bool { return len(pendingCharges(t, ws)) == 0 && usedSecrets(t, ws) == int64(total) },
-				"charges settled: status counts %d secrets, no charge pending", total)
-			// Settled, the quota still refuses one more.
-			err := env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "more-", Namespace: projects[0]}})
-			assert.True(t, apierrors.IsForbidden(err), "full: %v", err)
 		})
 	}
+}
+
+// quotaRaceBurst runs one burst of TestWorkspaceQuotaAdmissionRace in a
+// fresh workspace. It reports whether kube-controller-manager wrote a
+// meter's status during the burst and, if it did and last is false, checks
+// nothing more; otherwise it checks that exactly hard secrets were admitted
+// and stored and that the charges settle.
+func quotaRaceBurst(t *testing.T, parallel int, hard int64, last bool) (recounted bool) {
+	t.Helper()
+	ctx := context.Background()
+	ws := newWorkspace(t, "")
+	projects := []string{newProject(t, ws, ""), newProject(t, ws, "")}
+	waitSecretsAdmission(t, ws, projects)
+	setSecretsQuota(t, ws, projects, hard)
+
+	before := meterRecounts(t, ws, projects)
+	var wg sync.WaitGroup
+	errs := make([]error, parallel)
+	start := make(chan struct{})
+	for i := range parallel {
+		wg.Go(func() {
+			<-start
+			errs[i] = env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "race-", Namespace: projects[i%2]}})
+		})
+	}
+	close(start)
+	wg.Wait()
+	admitted := 0
+	for _, err := range errs {
+		if err == nil {
+			admitted++
+			continue
+		}
+		assert.True(t, apierrors.IsForbidden(err), "refused by admission: %v", err)
+		assert.True(t, strings.Contains(err.Error(), "exceeded workspace quota") || strings.Contains(err.Error(), "exceeded quota"), "%v", err)
+	}
+	if !maps.Equal(before, meterRecounts(t, ws, projects)) && !last {
+		return true
+	}
+	assert.Equal(t, int(hard), admitted, "exactly the quota's worth is admitted")
+	total := 0
+	for _, p := range projects {
+		var secrets corev1.SecretList
+		require.NoError(t, env.Client.List(ctx, &secrets, inNamespace(p)))
+		total += len(secrets.Items)
+	}
+	assert.Equal(t, int(hard), total, "stored")
+
+	eventually(t, func() bool { return len(pendingCharges(t, ws)) == 0 && usedSecrets(t, ws) == int64(total) },
+		"charges settled: status counts %d secrets, no charge pending", total)
+	// Settled, the quota still refuses one more.
+	err := env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "more-", Namespace: projects[0]}})
+	assert.True(t, apierrors.IsForbidden(err), "full: %v", err)
+	return false
+}
+
+// meterRecounts returns, per project, when kube-controller-manager last
+// wrote the status of ws's meter there (its managed-fields entry, read
+// live).
+func meterRecounts(t *testing.T, ws string, projects []string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, p := range projects {
+		meter := &corev1.ResourceQuota{}
+		require.NoError(t, env.Client.Get(context.Background(), client.ObjectKey{Namespace: p, Name: controllers.QuotaMeterName(ws)}, meter))
+		for _, f := range meter.ManagedFields {
+			if strings.HasPrefix(f.Manager, "kube-controller-manager") && f.Subresource == "status" && f.Time != nil {
+				out[p] = f.Time.UTC().Format(time.RFC3339)
+			}
+		}
+	}
+	return out
 }
 
 // TestWorkspaceQuotaDryRun checks that a dry-run create is checked against

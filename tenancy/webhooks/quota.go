@@ -34,6 +34,12 @@ package webhooks
 // but writes nothing, so the configuration declares SideEffects
 // NoneOnDryRun.
 //
+// The meters are native ResourceQuotas, so the workspace quota is as exact
+// as Kubernetes' own: kube-controller-manager's periodic recount can write
+// a meter's usage from an informer that has not yet seen an object created
+// a moment before, and until the next recount both Kubernetes' quota and
+// this one count one object too few (kubernetes/kubernetes#123434).
+//
 // Only creates of resources some workspace quota limits reach the webhook:
 // QuotaRules derives them from the quotas' resource names, and
 // QuotaRulesReconciler keeps the configuration's rules current.
