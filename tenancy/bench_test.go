@@ -258,7 +258,7 @@ func spherekitOnboard(ctx context.Context, tb testing.TB, c *testenv.Cluster, cf
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := controllers.SetupWithManager(mctx, mgr, controllers.Options{Controller: controller.Options{MaxConcurrentReconciles: benchReconcilers(), SkipNameValidation: ptr.To(true)}}); err != nil {
+	if err := controllers.SetupWithManager(mctx, mgr, controllers.Options{Controller: controller.Options{MaxConcurrentReconciles: 4, SkipNameValidation: ptr.To(true)}}); err != nil {
 		return err
 	}
 	done := make(chan error, 1)
@@ -614,13 +614,6 @@ func profileServer(ctx context.Context, tb testing.TB, c *testenv.Cluster, path 
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		tb.Log(err)
 	}
-}
-
-func benchReconcilers() int {
-	if n, err := strconv.Atoi(os.Getenv("SPHEREKIT_BENCH_RECONCILERS")); err == nil && n > 0 {
-		return n
-	}
-	return 4
 }
 
 // cpuMeter measures the CPU time kube-apiserver, etcd and this process

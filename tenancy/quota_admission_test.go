@@ -123,36 +123,12 @@ func quotaRaceBurst(t *testing.T, parallel int, hard int64, last bool) (recounte
 	setSecretsQuota(t, ws, projects, hard)
 
 	before := meterRecounts(t, ws, projects)
-	var wg sync.WaitGroup
-	errs := make([]error, parallel)
-	start := make(chan struct{})
-	for i := range parallel {
-		wg.Go(func() {
-			<-start
-			errs[i] = env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "race-", Namespace: projects[i%2]}})
-		})
-	}
-	close(start)
-	wg.Wait()
-	admitted := 0
-	for _, err := range errs {
-		if err == nil {
-			admitted++
-			continue
-		}
-		assert.True(t, apierrors.IsForbidden(err), "refused by admission: %v", err)
-		assert.True(t, strings.Contains(err.Error(), "exceeded workspace quota") || strings.Contains(err.Error(), "exceeded quota"), "%v", err)
-	}
+	admitted := raceSecrets(t, projects, parallel)
 	if !maps.Equal(before, meterRecounts(t, ws, projects)) && !last {
 		return true
 	}
 	assert.Equal(t, int(hard), admitted, "exactly the quota's worth is admitted")
-	total := 0
-	for _, p := range projects {
-		var secrets corev1.SecretList
-		require.NoError(t, env.Client.List(ctx, &secrets, inNamespace(p)))
-		total += len(secrets.Items)
-	}
+	total := storedSecrets(t, projects)
 	assert.Equal(t, int(hard), total, "stored")
 
 	eventually(t, func() bool { return len(pendingCharges(t, ws)) == 0 && usedSecrets(t, ws) == int64(total) },
@@ -161,6 +137,44 @@ func quotaRaceBurst(t *testing.T, parallel int, hard int64, last bool) (recounte
 	err := env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "more-", Namespace: projects[0]}})
 	assert.True(t, apierrors.IsForbidden(err), "full: %v", err)
 	return false
+}
+
+// raceSecrets creates parallel secrets at once, spread over projects, and
+// returns how many were admitted; each refusal must be a quota's.
+func raceSecrets(t *testing.T, projects []string, parallel int) (admitted int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, parallel)
+	start := make(chan struct{})
+	for i := range parallel {
+		wg.Go(func() {
+			<-start
+			errs[i] = env.Client.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "race-", Namespace: projects[i%len(projects)]}})
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		if err == nil {
+			admitted++
+			continue
+		}
+		assert.True(t, apierrors.IsForbidden(err), "refused by admission: %v", err)
+		assert.True(t, strings.Contains(err.Error(), "exceeded workspace quota") || strings.Contains(err.Error(), "exceeded quota"), "%v", err)
+	}
+	return admitted
+}
+
+// storedSecrets counts the secrets in projects.
+func storedSecrets(t *testing.T, projects []string) int {
+	t.Helper()
+	total := 0
+	for _, p := range projects {
+		var secrets corev1.SecretList
+		require.NoError(t, env.Client.List(context.Background(), &secrets, inNamespace(p)))
+		total += len(secrets.Items)
+	}
+	return total
 }
 
 // meterRecounts returns, per project, when kube-controller-manager last

@@ -218,35 +218,8 @@ func TestWorkspaceQuotaAdmission(t *testing.T) {
 				require.NoError(t, err)
 				waitQuotaCounted(t, ws, 2)
 
-				var wg sync.WaitGroup
-				errs := make([]error, tt.parallel)
-				start := make(chan struct{})
-				for i := range tt.parallel {
-					wg.Go(func() {
-						<-start
-						errs[i] = env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "race-", Namespace: projects[i%2]}})
-					})
-				}
-				close(start)
-				wg.Wait()
-				admitted := 0
-				for _, err := range errs {
-					if err == nil {
-						admitted++
-						continue
-					}
-					assert.True(t, apierrors.IsForbidden(err), "refused by admission: %v", err)
-					assert.True(t, strings.Contains(err.Error(), "exceeded workspace quota") || strings.Contains(err.Error(), "exceeded quota"), "%v", err)
-				}
-				assert.Equal(t, int(tt.hard), admitted, "exactly the quota's worth is admitted")
-
-				var total int
-				for _, p := range projects {
-					var secrets corev1.SecretList
-					require.NoError(t, env.Client.List(ctx, &secrets, inNamespace(p)))
-					total += len(secrets.Items)
-				}
-				assert.Equal(t, int(tt.hard), total)
+				assert.Equal(t, int(tt.hard), raceSecrets(t, projects, tt.parallel), "exactly the quota's worth is admitted")
+				assert.Equal(t, int(tt.hard), storedSecrets(t, projects))
 			})
 		}
 	}

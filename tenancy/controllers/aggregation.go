@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -20,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/internal/roletemplates"
 )
 
 // RoleAggregationReconciler fills each role's rules from the RoleTemplates
@@ -149,8 +148,8 @@ func aggregate(ctx context.Context, c client.Reader, role client.Object, scope s
 	if agg == nil || rules == nil {
 		return false, nil
 	}
-	templates, err := selectedTemplates(ctx, c, agg, scope)
-	if errors.Is(err, errInvalidSelector) {
+	templates, err := roletemplates.Selected(ctx, c, agg, scope)
+	if errors.Is(err, roletemplates.ErrInvalidSelector) {
 		// As KubeSphere does, leave the role as it is until the selector
 		// is put right (the escalation webhook refuses one to begin with).
 		ctrl.LoggerFrom(ctx).Error(err, "not aggregating role", "role", client.ObjectKeyFromObject(role))
@@ -287,50 +286,4 @@ func previousContributions(ctx context.Context, role client.Object) (previous ma
 		}
 	}
 	return map[string][]rbacv1.PolicyRule{}, false
-}
-
-// errInvalidSelector is selectedTemplates' error for a roleSelector that
-// is not a valid label selector.
-var errInvalidSelector = errors.New("aggregationRoleTemplates.roleSelector is not a valid label selector")
-
-// selectedTemplates reads the templates agg selects, sorted by name: with a
-// roleSelector, the templates labelled with scope that it matches (an
-// invalid selector is errInvalidSelector); without one, those named in
-// templateNames that exist. It reads only those: a role's aggregation must
-// not copy every template there is.
-func selectedTemplates(ctx context.Context, c client.Reader, agg *iamv1beta1.AggregationRoleTemplates, scope string) ([]iamv1beta1.RoleTemplate, error) {
-	var out []iamv1beta1.RoleTemplate
-	if agg.RoleSelector != nil {
-		sel := agg.RoleSelector.DeepCopy()
-		sel.MatchLabels = maps.Clone(sel.MatchLabels)
-		if sel.MatchLabels == nil {
-			sel.MatchLabels = map[string]string{}
-		}
-		sel.MatchLabels[iamv1beta1.ScopeLabel] = scope
-		selector, err := metav1.LabelSelectorAsSelector(sel)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", errInvalidSelector, err)
-		}
-		var list iamv1beta1.RoleTemplateList
-		if err := c.List(ctx, &list, client.MatchingLabelsSelector{Selector: selector}); err != nil {
-			return nil, fmt.Errorf("list role templates: %w", err)
-		}
-		out = list.Items
-	} else {
-		for _, name := range agg.TemplateNames {
-			if slices.ContainsFunc(out, func(t iamv1beta1.RoleTemplate) bool { return t.Name == name }) {
-				continue
-			}
-			var t iamv1beta1.RoleTemplate
-			if err := c.Get(ctx, client.ObjectKey{Name: name}, &t); err != nil {
-				if apierrors.IsNotFound(err) {
-					continue
-				}
-				return nil, fmt.Errorf("get role template %q: %w", name, err)
-			}
-			out = append(out, t)
-		}
-	}
-	slices.SortFunc(out, func(x, y iamv1beta1.RoleTemplate) int { return strings.Compare(x.Name, y.Name) })
-	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -14,6 +13,7 @@ import (
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
+	"github.com/spherekit/spherekit/tenancy/internal/roletemplates"
 )
 
 // SuperuserGroup is Kubernetes' group whose members bypass authorization;
@@ -94,7 +94,10 @@ var roleScopes = map[string]string{
 
 func role(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz.User, obj client.Object, kind string, rules []rbacv1.PolicyRule, agg *iamv1beta1.AggregationRoleTemplates, g authz.Grant) (Result, error) {
 	name := obj.GetName()
-	templates, err := selectedTemplates(ctx, r, agg, roleScopes[kind])
+	templates, err := roletemplates.Selected(ctx, r, agg, roleScopes[kind])
+	if errors.Is(err, roletemplates.ErrInvalidSelector) {
+		return Result{}, &authz.InvalidError{Field: "aggregationRoleTemplates.roleSelector", Reason: err.Error()}
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -133,47 +136,6 @@ func role(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz
 		return Result{Reason: fmt.Sprintf("user %q may not write %s %q: it holds permissions they do not: %s", user.Name, kind, name, check)}, nil
 	}
 	return Result{Allowed: true, Reason: check.String()}, nil
-}
-
-// selectedTemplates reads the RoleTemplates agg selects, whose rules (and
-// rego override) the aggregation controller will copy into the role, as
-// KubeSphere selects them: with a roleSelector, the templates of scope it
-// matches; without one, the named templates that exist (one named but
-// missing aggregates nothing until it exists, and is checked again when
-// the role changes).
-func selectedTemplates(ctx context.Context, r client.Reader, agg *iamv1beta1.AggregationRoleTemplates, scope string) ([]iamv1beta1.RoleTemplate, error) {
-	if agg == nil {
-		return nil, nil
-	}
-	if agg.RoleSelector != nil {
-		sel := agg.RoleSelector.DeepCopy()
-		sel.MatchLabels = maps.Clone(sel.MatchLabels)
-		if sel.MatchLabels == nil {
-			sel.MatchLabels = map[string]string{}
-		}
-		sel.MatchLabels[iamv1beta1.ScopeLabel] = scope
-		selector, err := metav1.LabelSelectorAsSelector(sel)
-		if err != nil {
-			return nil, &authz.InvalidError{Field: "aggregationRoleTemplates.roleSelector", Reason: err.Error()}
-		}
-		var list iamv1beta1.RoleTemplateList
-		if err := r.List(ctx, &list, client.MatchingLabelsSelector{Selector: selector}); err != nil {
-			return nil, fmt.Errorf("list role templates: %w", err)
-		}
-		return list.Items, nil
-	}
-	var out []iamv1beta1.RoleTemplate
-	for _, n := range agg.TemplateNames {
-		t := &iamv1beta1.RoleTemplate{}
-		if err := r.Get(ctx, client.ObjectKey{Name: n}, t); err != nil {
-			if client.IgnoreNotFound(err) == nil {
-				continue
-			}
-			return nil, fmt.Errorf("get role template %q: %w", n, err)
-		}
-		out = append(out, *t)
-	}
-	return out, nil
 }
 
 func binding(ctx context.Context, az *authz.Authorizer, user authz.User, ref rbacv1.RoleRef, ns string, g authz.Grant) (Result, error) {
