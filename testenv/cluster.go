@@ -153,6 +153,13 @@ func (c *Cluster) startControlPlane(ctx context.Context, bins binaries, defs []*
 			return fmt.Errorf("testenv: %w", err)
 		}
 	}
+	if len(c.opts.AuthenticationConfig) > 0 {
+		path := filepath.Join(c.dir, "authentication-config.yaml")
+		if err := os.WriteFile(path, c.opts.AuthenticationConfig, 0o600); err != nil {
+			return fmt.Errorf("testenv: %w", err)
+		}
+		api.Configure().Append("authentication-config", path)
+	}
 	c.env.ControlPlane.Etcd = etcd
 	c.env.ControlPlane.APIServer = api
 	// envtest's Start takes no context: run it aside and, if ctx ends first,

@@ -54,6 +54,15 @@ type Options struct {
 	ValidatingWebhooks []*admissionregistrationv1.ValidatingWebhookConfiguration
 	MutatingWebhooks   []*admissionregistrationv1.MutatingWebhookConfiguration
 
+	// AuthenticationConfig, when set, is kube-apiserver's structured
+	// authentication configuration (an apiserver.config.k8s.io/v1
+	// AuthenticationConfiguration in YAML), passed with
+	// --authentication-config: for example JWT issuers whose tokens it
+	// accepts (see tenancy/authn's KubernetesAuthenticationConfig). An
+	// issuer must answer its discovery document when the API server starts,
+	// or the API server retries every ten seconds.
+	AuthenticationConfig []byte
+
 	// Progress receives one line per provisioning and start-up step. Nil
 	// discards them; Run uses standard error.
 	Progress io.Writer
