@@ -14,11 +14,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	"github.com/spherekit/spherekit/tenancy"
+	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/testenv"
 )
@@ -142,4 +143,23 @@ func waitState(t *testing.T, user string, state iamv1beta1.UserState) {
 		}
 		return u.Status.State == state, nil
 	}, "user %s in state %s", user, state)
+}
+
+func mustUser(t *testing.T, name string) *iamv1beta1.User {
+	t.Helper()
+	u := &iamv1beta1.User{}
+	if err := env.Client.Get(t.Context(), client.ObjectKey{Name: name}, u); err != nil {
+		t.Fatalf("get user: %v", err)
+	}
+	return u
+}
+
+// tokenOfKubeconfig returns the bearer token of a kubeconfig.
+func tokenOfKubeconfig(t *testing.T, kubeconfig []byte) string {
+	t.Helper()
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		t.Fatalf("kubeconfig: %v", err)
+	}
+	return cfg.BearerToken
 }
