@@ -35,6 +35,7 @@ type Authenticator struct {
 	// unknown user's login costs what a wrong password costs.
 	dummyHash []byte
 	providers map[string]IdentityProvider
+	verified  *verifiedCache
 }
 
 // New returns an Authenticator writing users' login records and sessions
@@ -57,7 +58,7 @@ func New(c client.Client, opts Options) (*Authenticator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hash: %w", err)
 	}
-	a := &Authenticator{c: c, cache: o.Cache, o: o, now: time.Now, dummyHash: hash, providers: map[string]IdentityProvider{}}
+	a := &Authenticator{c: c, cache: o.Cache, o: o, now: time.Now, dummyHash: hash, providers: map[string]IdentityProvider{}, verified: &verifiedCache{}}
 	if a.cache == nil {
 		a.cache = c
 	}
@@ -285,7 +286,7 @@ func (a *Authenticator) verifyClaims(ctx context.Context, token string, typ Toke
 	if err != nil {
 		return nil, err
 	}
-	c, err := ks.parse(token)
+	c, err := a.verified.parse(ks, token)
 	if err != nil {
 		return nil, err
 	}

@@ -3,9 +3,10 @@ package authn
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/golang-jwt/jwt/v5"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -106,11 +107,11 @@ func (a *Authenticator) IssueTokens(ctx context.Context, user string) (*Tokens, 
 
 func (a *Authenticator) claims(u *iamv1beta1.User, sid string, typ TokenType, aud string, now, exp time.Time) *Claims {
 	return &Claims{
-		Claims: jwt.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    a.o.Issuer,
 			Subject:   u.Name,
-			Audience:  jwt.Audience{aud},
-			Expiry:    jwt.NewNumericDate(exp),
+			Audience:  jwt.ClaimStrings{aud},
+			ExpiresAt: jwt.NewNumericDate(exp),
 			NotBefore: jwt.NewNumericDate(now),
 			IssuedAt:  jwt.NewNumericDate(now),
 			ID:        newID(),
@@ -164,7 +165,7 @@ func (a *Authenticator) Refresh(ctx context.Context, refreshToken string) (*Toke
 	if err != nil {
 		return nil, err
 	}
-	if c.Audience.Contains(a.o.KubernetesAudience) && !c.Audience.Contains(a.o.Audience) {
+	if !slices.Contains(c.Audience, a.o.Audience) {
 		return nil, &TokenError{Reason: "not a login session's token"}
 	}
 	// The session is read from the API server, not a cache, and deleted

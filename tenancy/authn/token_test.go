@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -68,12 +68,12 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		{"garbage", "not.a.jwt", "malformed"},
 		{"too long", strings.Repeat("a", maxTokenBytes+1), "longer than"},
 		{"tampered claims", parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"admin","username":"admin"}`)) + "." + parts[2], "bad signature"},
-		{"alg none", forge(t, map[string]any{"alg": "none", "kid": keys.SigningKeyID()}, good, func(string) []byte { return nil }), "malformed"},
+		{"alg none", forge(t, map[string]any{"alg": "none", "kid": keys.SigningKeyID()}, good, func(string) []byte { return nil }), "signing method none is invalid"},
 		{"HS256 keyed with the public key", forge(t, map[string]any{"alg": "HS256", "kid": keys.SigningKeyID()}, good, func(in string) []byte {
 			m := hmac.New(sha256.New, pubDER)
 			m.Write([]byte(in))
 			return m.Sum(nil)
-		}), "malformed"},
+		}), "signing method HS256 is invalid"},
 		{"signed by an unknown key", func() string {
 			c := auth.claims(mustUser(t, dave), good["sid"].(string), AccessToken, auth.o.Audience, time.Now(), time.Now().Add(time.Hour))
 			s, err := otherKeys.sign(c)
@@ -82,11 +82,11 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		}(), "unknown key"},
 		{"expired", withClaims(func(c *Claims) {
 			c.IssuedAt, c.NotBefore = jwt.NewNumericDate(time.Now().Add(-2*time.Hour)), jwt.NewNumericDate(time.Now().Add(-2*time.Hour))
-			c.Expiry = jwt.NewNumericDate(time.Now().Add(-time.Hour))
-		}), "expired"},
-		{"not yet valid", withClaims(func(c *Claims) { c.NotBefore = jwt.NewNumericDate(time.Now().Add(time.Hour)) }), "claims"},
-		{"no expiry", withClaims(func(c *Claims) { c.Expiry = nil }), "no expiry"},
-		{"other issuer", withClaims(func(c *Claims) { c.Issuer = "https://evil.example" }), "claims"},
+			c.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-time.Hour))
+		}), "expired at"},
+		{"not yet valid", withClaims(func(c *Claims) { c.NotBefore = jwt.NewNumericDate(time.Now().Add(time.Hour)) }), "nbf"},
+		{"no expiry", withClaims(func(c *Claims) { c.ExpiresAt = nil }), "no expiry"},
+		{"other issuer", withClaims(func(c *Claims) { c.Issuer = "https://evil.example" }), "issuer"},
 		{"other audience", withClaims(func(c *Claims) { c.Audience = []string{"someone-else"} }), "audience"},
 		{"refresh token", tok.RefreshToken, "token_type"},
 		{"sub and username differ", withClaims(func(c *Claims) { c.Username = "admin" }), "same user"},
