@@ -28,4 +28,9 @@
 // a time left. The record only shapes these lines: a missing or unreadable
 // file means no estimate from it, and a failed write is reported as a progress
 // line, never as a build error.
+//
+// Servers that Debian packages and the Go module proxy cannot build (slapd
+// for testenv/ldap) come from apt-get instead: EnsureDebianPackages finds
+// their programs and, when one is missing, installs the packages once under
+// a file lock, the same way concurrent processes share a build.
 package provision
