@@ -137,7 +137,7 @@ func (a *Authenticator) planGroupSync(ctx context.Context, provider, workspace s
 		}
 		members := map[string]bool{}
 		for _, uid := range g.MemberUIDs {
-			u, err := a.mappedUser(ctx, provider, uid)
+			u, err := a.mappedUser(ctx, provider, uid, true)
 			if err != nil {
 				return nil, err
 			}

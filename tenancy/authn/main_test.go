@@ -22,6 +22,7 @@ import (
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/testenv"
+	ldaptest "github.com/spherekit/spherekit/testenv/ldap"
 )
 
 // The package's tests share one control plane whose kube-apiserver trusts
@@ -50,6 +51,13 @@ func TestMain(m *testing.M) {
 	k, err := GenerateSigningKey()
 	if err != nil {
 		panic(err)
+	}
+	// A real OpenLDAP server for the identity-provider and group-sync
+	// tests, started before the cluster, as the providers are part of the
+	// shared Authenticator.
+	if directory, err = ldaptest.Start(context.Background(), ldaptest.Options{TLS: true}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	if keys, err = NewKeySet(k); err != nil {
 		panic(err)
@@ -111,12 +119,27 @@ func TestMain(m *testing.M) {
 		},
 	})
 	issuer.Close()
+	_ = directory.Stop()
 	os.Exit(code)
 }
 
-// testProviders are the identity providers of the shared Authenticator;
-// the LDAP tests add theirs.
-var testProviders = func() []IdentityProvider { return nil }
+// directory is the LDAP server of the package's tests.
+var directory *ldaptest.Server
+
+// The identity providers of the shared Authenticator: the same directory
+// with each mapping method, over StartTLS.
+func testProviders() []IdentityProvider {
+	provider := func(name string, m MappingMethod) *LDAPProvider {
+		return &LDAPProvider{
+			ProviderName: name, Mapping: m,
+			URL: directory.URL(), StartTLS: true, RootCAs: directory.RootCAs(),
+			ManagerDN: directory.BindDN(), ManagerPassword: directory.BindPassword(),
+			UserSearchBase: directory.BaseDN(), UserSearchFilter: "(objectClass=inetOrgPerson)",
+			GroupSearchBase: directory.BaseDN(),
+		}
+	}
+	return []IdentityProvider{provider("corp", MappingAuto), provider("corp-lookup", MappingLookup), provider("corp-manual", MappingManual)}
+}
 
 var userSeq atomic.Int64
 
@@ -163,3 +186,5 @@ func tokenOfKubeconfig(t *testing.T, kubeconfig []byte) string {
 	}
 	return cfg.BearerToken
 }
+
+func sleepTick() { time.Sleep(100 * time.Millisecond) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -135,12 +136,17 @@ func userIdentities(u *iamv1beta1.User) []string {
 	return keys
 }
 
-// mappedUser finds the user mapped to provider's uid; nil if none.
-func (a *Authenticator) mappedUser(ctx context.Context, provider, uid string) (*iamv1beta1.User, error) {
+// mappedUser finds the user mapped to provider's uid; nil if none. It
+// reads the cache, or the API server when live.
+func (a *Authenticator) mappedUser(ctx context.Context, provider, uid string, live bool) (*iamv1beta1.User, error) {
 	key := identityKey(provider, uid)
+	r := a.cache
+	if live {
+		r = a.c
+	}
 	var users iamv1beta1.UserList
-	if err := a.cache.List(ctx, &users, client.MatchingFields{IndexUserIdentity: key}); err != nil {
-		if err := a.cache.List(ctx, &users); err != nil {
+	if err := r.List(ctx, &users, client.MatchingFields{IndexUserIdentity: key}); err != nil {
+		if err := r.List(ctx, &users); err != nil {
 			return nil, fmt.Errorf("list users: %w", err)
 		}
 	}
@@ -197,7 +203,7 @@ func (a *Authenticator) mapIdentity(ctx context.Context, p IdentityProvider, id 
 	if id.UID == "" {
 		return nil, fmt.Errorf("identity provider %q returned an identity without a UID", p.Name())
 	}
-	u, err := a.mappedUser(ctx, p.Name(), id.UID)
+	u, err := a.mappedUser(ctx, p.Name(), id.UID, false)
 	if err != nil || u != nil {
 		return u, err
 	}
@@ -222,7 +228,9 @@ func (a *Authenticator) Register(ctx context.Context, reg *RegistrationRequiredE
 	if _, ok := a.providers[reg.Provider]; !ok {
 		return nil, &InvalidError{Field: "reg.Provider", Reason: fmt.Sprintf("%q is not an identity provider of this Authenticator", reg.Provider)}
 	}
-	u, err := a.mappedUser(ctx, reg.Provider, reg.Identity.UID)
+	// Read from the API server: a registration a moment ago may not be
+	// in the cache yet.
+	u, err := a.mappedUser(ctx, reg.Provider, reg.Identity.UID, true)
 	if err != nil {
 		return nil, err
 	}
@@ -253,6 +261,12 @@ func (a *Authenticator) createMapped(ctx context.Context, provider string, id Id
 	}
 	if err := a.c.Create(ctx, u); err != nil {
 		if apierrors.IsAlreadyExists(err) {
+			// Made a moment ago for this identity (a concurrent first
+			// login) is fine; anyone else's account is not.
+			existing := &iamv1beta1.User{}
+			if gerr := a.c.Get(ctx, client.ObjectKey{Name: name}, existing); gerr == nil && slices.Contains(userIdentities(existing), identityKey(provider, id.UID)) {
+				return existing, nil
+			}
 			return nil, &ConflictError{Field: "name", Reason: fmt.Sprintf("user %q exists and is not mapped to this identity", name), Err: err}
 		}
 		return nil, fmt.Errorf("create user %q for identity %q of %q: %w", name, id.UID, provider, err)
