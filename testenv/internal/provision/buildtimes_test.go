@@ -62,6 +62,7 @@ func TestTypicalBuildTimes(t *testing.T) {
 		{Etcd(), "typically ~40 s on 2 cores"},
 		{Kubernetes(), "typically ~6 min on 2 cores"},
 		{Kwok(), "typically ~1 min on 2 cores"},
+		{Gitea(), "typically ~8 min on 2 cores"},
 		{Pdeathsig(), ""},
 	} {
 		assert.Equal(t, tc.want, newEstimate(t.TempDir(), tc.comp, "amd64").describe(), tc.comp.Name)

@@ -128,6 +128,9 @@ func (c *Cache) build(ctx context.Context, comp Component, dest string) (err err
 	if err != nil {
 		return &BuildError{Component: comp.Name, Err: err}
 	}
+	if comp.CGO {
+		g.setEnv("CGO_ENABLED", "1")
+	}
 
 	about := est.describe()
 	if about == "" {
@@ -146,7 +149,7 @@ func (c *Cache) build(ctx context.Context, comp Component, dest string) (err err
 		return fail(err)
 	}
 	for _, bin := range sortedKeys(comp.Binaries) {
-		if _, err := g.run(ctx, src, "build", "-trimpath", "-ldflags="+strings.Join(append([]string{"-s", "-w"}, comp.LDFlags...), " "), "-o", filepath.Join(out, bin), comp.Binaries[bin]); err != nil {
+		if _, err := g.run(ctx, src, comp.buildArgs(filepath.Join(out, bin), comp.Binaries[bin])...); err != nil {
 			return fail(err)
 		}
 	}

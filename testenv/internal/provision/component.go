@@ -32,6 +32,18 @@ type Component struct {
 	// k8s.io/kubernetes must be consumed as a dependency.
 	StagingReplaces bool
 	StagingVersion  string
+	// UpstreamReplaces copies every `replace X => Y version` line of the
+	// upstream go.mod into the throwaway module, as a module that depends on
+	// it must when upstream pins or forks dependencies that way
+	// (code.gitea.io/gitea). A replace by a folder is an error unless
+	// StagingReplaces maps it.
+	UpstreamReplaces bool
+	// Tags are the build tags of every binary.
+	Tags []string
+	// CGO builds with cgo (CGO_ENABLED=1), for a component that binds a C
+	// library (Gitea's SQLite driver); the machine then needs a C compiler.
+	// Without it binaries are built with CGO_ENABLED=0.
+	CGO bool
 	// Assets copies files out of the upstream module into the cache entry.
 	Assets func(moduleDir, dest string) error
 	// LDFlags are added to the linker flags of every binary, for example to
@@ -51,9 +63,16 @@ func (c Component) Key(goos, goarch string) string {
 	return fmt.Sprintf("%s-%s-r%d-%s-%s", c.Name, strings.TrimPrefix(c.Version, "v"), c.Revision, goos, goarch)
 }
 
-// stagingReplaces reads the upstream go.mod through `go mod download -json`
-// and `go mod edit -json` and returns the replace lines to add.
-func (c Component) stagingReplaces(ctx context.Context, g *goCmd, dir string) ([]string, error) {
+// goModReplace is one replace directive of a go.mod, as `go mod edit
+// -json` reports it.
+type goModReplace struct {
+	Old struct{ Path, Version string }
+	New struct{ Path, Version string }
+}
+
+// upstreamReplaces reads the replace directives of the upstream go.mod
+// through `go mod download -json` and `go mod edit -json`.
+func (c Component) upstreamReplaces(ctx context.Context, g *goCmd, dir string) ([]goModReplace, error) {
 	out, err := g.run(ctx, dir, "mod", "download", "-json", c.Module+"@"+c.Version)
 	if err != nil {
 		return nil, err
@@ -69,22 +88,35 @@ func (c Component) stagingReplaces(ctx context.Context, g *goCmd, dir string) ([
 	if err != nil {
 		return nil, err
 	}
-	var mod struct {
-		Replace []struct {
-			Old struct{ Path string }
-			New struct{ Path string }
-		}
-	}
+	var mod struct{ Replace []goModReplace }
 	if err := json.Unmarshal(out, &mod); err != nil {
 		return nil, fmt.Errorf("parse go.mod of %s: %w", c.Module, err)
 	}
+	return mod.Replace, nil
+}
+
+// replaceLines turns the upstream replace directives into the replace lines
+// of the throwaway module, following StagingReplaces and UpstreamReplaces.
+func (c Component) replaceLines(reps []goModReplace) ([]string, error) {
 	var lines []string
-	for _, r := range mod.Replace {
-		if strings.HasPrefix(r.New.Path, "./staging/") {
-			lines = append(lines, fmt.Sprintf("replace %s => %s %s", r.Old.Path, r.Old.Path, c.StagingVersion))
+	var staged int
+	for _, r := range reps {
+		old := r.Old.Path
+		if r.Old.Version != "" {
+			old += " " + r.Old.Version
+		}
+		switch {
+		case c.StagingReplaces && strings.HasPrefix(r.New.Path, "./staging/"):
+			lines = append(lines, fmt.Sprintf("replace %s => %s %s", old, r.Old.Path, c.StagingVersion))
+			staged++
+		case !c.UpstreamReplaces:
+		case r.New.Version == "":
+			return nil, fmt.Errorf("go.mod of %s@%s replaces %s by the folder %s, which a dependent module cannot follow", c.Module, c.Version, r.Old.Path, r.New.Path)
+		default:
+			lines = append(lines, fmt.Sprintf("replace %s => %s %s", old, r.New.Path, r.New.Version))
 		}
 	}
-	if len(lines) == 0 {
+	if c.StagingReplaces && staged == 0 {
 		return nil, fmt.Errorf("go.mod of %s@%s has no staging replace lines", c.Module, c.Version)
 	}
 	return lines, nil
@@ -106,12 +138,18 @@ func (c Component) writeModule(ctx context.Context, g *goCmd, dir string) error 
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "module spherekit.local/build/%s\n\ngo 1.26\n\nrequire %s %s\n", c.Name, c.Module, c.Version)
-	if c.StagingReplaces {
-		lines, err := c.stagingReplaces(ctx, g, dir)
+	if c.StagingReplaces || c.UpstreamReplaces {
+		reps, err := c.upstreamReplaces(ctx, g, dir)
 		if err != nil {
 			return err
 		}
-		b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
+		lines, err := c.replaceLines(reps)
+		if err != nil {
+			return err
+		}
+		if len(lines) > 0 {
+			b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
+		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(b.String()), 0o644); err != nil {
 		return err
@@ -123,4 +161,14 @@ func (c Component) writeModule(ctx context.Context, g *goCmd, dir string) error 
 	}
 	t.WriteString(")\n")
 	return os.WriteFile(filepath.Join(dir, "tools.go"), []byte(t.String()), 0o644)
+}
+
+// buildArgs are the arguments of the go command that builds the main
+// package pkg into the file out.
+func (c Component) buildArgs(out, pkg string) []string {
+	args := []string{"build", "-trimpath"}
+	if len(c.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(c.Tags, ","))
+	}
+	return append(args, "-ldflags="+strings.Join(append([]string{"-s", "-w"}, c.LDFlags...), " "), "-o", out, pkg)
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // goCmd runs the go command with an environment fixed for building host
-// binaries: no workspace, module mode, static binaries for this platform.
+// binaries: no workspace, module mode, static binaries (no cgo) for this
+// platform unless a component asks for cgo.
 type goCmd struct {
 	path string
 	env  []string
@@ -46,6 +47,17 @@ func newGoCmd(log io.Writer) (*goCmd, error) {
 	env = append(env, "GOWORK=off", "GOFLAGS=-mod=mod", "GO111MODULE=on", "CGO_ENABLED=0",
 		"GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
 	return &goCmd{path: path, env: env, log: log}, nil
+}
+
+// setEnv sets one environment variable of the commands it runs.
+func (g *goCmd) setEnv(key, value string) {
+	for i, kv := range g.env {
+		if strings.HasPrefix(kv, key+"=") {
+			g.env[i] = key + "=" + value
+			return
+		}
+	}
+	g.env = append(g.env, key+"="+value)
 }
 
 // run runs `go args...` in dir and returns its standard output. On failure

@@ -1,0 +1,97 @@
+package gitea_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spherekit/spherekit/testenv/gitea"
+)
+
+// helperEnv makes the test binary a helper that starts a Gitea, prints its
+// URL and waits to be killed.
+const helperEnv = "SPHEREKIT_GITEA_HELPER"
+
+func runHelper() {
+	s, err := gitea.Start(context.Background(), gitea.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	fmt.Println("url", s.URL())
+	select {}
+}
+
+// TestGiteaDiesWithItsParent kills (SIGKILL, so no cleanup runs) a process
+// that started a Gitea, and checks that the Gitea ends too.
+func TestGiteaDiesWithItsParent(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("parent-death signals are a Linux feature")
+	}
+	helper := exec.Command(os.Args[0], "-test.run=^$")
+	helper.Env = append(os.Environ(), helperEnv+"=1")
+	stdout, err := helper.StdoutPipe()
+	require.NoError(t, err)
+	var stderr strings.Builder
+	helper.Stderr = &stderr
+	require.NoError(t, helper.Start())
+	t.Cleanup(func() { _ = helper.Process.Kill(); _ = helper.Wait() })
+
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, "helper: %s", stderr.String())
+	u, ok := strings.CutPrefix(strings.TrimSpace(line), "url ")
+	require.True(t, ok, line)
+	web := childrenOf(t, helper.Process.Pid)
+	require.Len(t, web, 1, "the helper runs one gitea web")
+
+	require.NoError(t, helper.Process.Kill())
+	_ = helper.Wait()
+	assert.Eventually(t, func() bool { return !alive(web[0]) }, 15*time.Second, 100*time.Millisecond, "gitea web (pid %d) outlived its parent", web[0])
+	_, err = (&http.Client{Timeout: time.Second}).Get(u + "/api/healthz")
+	assert.Error(t, err, "nothing answers at %s", u)
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(t *testing.T, pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// alive reports whether pid runs (a zombie does not).
+func alive(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
