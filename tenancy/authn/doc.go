@@ -31,7 +31,9 @@
 //   - An LDAPProvider in Options.Providers authenticates logins that name
 //     it, mapping directory identities to users by MappingMethod, and
 //     SyncGroups makes a workspace's Groups match the directory's groups,
-//     with a dry-run plan first.
+//     with a dry-run plan first. An OIDCProvider logs people in through an
+//     OpenID Connect provider with the authorization-code flow
+//     (/oauth/login/{provider} and KubeSphere's /oauth/callback/{provider}).
 //
 // # Tokens and sessions
 //
@@ -65,8 +67,8 @@
 //
 // # Not yet here
 //
-// KubeSphere's OAuth2 authorization-code flow for third-party clients
-// (/oauth/authorize) and logins through OIDC or GitHub identity providers
-// are not implemented; the issuer's discovery document lists only the
-// password and refresh_token grants it serves.
+// spherekit's issuer does not act as an authorization server for
+// third-party clients (KubeSphere 4.x's /oauth/authorize and the code
+// grant), and GitHub or CAS providers are not implemented; the discovery
+// document lists only the password and refresh_token grants it serves.
 package authn

@@ -44,6 +44,10 @@ const maxFormBytes = 64 << 10
 //   - GET /oauth/userinfo: the bearer's claims (sub, name, email,
 //     preferred_username).
 //   - GET or POST /oauth/logout: ends the bearer's session (Revoke).
+//   - GET /oauth/login/{provider}: starts a login through an OIDCProvider
+//     (a redirect to it, the login's state and nonce in a signed cookie);
+//     GET /oauth/callback/{provider}: its end, answering the token
+//     endpoint's JSON.
 func (a *Authenticator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+PathToken, a.serveToken)
@@ -52,6 +56,8 @@ func (a *Authenticator) Handler() http.Handler {
 	mux.HandleFunc("GET "+PathUserInfo, a.serveUserInfo)
 	mux.HandleFunc("GET "+PathLogout, a.serveLogout)
 	mux.HandleFunc("POST "+PathLogout, a.serveLogout)
+	mux.HandleFunc("GET /oauth/login/{provider}", a.serveOIDCLogin)
+	mux.HandleFunc("GET /oauth/callback/{provider}", a.serveOIDCCallback)
 	return mux
 }
 

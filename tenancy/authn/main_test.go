@@ -22,6 +22,7 @@ import (
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/testenv"
+	giteatest "github.com/spherekit/spherekit/testenv/gitea"
 	ldaptest "github.com/spherekit/spherekit/testenv/ldap"
 )
 
@@ -59,6 +60,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// A real Gitea as the OpenID Connect provider.
+	if oidcServer, err = giteatest.Start(context.Background(), giteatest.Options{Progress: os.Stderr}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if keys, err = NewKeySet(k); err != nil {
 		panic(err)
 	}
@@ -73,6 +79,10 @@ func TestMain(m *testing.M) {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 	}))
 	issuer.StartTLS()
+	if oidcClientID, oidcClientSecret, err = oidcServer.CreateOAuth2App(context.Background(), "spherekit", []string{issuer.URL + "/oauth/callback/gitea"}, true); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: issuer.Certificate().Raw})
 	authConfig, err := KubernetesAuthenticationConfig(issuer.URL, "", caPEM)
 	if err != nil {
@@ -120,6 +130,7 @@ func TestMain(m *testing.M) {
 	})
 	issuer.Close()
 	_ = directory.Stop()
+	_ = oidcServer.Stop()
 	os.Exit(code)
 }
 
@@ -138,8 +149,20 @@ func testProviders() []IdentityProvider {
 			GroupSearchBase: directory.BaseDN(),
 		}
 	}
-	return []IdentityProvider{provider("corp", MappingAuto), provider("corp-lookup", MappingLookup), provider("corp-manual", MappingManual)}
+	return []IdentityProvider{
+		provider("corp", MappingAuto), provider("corp-lookup", MappingLookup), provider("corp-manual", MappingManual),
+		&OIDCProvider{
+			ProviderName: "gitea", Issuer: oidcServer.URL(), ClientID: oidcClientID, ClientSecret: oidcClientSecret,
+			RedirectURL: issuer.URL + "/oauth/callback/gitea", Scopes: []string{"profile", "email", "groups"},
+		},
+	}
 }
+
+// The OIDC provider of the package's tests and this package's client at it.
+var (
+	oidcServer                     *giteatest.Server
+	oidcClientID, oidcClientSecret string
+)
 
 var userSeq atomic.Int64
 

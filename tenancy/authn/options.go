@@ -145,6 +145,9 @@ func (o *Options) withDefaults() (Options, error) {
 			return out, &InvalidError{Field: fmt.Sprintf("Providers[%d]", i), Reason: fmt.Sprintf("two providers are named %q", p.Name())}
 		}
 		seen[p.Name()] = true
+		if o, ok := p.(*OIDCProvider); ok && (o.Issuer == "" || o.ClientID == "" || o.RedirectURL == "") {
+			return out, &InvalidError{Field: fmt.Sprintf("Providers[%d]", i), Reason: fmt.Sprintf("OIDC provider %q needs Issuer, ClientID and RedirectURL", o.ProviderName)}
+		}
 	}
 	return out, nil
 }
