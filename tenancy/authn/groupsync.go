@@ -203,27 +203,8 @@ func (a *Authenticator) applyGroupSync(ctx context.Context, provider, workspace 
 		original[SyncedGroupName(workspace, g.Name)] = g.Name
 	}
 	for _, name := range plan.CreateGroups {
-		g, err := tc.CreateGroup(ctx, workspace, name, tenancy.CreateGroupOptions{AliasName: original[name]})
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("sync groups: %w", err)
-		}
-		if g == nil {
-			g = &iamv1beta1.Group{}
-			if err := a.c.Get(ctx, client.ObjectKey{Name: name}, g); err != nil {
-				return fmt.Errorf("sync groups: %w", err)
-			}
-		}
-		patch := client.MergeFrom(g.DeepCopy())
-		if g.Labels == nil {
-			g.Labels = map[string]string{}
-		}
-		if g.Annotations == nil {
-			g.Annotations = map[string]string{}
-		}
-		g.Labels[SyncedFromLabel] = provider
-		g.Annotations[DirectoryGroupAnnotation] = original[name]
-		if err := a.c.Patch(ctx, g, patch); err != nil {
-			return fmt.Errorf("sync groups: label %q: %w", name, err)
+		if err := a.ensureSyncedGroup(ctx, tc, provider, workspace, name, original[name]); err != nil {
+			return err
 		}
 	}
 	for _, name := range sortedKeys(plan.AddMembers) {
@@ -258,4 +239,86 @@ func sortedKeys(m map[string][]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// ensureSyncedGroup creates Group name in workspace, if missing, labelled
+// as synchronized from provider, with the provider's name of the group.
+func (a *Authenticator) ensureSyncedGroup(ctx context.Context, tc *tenancy.Client, provider, workspace, name, original string) error {
+	g, err := tc.CreateGroup(ctx, workspace, name, tenancy.CreateGroupOptions{AliasName: original})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("sync groups: %w", err)
+	}
+	if g == nil {
+		g = &iamv1beta1.Group{}
+		if err := a.c.Get(ctx, client.ObjectKey{Name: name}, g); err != nil {
+			return fmt.Errorf("sync groups: %w", err)
+		}
+		if g.Labels[tenantv1beta1.WorkspaceLabel] != workspace {
+			return &ConflictError{Field: "group", Reason: fmt.Sprintf("group %q exists in another workspace", name)}
+		}
+		if p := g.Labels[SyncedFromLabel]; p != "" && p != provider {
+			return &ConflictError{Field: "group", Reason: fmt.Sprintf("group %q is synchronized from provider %q", name, p)}
+		}
+	}
+	patch := client.MergeFrom(g.DeepCopy())
+	if g.Labels == nil {
+		g.Labels = map[string]string{}
+	}
+	if g.Annotations == nil {
+		g.Annotations = map[string]string{}
+	}
+	g.Labels[SyncedFromLabel] = provider
+	g.Annotations[DirectoryGroupAnnotation] = original
+	if err := a.c.Patch(ctx, g, patch); err != nil {
+		return fmt.Errorf("sync groups: label %q: %w", name, err)
+	}
+	return nil
+}
+
+// syncUserGroups makes user's membership of the Groups of workspace
+// synchronized from provider match groups (the provider's names): Groups
+// are made for new names, the user joins those and leaves the provider's
+// other Groups there. It is what an OIDC login with
+// OIDCProvider.GroupsWorkspace does with the groups claim.
+func (a *Authenticator) syncUserGroups(ctx context.Context, provider, workspace, user string, groups []string) error {
+	tc, err := tenancy.NewClient(a.c, tenancy.ClientOptions{})
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, g := range groups {
+		name := SyncedGroupName(workspace, g)
+		want[name] = true
+		if err := a.ensureSyncedGroup(ctx, tc, provider, workspace, name, g); err != nil {
+			return err
+		}
+		members, err := a.groupMembers(ctx, name)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(members, user) {
+			if err := tc.AddGroupMembers(ctx, name, user); err != nil {
+				return fmt.Errorf("sync groups of %q: %w", user, err)
+			}
+		}
+	}
+	var synced iamv1beta1.GroupList
+	if err := a.c.List(ctx, &synced, client.MatchingLabels{SyncedFromLabel: provider, tenantv1beta1.WorkspaceLabel: workspace}); err != nil {
+		return fmt.Errorf("list groups: %w", err)
+	}
+	for _, g := range synced.Items {
+		if want[g.Name] {
+			continue
+		}
+		members, err := a.groupMembers(ctx, g.Name)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(members, user) {
+			if err := tc.RemoveGroupMember(ctx, g.Name, user); err != nil {
+				return fmt.Errorf("sync groups of %q: %w", user, err)
+			}
+		}
+	}
+	return nil
 }

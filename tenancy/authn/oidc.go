@@ -44,6 +44,12 @@ type OIDCProvider struct {
 	UsernameClaim, GroupsClaim string
 	// HTTPClient talks to the provider (nil: http.DefaultClient).
 	HTTPClient *http.Client
+	// GroupsWorkspace, when set, makes every login synchronize the
+	// person's groups claim into that workspace's Groups: a Group per
+	// claimed group (SyncedGroupName, labelled SyncedFromLabel), the user a
+	// member of those and of no other Group synchronized from this
+	// provider there. The workspace must exist.
+	GroupsWorkspace string
 
 	once     sync.Mutex
 	provider *oidc.Provider
@@ -274,6 +280,11 @@ func (a *Authenticator) completeOIDCLogin(r *http.Request, p *OIDCProvider) (*ia
 			return nil, err
 		}
 		return nil, ErrAccountDisabled
+	}
+	if p.GroupsWorkspace != "" {
+		if err := a.syncUserGroups(ctx, p.ProviderName, p.GroupsWorkspace, u.Name, id.Groups); err != nil {
+			return nil, err
+		}
 	}
 	if err := a.record(ctx, u.Name, iamv1beta1.LoginOAuth, true, "", opts); err != nil {
 		return nil, err

@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 )
 
@@ -129,4 +132,85 @@ func TestOIDCLoginThroughGitea(t *testing.T) {
 		status, _ := getJSON(t, browser(t), issuer.URL+"/oauth/login/"+url.PathEscape("nope"))
 		assert.Equal(t, http.StatusNotFound, status)
 	})
+}
+
+// TestOIDCGroupsClaimSync: with GroupsWorkspace, each login puts the user
+// in the workspace's Groups named by the ID token's groups claim (Gitea
+// claims the organization and "organization:team") and takes them out of
+// the provider's other Groups there.
+func TestOIDCGroupsClaimSync(t *testing.T) {
+	ctx := t.Context()
+	suffix := newID()[:6]
+	ws := "oidc-" + suffix
+	_, err := tc.CreateWorkspace(ctx, ws, tenancy.CreateWorkspaceOptions{})
+	require.NoError(t, err)
+	_, err = tc.WaitForWorkspace(ctx, ws)
+	require.NoError(t, err)
+
+	// An Authenticator of its own, served at its own URL, registered at
+	// Gitea as another client.
+	var h atomic.Pointer[http.Handler]
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) }))
+	defer srv.Close()
+	id, secret, err := oidcServer.CreateOAuth2App(ctx, "groups-"+suffix, []string{srv.URL + "/oauth/callback/gitea-groups"}, true)
+	require.NoError(t, err)
+	a, err := New(env.Client, Options{Issuer: srv.URL, Keys: StaticKeys(keys), Cache: env.Manager.GetCache(), BcryptCost: testBcryptCost,
+		Providers: []IdentityProvider{&OIDCProvider{
+			ProviderName: "gitea-groups", Issuer: oidcServer.URL(), ClientID: id, ClientSecret: secret,
+			RedirectURL: srv.URL + "/oauth/callback/gitea-groups", Scopes: []string{"profile", "email", "groups"}, GroupsWorkspace: ws,
+		}}})
+	require.NoError(t, err)
+	handler := a.Handler()
+	h.Store(&handler)
+
+	person, pw := "grp-"+suffix, "Gitea-passw0rd"
+	require.NoError(t, oidcServer.CreateUser(ctx, person, person+"@gitea.test", pw))
+	org := "org-" + suffix
+	require.NoError(t, oidcServer.CreateOrg(ctx, org))
+	team, err := oidcServer.CreateTeam(ctx, org, "Devs")
+	require.NoError(t, err)
+	require.NoError(t, oidcServer.AddTeamMember(ctx, team, person))
+
+	login := func() {
+		t.Helper()
+		jar, err := cookiejar.New(nil)
+		require.NoError(t, err)
+		b := *srv.Client()
+		b.Jar = jar
+		b.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := b.Get(srv.URL + "/oauth/login/gitea-groups")
+		require.NoError(t, err)
+		resp.Body.Close()
+		cb, err := oidcServer.AuthorizeCode(ctx, person, pw, resp.Header.Get("Location"))
+		require.NoError(t, err)
+		status, body := getJSON(t, &b, cb.String())
+		require.Equal(t, http.StatusOK, status, "%v", body)
+	}
+	login()
+	orgGroup, teamGroup := SyncedGroupName(ws, org), SyncedGroupName(ws, org+":devs")
+	for _, g := range []string{orgGroup, teamGroup} {
+		members, err := tc.ListGroupMembers(ctx, g)
+		require.NoError(t, err, g)
+		assert.Equal(t, []string{person}, members, g)
+	}
+
+	// A Group of the provider the claim no longer names: left at the next
+	// login. A Group of the workspace not synchronized: kept.
+	stale := ws + "-stale"
+	require.NoError(t, a.ensureSyncedGroup(ctx, tc, "gitea-groups", ws, stale, "gone"))
+	local := ws + "-local"
+	_, err = tc.CreateGroup(ctx, ws, local, tenancy.CreateGroupOptions{})
+	require.NoError(t, err)
+	require.NoError(t, tc.AddGroupMembers(ctx, stale, person))
+	require.NoError(t, tc.AddGroupMembers(ctx, local, person))
+	login()
+	members, err := tc.ListGroupMembers(ctx, stale)
+	require.NoError(t, err)
+	assert.Empty(t, members)
+	members, err = tc.ListGroupMembers(ctx, local)
+	require.NoError(t, err)
+	assert.Equal(t, []string{person}, members)
+	members, err = tc.ListGroupMembers(ctx, teamGroup)
+	require.NoError(t, err)
+	assert.Equal(t, []string{person}, members)
 }

@@ -58,6 +58,11 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		require.NoError(t, err)
 		return s
 	}
+	// Another user's live session.
+	other := newUser(t, password)
+	otherTok, err := auth.Login(t.Context(), other, password, LoginOptions{})
+	require.NoError(t, err)
+	otherSID := claimsOf(t, otherTok.AccessToken)["sid"].(string)
 	pubDER, err := x509.MarshalPKIXPublicKey(keys.signing.PrivateKey.Public())
 	require.NoError(t, err)
 
@@ -92,6 +97,7 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		{"sub and username differ", withClaims(func(c *Claims) { c.Username = "admin" }), "same user"},
 		{"no session", withClaims(func(c *Claims) { c.SessionID = "" }), "no session"},
 		{"unknown session", withClaims(func(c *Claims) { c.SessionID = newID() }), "revoked"},
+		{"another user's session", withClaims(func(c *Claims) { c.SessionID = otherSID }), "not the token's"},
 	}
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
