@@ -5,8 +5,10 @@
 //
 // It runs the tenancy controllers in its own process, as a program embedding
 // spherekit does, then creates users, a workspace with a manager, a project
-// with members and a workspace quota, asks whether workloads would fit, and
-// removes what it created.
+// with members and a workspace quota, asks whether workloads would fit, logs
+// a user in (and, on the embedded cluster, uses the kubeconfig spherekit
+// writes for him, which kube-apiserver itself accepts), and removes what it
+// created.
 //
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart --kubeconfig ~/.kube/config
@@ -50,10 +52,14 @@ import (
 	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authn"
 	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/testenv"
 )
+
+// tourPassword is the password of the tour's users.
+const tourPassword = "Quickst4rtPassword"
 
 func main() {
 	// A flag set of its own: controller-runtime registers its own --kubeconfig
@@ -95,10 +101,21 @@ func run(ctx context.Context, out io.Writer, kubeconfig string, nodes int) (err 
 
 	var cfg *rest.Config
 	var c client.Client
+	var iss *issuer
 	if kubeconfig == "" {
 		fmt.Fprintf(out, "No kubeconfig given: starting an embedded cluster (etcd, kube-apiserver, controller-manager, scheduler, %d simulated nodes).\n", nodes)
 		fmt.Fprintln(out, "The first run builds the control plane from source through the Go module proxy and caches it; that takes several minutes.")
-		cluster, err := testenv.Start(ctx, testenv.Options{Nodes: nodes, Scheme: scheme, Progress: os.Stderr})
+		// The embedded cluster's kube-apiserver trusts the tour's token
+		// issuer, so a user's kubeconfig from spherekit works there.
+		if iss, err = startIssuer(); err != nil {
+			return err
+		}
+		defer iss.close()
+		authConfig, err := iss.authenticationConfig()
+		if err != nil {
+			return err
+		}
+		cluster, err := testenv.Start(ctx, testenv.Options{Nodes: nodes, Scheme: scheme, Progress: os.Stderr, AuthenticationConfig: authConfig})
 		if err != nil {
 			return fmt.Errorf("start embedded cluster: %w", err)
 		}
@@ -140,13 +157,13 @@ func run(ctx context.Context, out io.Writer, kubeconfig string, nodes int) (err 
 	}
 	fmt.Fprintf(out, "Server version %s, %d nodes.\n", version.GitVersion, len(nodeList.Items))
 
-	return tour(ctx, out, cfg, c)
+	return tour(ctx, out, cfg, c, iss)
 }
 
 // tour runs the tenancy controllers in this process, as a host program
 // embedding spherekit would, and walks through workspaces, projects, members
 // and quotas.
-func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client) (err error) {
+func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client, iss *issuer) (err error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: c.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -154,6 +171,9 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	// SkipNameValidation: the tour's tests run it several times in one process.
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{Controller: controller.Options{SkipNameValidation: ptr.To(true)}}); err != nil {
 		return fmt.Errorf("set up tenancy controllers: %w", err)
+	}
+	if err := authn.IndexFields(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
 	}
 	// The controllers outlive ctx: after Ctrl-C the tour still removes
 	// what it created, which needs them to finish the deletions.
@@ -180,7 +200,7 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	suffix := rand.String(5)
 	alice, bob := "alice-"+suffix, "bob-"+suffix
 	for _, u := range []string{alice, bob} {
-		if _, err := tc.CreateUser(ctx, u, u+"@example.com", tenancy.CreateUserOptions{Password: "Quickst4rtPassword"}); err != nil {
+		if _, err := tc.CreateUser(ctx, u, u+"@example.com", tenancy.CreateUserOptions{Password: tourPassword}); err != nil {
 			return err
 		}
 	}
@@ -224,6 +244,9 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client)
 	}
 
 	if err := explainAccess(ctx, out, mgr.GetCache(), bob, project); err != nil {
+		return err
+	}
+	if err := loginTour(ctx, out, c, mgr.GetCache(), iss, cfg, bob, tourPassword, project); err != nil {
 		return err
 	}
 

@@ -74,6 +74,10 @@ func TestTourAgainstRunningCluster(t *testing.T) {
 	assert.Regexp(t, `Workspaces bob-\w+ sees \(1\): quickstart-\w+\n`, s)
 	assert.Contains(t, s, "Would 3 replicas of 1 CPU fit")
 	assert.Regexp(t, `Would 5 replicas of 1 CPU fit in web-\w+\? no: workspace quota quickstart-\w+: requests.cpu`, s)
+	assert.Regexp(t, `Logged bob-\w+ in with his password: an access token for 2h0m0s and a refresh token.\n`, s)
+	assert.Regexp(t, `The access token authenticates bob-\w+, groups \[system:authenticated\].\n`, s)
+	assert.NotContains(t, s, "With the kubeconfig", "a given cluster does not trust the tour's issuer")
+	assert.Regexp(t, `Logged bob-\w+ out: his token is refused now \(invalid token: revoked\).\n`, s)
 	assert.Contains(t, s, "Workspaces (1):")
 	assert.Contains(t, s, "Deleted workspace")
 
@@ -91,6 +95,7 @@ func TestTourOnEmbeddedCluster(t *testing.T) {
 	s := out.String()
 	assert.Contains(t, s, "starting an embedded cluster")
 	assert.Contains(t, s, ", 2 nodes.")
+	assert.Regexp(t, `With the kubeconfig spherekit wrote for bob-\w+, kube-apiserver lets him list pods in web-\w+ \(0\) and refuses kube-system.\n`, s)
 	assert.Contains(t, s, "Tearing down the embedded cluster.")
 }
 
