@@ -171,7 +171,7 @@ func useKubeconfig(ctx context.Context, out io.Writer, a *authn.Authenticator, c
 	}
 	_, err = cs.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{})
 	if !apierrors.IsForbidden(err) {
-		return fmt.Errorf("%s listed pods in kube-system: %v", bob, err)
+		return fmt.Errorf("%s listed pods in kube-system (want forbidden): %w", bob, err)
 	}
 	fmt.Fprintf(out, "With the kubeconfig spherekit wrote for %s, kube-apiserver lets him list pods in %s (%d) and refuses kube-system.\n", bob, project, len(pods.Items))
 	return nil

@@ -2,7 +2,6 @@ package authn
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -294,10 +293,4 @@ func (a *Authenticator) verifyClaims(ctx context.Context, token string, typ Toke
 		return nil, err
 	}
 	return c, nil
-}
-
-// errorsAsToken reports whether err is a *TokenError.
-func errorsAsToken(err error) bool {
-	var te *TokenError
-	return errors.As(err, &te)
 }

@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -216,7 +217,7 @@ func BenchmarkLogin(b *testing.B) {
 	})
 	refused := func(login, pw string) func() error {
 		return func() error {
-			if _, err := a.Authenticate(ctx, login, pw, LoginOptions{}); err != ErrInvalidCredentials {
+			if _, err := a.Authenticate(ctx, login, pw, LoginOptions{}); !errors.Is(err, ErrInvalidCredentials) {
 				return err
 			}
 			return nil

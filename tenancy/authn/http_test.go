@@ -19,7 +19,7 @@ func postToken(t *testing.T, form url.Values) (int, map[string]any) {
 	t.Helper()
 	resp, err := issuer.Client().PostForm(issuer.URL+PathToken, form)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
 	var body map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
@@ -89,7 +89,7 @@ func TestTokenEndpoint(t *testing.T) {
 		require.NoError(t, err)
 		var info map[string]any
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, ivy, info["sub"])
 		assert.Equal(t, ivy+"@Example.test", info["email"])
 
@@ -97,7 +97,7 @@ func TestTokenEndpoint(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+access)
 		resp, err = issuer.Client().Do(req)
 		require.NoError(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, 200, resp.StatusCode)
 		eventuallyRefused(t, access)
 	})
@@ -108,7 +108,7 @@ func TestTokenEndpoint(t *testing.T) {
 		req.SetBasicAuth("kubesphere", "kubesphere")
 		resp, err := issuer.Client().Do(req)
 		require.NoError(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, 200, resp.StatusCode)
 	})
 }

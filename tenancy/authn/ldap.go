@@ -117,13 +117,13 @@ func (p *LDAPProvider) dial(ctx context.Context) (*ldap.Conn, error) {
 	conn.SetTimeout(timeout)
 	if p.StartTLS && u.Scheme == "ldap" {
 		if err := conn.StartTLS(tlsConfig); err != nil {
-			conn.Close()
+			_ = conn.Close()
 			return nil, fmt.Errorf("StartTLS with %s: %w", p.URL, err)
 		}
 	}
 	if p.ManagerDN != "" {
 		if err := conn.Bind(p.ManagerDN, p.ManagerPassword); err != nil {
-			conn.Close()
+			_ = conn.Close()
 			return nil, fmt.Errorf("bind as the manager: %w", err)
 		}
 	}
@@ -162,7 +162,7 @@ func (p *LDAPProvider) AuthenticatePassword(ctx context.Context, username, passw
 	if err != nil {
 		return Identity{}, err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	res, err := conn.Search(ldap.NewSearchRequest(p.UserSearchBase, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 2, 0, false,
 		p.userFilter(username), p.userAttributes(), nil))
 	if err != nil {
@@ -233,7 +233,7 @@ func (p *LDAPProvider) ListGroups(ctx context.Context) ([]DirectoryGroup, error)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	filter := "(&(" + p.loginAttr() + "=*)" + p.UserSearchFilter + ")"
 	users, err := conn.SearchWithPaging(ldap.NewSearchRequest(p.UserSearchBase, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 		filter, p.userAttributes(), nil), 500)

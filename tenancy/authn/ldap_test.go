@@ -216,7 +216,7 @@ func TestSyncGroups(t *testing.T) {
 	// bob leaves Devs, ops is deleted from the directory.
 	conn, err := goldap.DialURL(directory.URL())
 	require.NoError(t, err)
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	require.NoError(t, conn.Bind(directory.BindDN(), directory.BindPassword()))
 	mod := goldap.NewModifyRequest(devsDN, nil)
 	mod.Delete("member", []string{bobDN})

@@ -35,7 +35,7 @@ func startLogin(t *testing.T, b *http.Client) string {
 	t.Helper()
 	resp, err := b.Get(issuer.URL + "/oauth/login/gitea")
 	require.NoError(t, err)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	loc := resp.Header.Get("Location")
 	require.True(t, strings.HasPrefix(loc, oidcServer.URL()), loc)
@@ -46,7 +46,7 @@ func getJSON(t *testing.T, b *http.Client, u string) (int, map[string]any) {
 	t.Helper()
 	resp, err := b.Get(u)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var body map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 	return resp.StatusCode, body
@@ -180,7 +180,7 @@ func TestOIDCGroupsClaimSync(t *testing.T) {
 		b.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		resp, err := b.Get(srv.URL + "/oauth/login/gitea-groups")
 		require.NoError(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		cb, err := oidcServer.AuthorizeCode(ctx, person, pw, resp.Header.Get("Location"))
 		require.NoError(t, err)
 		status, body := getJSON(t, &b, cb.String())
