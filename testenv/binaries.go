@@ -43,7 +43,7 @@ func resolveBinaries(ctx context.Context, o Options) (binaries, error) {
 		}
 	}
 
-	root, err := o.cacheDir()
+	root, err := provision.CacheRoot(o.CacheDir)
 	if err != nil {
 		return b, err
 	}

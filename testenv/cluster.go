@@ -20,7 +20,14 @@ import (
 
 	"github.com/spherekit/spherekit"
 	"github.com/spherekit/spherekit/crds"
+	"github.com/spherekit/spherekit/testenv/internal/process"
 )
+
+// clusterFolderPrefix names the cluster folders in the temporary folder. A
+// folder is locked by the process running its cluster (see process.Folder),
+// so the next Start in any process removes one whose process was killed,
+// crashed or timed out before Stop could remove it.
+const clusterFolderPrefix = "spherekit-testenv-"
 
 // Cluster is a running local control plane. Its fields are set by Start and
 // must not be changed.
@@ -35,10 +42,10 @@ type Cluster struct {
 
 	opts     Options
 	dir      string
-	dirLock  *os.File // owner lock of dir, see newClusterFolder
+	folder   *process.Folder // dir, owner-locked while the cluster lives
 	env      *envtest.Environment
-	etcdLog  *logTail
-	apiLog   *logTail
+	etcdLog  *process.Tail
+	apiLog   *process.Tail
 	children []*child
 	nodes    []string
 
@@ -70,14 +77,15 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 
-	for _, dir := range removeAbandonedFolders() {
+	for _, dir := range process.RemoveAbandoned(clusterFolderPrefix) {
 		progressf(opts.Progress, "testenv: removed %s, left by a cluster whose process ended", dir)
 	}
-	c := &Cluster{opts: opts, etcdLog: newLogTail(40), apiLog: newLogTail(40)}
-	c.dir, c.dirLock, err = newClusterFolder()
+	c := &Cluster{opts: opts, etcdLog: process.NewTail(40), apiLog: process.NewTail(40)}
+	c.folder, err = process.NewFolder(clusterFolderPrefix)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("testenv: cluster folder: %w", err)
 	}
+	c.dir = c.folder.Dir
 	defer func() {
 		if err != nil {
 			_ = c.Stop()
@@ -172,7 +180,7 @@ func (c *Cluster) startControlPlane(ctx context.Context, bins binaries, defs []*
 	done := make(chan result, 1)
 	go func() {
 		var r result
-		onStarterThread(func() { r.cfg, r.err = c.env.Start() })
+		process.OnStarterThread(func() { r.cfg, r.err = c.env.Start() })
 		done <- r
 	}()
 	var r result
@@ -248,7 +256,7 @@ func (c *Cluster) RestartAPIServer(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() {
 		var err error
-		onStarterThread(func() { err = api.Start() })
+		process.OnStarterThread(func() { err = api.Start() })
 		done <- err
 	}()
 	var err error
@@ -278,22 +286,19 @@ func (c *Cluster) Stop() error {
 	var errs []error
 	// Node components first, so they do not log a dead API server.
 	for i := len(c.children) - 1; i >= 0; i-- {
-		c.children[i].stop(10 * time.Second)
+		c.children[i].Stop(10 * time.Second)
 	}
 	if c.env != nil && c.env.ControlPlane.APIServer != nil {
 		if err := c.env.Stop(); err != nil && !c.apiServerGone(10*time.Second) {
 			errs = append(errs, fmt.Errorf("stop control plane: %w", err))
 		}
 	}
-	if c.dir != "" {
-		if err := os.RemoveAll(c.dir); err != nil {
+	if c.folder != nil {
+		// The lock is released after the removal: a folder left behind is
+		// then free for the next Start to remove.
+		if err := c.folder.Remove(); err != nil {
 			errs = append(errs, fmt.Errorf("remove cluster folder: %w", err))
 		}
-	}
-	if c.dirLock != nil {
-		// After the removal: a folder left behind is then free for the
-		// next Start to remove.
-		_ = c.dirLock.Close()
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("testenv: %w", errors.Join(errs...))

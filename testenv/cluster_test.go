@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/testenv/internal/process"
 )
 
 func TestInvalidOptions(t *testing.T) {
@@ -382,7 +383,7 @@ func heldClusterFolders(t *testing.T) []string {
 	held := map[string]bool{}
 	for _, fd := range fds {
 		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
-		if err == nil && (filepath.Base(target) == ownerLockName || filepath.Base(target) == "."+ownerLockName) {
+		if err == nil && (filepath.Base(target) == process.OwnerLockName || filepath.Base(target) == "."+process.OwnerLockName) {
 			held[filepath.Dir(target)] = true
 		}
 	}

@@ -87,7 +87,8 @@
 // A parent-death signal fires when the thread that forked the child ends,
 // not the process, and the Go runtime ends a thread whenever a goroutine
 // locked to it returns. So testenv starts every process from a goroutine
-// locked to its thread for the life of the process (starter.go).
+// locked to its thread for the life of the process (internal/process, which
+// the server packages such as testenv/gitea and testenv/ldap share).
 // kube-controller-manager, kube-scheduler and kwok, which testenv starts, get
 // SysProcAttr.Pdeathsig. etcd and kube-apiserver are started by
 // controller-runtime's envtest, which sets their process attributes itself

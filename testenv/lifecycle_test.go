@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/spherekit/spherekit/testenv/internal/process"
 )
 
 // lifecycleHelperEnv, set in a test process's environment, makes it a helper
@@ -103,7 +105,7 @@ func TestClusterDiesWithItsProcess(t *testing.T) {
 			// Nothing ran in the killed process to remove its folder; the
 			// next Start removes it, since its owner lock is free. (A Start
 			// in another test process may already have.)
-			removeAbandonedFolders()
+			process.RemoveAbandoned(clusterFolderPrefix)
 			assert.NoDirExists(t, h.dir, "the folder of a killed process is removed")
 			assert.DirExists(t, shared.dir, "the folder of a running cluster is left alone")
 		})

@@ -130,7 +130,7 @@ func (c *Cluster) waitNodesWork(ctx context.Context) error {
 	var lastState string
 	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		for _, ch := range c.children {
-			if ch.exited() {
+			if ch.Exited() {
 				return false, ch.failure()
 			}
 		}
@@ -191,7 +191,7 @@ func (c *Cluster) readyNodes(ctx context.Context) (int, error) {
 func (c *Cluster) childTails() string {
 	var out string
 	for _, ch := range c.children {
-		out += ch.name + ":\n" + ch.tail.String() + "\n"
+		out += ch.name + ":\n" + ch.LogTail() + "\n"
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package testenv
 import (
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,8 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/spherekit/spherekit/testenv/internal/provision"
 )
 
 // Environment variables testenv reads.
@@ -21,7 +22,7 @@ const (
 	// the same way, after this variable.
 	EnvBinaries = "SPHEREKIT_TESTENV_BINARIES"
 	// EnvCacheDir overrides the folder where built binaries are cached.
-	EnvCacheDir = "SPHEREKIT_TESTENV_CACHE"
+	EnvCacheDir = provision.EnvCacheDir
 )
 
 // KubernetesVersion is the Kubernetes version testenv runs by default, and
@@ -121,21 +122,6 @@ func (o Options) startTimeout() time.Duration {
 		return time.Minute
 	}
 	return o.StartTimeout
-}
-
-// cacheDir resolves where built binaries live.
-func (o Options) cacheDir() (string, error) {
-	if o.CacheDir != "" {
-		return o.CacheDir, nil
-	}
-	if d := os.Getenv(EnvCacheDir); d != "" {
-		return d, nil
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", &OptionsError{Field: "CacheDir", Reason: "empty, and no user cache folder is known: " + err.Error()}
-	}
-	return filepath.Join(base, "spherekit", "testenv"), nil
 }
 
 // binarySearchPath lists the folders of prebuilt binaries in the order they

@@ -8,20 +8,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // runsThroughPdeathsig reports whether the processes envtest starts (etcd,
 // kube-apiserver) are run through the pdeathsig program, which needs building.
 const runsThroughPdeathsig = true
-
-// childSysProcAttr is the process attributes of every child testenv starts
-// itself: a process group of its own (so Stop can signal the process and
-// anything it started) and SIGKILL when the thread that started it ends,
-// which, started from a starter thread, is when this process ends.
-func childSysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-}
 
 // wrapInPdeathsig points b.etcd and b.apiserver, which envtest will start, at
 // scripts in dir that exec the pdeathsig program with this process's ID and

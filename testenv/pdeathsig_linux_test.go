@@ -14,72 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// TestChildSurvivesThreadChurn checks the starter threads: a parent-death
-// signal fires when the thread that forked the child ends, and the Go
-// runtime ends a thread whenever a goroutine locked to it returns. A child
-// started from a thread that then ends is killed (the hazard); one started
-// by startChild survives any number of such threads ending.
-func TestChildSurvivesThreadChurn(t *testing.T) {
-	tests := []struct {
-		name      string
-		start     func(t *testing.T) int // starts `sleep 60`, returns its process ID
-		wantAlive bool
-	}{
-		{
-			name: "startChild",
-			start: func(t *testing.T) int {
-				c, err := startChild("sleep", "/bin/sleep", filepath.Join(t.TempDir(), "sleep.log"), "60")
-				require.NoError(t, err)
-				t.Cleanup(func() { c.stop(time.Second) })
-				return c.cmd.Process.Pid
-			},
-			wantAlive: true,
-		},
-		{
-			name: "from a locked goroutine that returns",
-			start: func(t *testing.T) int {
-				cmd := exec.Command("/bin/sleep", "60")
-				cmd.SysProcAttr = childSysProcAttr()
-				errs := make(chan error, 1)
-				go func() {
-					runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-					errs <- cmd.Start()
-				}()
-				require.NoError(t, <-errs)
-				go func() { _ = cmd.Wait() }()
-				t.Cleanup(func() { _ = cmd.Process.Kill() })
-				return cmd.Process.Pid
-			},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			pid := tt.start(t)
-			// End many threads: goroutines locked to a thread that return.
-			for range 200 {
-				done := make(chan struct{})
-				go func() {
-					runtime.LockOSThread()
-					close(done)
-				}()
-				<-done
-			}
-			alive := func() bool {
-				stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-				return err == nil && !isZombie(string(stat))
-			}
-			if tt.wantAlive {
-				time.Sleep(500 * time.Millisecond)
-				assert.True(t, alive(), "the child outlives threads ending")
-				return
-			}
-			assert.Eventually(t, func() bool { return !alive() }, 5*time.Second, 20*time.Millisecond,
-				"the child is killed when the thread that started it ends")
-		})
-	}
-}
+	"github.com/spherekit/spherekit/testenv/internal/process"
+)
 
 // TestPdeathsigProgram runs the pdeathsig program envtest's processes go
 // through. Started from a thread that later ends, its program is killed then
@@ -140,7 +77,7 @@ func TestPdeathsigWrapperQuotes(t *testing.T) {
 	assert.Equal(t, filepath.Join(dir, "bin", "etcd"), b.etcd)
 
 	var out []byte
-	onStarterThread(func() { out, err = exec.Command(b.etcd, "a b", "'c'", "$d").Output() })
+	process.OnStarterThread(func() { out, err = exec.Command(b.etcd, "a b", "'c'", "$d").Output() })
 	require.NoError(t, err)
 	assert.Equal(t, "a b|'c'|$d|", string(out))
 }

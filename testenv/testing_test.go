@@ -33,10 +33,3 @@ func FuzzLabelValue(f *testing.F) {
 		}
 	})
 }
-
-func TestLogTailKeepsLastLines(t *testing.T) {
-	tail := newLogTail(3)
-	_, _ = tail.Write([]byte("one\ntwo\nthr"))
-	_, _ = tail.Write([]byte("ee\nfour\nfive"))
-	assert.Equal(t, "three\nfour\nfive", tail.String())
-}

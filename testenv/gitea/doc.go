@@ -57,7 +57,7 @@
 // URL is both the server's root URL and the OIDC issuer, so
 // oidc.NewProvider(ctx, srv.URL()) works as is.
 //
-// This package has a process helper of its own rather than sharing testenv's
-// unexported one: testenv's child and starter types live in package testenv,
-// which a server package should not import (it brings envtest along).
+// Gitea's commands run through testenv/internal/process, as testenv's own
+// control plane and testenv/ldap's slapd do, so this package does not
+// import testenv (which brings envtest along).
 package gitea

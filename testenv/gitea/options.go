@@ -2,8 +2,6 @@ package gitea
 
 import (
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -14,10 +12,6 @@ const (
 	DefaultAdminPassword = "spherekit-admin-password"
 	DefaultAdminEmail    = "gitea-admin@example.com"
 )
-
-// envCacheDir is testenv.EnvCacheDir: the Gitea build shares the cache of
-// the control-plane binaries.
-const envCacheDir = "SPHEREKIT_TESTENV_CACHE"
 
 // Options configures Start. The zero value is ready to use.
 type Options struct {
@@ -74,18 +68,4 @@ func (o Options) validate() error {
 		return &OptionsError{Field: "StartTimeout", Reason: "must not be negative"}
 	}
 	return nil
-}
-
-func (o Options) cacheDir() (string, error) {
-	if o.CacheDir != "" {
-		return o.CacheDir, nil
-	}
-	if d := os.Getenv(envCacheDir); d != "" {
-		return d, nil
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", &OptionsError{Field: "CacheDir", Reason: "empty, and no user cache folder is known", Err: err}
-	}
-	return filepath.Join(base, "spherekit", "testenv"), nil
 }

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -19,11 +18,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spherekit/spherekit/testenv/internal/process"
 	"github.com/spherekit/spherekit/testenv/internal/provision"
 )
 
 // Version is the Gitea version Start builds and runs.
 const Version = "1.26.1"
+
+// workFolderPrefix names the work folders in the temporary folder. A
+// folder is locked by the process running its server (see process.Folder),
+// so the next Start in any process removes one left by a process that was
+// killed before Stop could remove it.
+const workFolderPrefix = "spherekit-gitea-"
 
 // Server is a running Gitea. Its methods are safe for concurrent use.
 type Server struct {
@@ -31,8 +37,8 @@ type Server struct {
 	adminUser     string
 	adminPassword string
 	dir           string
-	lock          *os.File // owner lock of dir, held while the server lives
-	web           *process
+	folder        *process.Folder // dir, owner-locked while the server lives
+	web           *process.Process
 	log           *os.File
 	client        *http.Client
 
@@ -53,7 +59,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	root, err := o.cacheDir()
+	root, err := provision.CacheRoot(o.CacheDir)
 	if err != nil {
 		return nil, err
 	}
@@ -67,18 +73,19 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.StartTimeout)
 	defer cancel()
 	start := time.Now()
-	for _, d := range removeAbandonedFolders() {
+	for _, d := range process.RemoveAbandoned(workFolderPrefix) {
 		progressf(o.Progress, "gitea: removed %s, left by a process that ended without stopping its server", d)
 	}
-	dir, lock, err := newWorkFolder()
+	folder, err := process.NewFolder(workFolderPrefix)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("gitea: work folder: %w", err)
 	}
+	dir := folder.Dir
 	s := &Server{
 		adminUser:     o.AdminUser,
 		adminPassword: o.AdminPassword,
 		dir:           dir,
-		lock:          lock,
+		folder:        folder,
 		client:        &http.Client{Timeout: 30 * time.Second},
 	}
 	if err := s.start(ctx, o, binary, res.Dir); err != nil {
@@ -138,33 +145,25 @@ func (s *Server) start(ctx context.Context, o Options, binary, staticRoot string
 
 // run runs one Gitea command to completion.
 func (s *Server) run(ctx context.Context, binary, iniPath, step string, args ...string) error {
-	cmd := exec.CommandContext(ctx, binary, append(args, "--config", iniPath, "--work-path", s.dir)...)
-	cmd.Env = giteaEnv(s.dir)
-	cmd.Dir = s.dir
-	tail := newLogTail(40)
-	cmd.Stdout = io.MultiWriter(s.log, tail)
-	cmd.Stderr = cmd.Stdout
-	cmd.SysProcAttr = childSysProcAttr()
-	var err error
-	onStarterThread(func() { err = cmd.Start() })
-	if err == nil {
-		err = cmd.Wait()
-	}
+	tail, err := process.Run(ctx, binary, append(args, "--config", iniPath, "--work-path", s.dir), s.processOptions())
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		return &StartError{Step: step, LogTail: tail.String(), Err: err}
+		return &StartError{Step: step, LogTail: tail, Err: err}
 	}
 	return nil
 }
 
+// processOptions runs a Gitea command in the work folder with giteaEnv,
+// logging to the server's log.
+func (s *Server) processOptions() process.Options {
+	return process.Options{Log: s.log, Dir: s.dir, Env: giteaEnv(s.dir)}
+}
+
 // startWeb starts `gitea web` and waits until it answers /api/healthz.
 func (s *Server) startWeb(ctx context.Context, binary, iniPath string) error {
-	cmd := exec.Command(binary, "web", "--config", iniPath, "--work-path", s.dir)
-	cmd.Env = giteaEnv(s.dir)
-	cmd.Dir = s.dir
-	p, err := startProcess(cmd, s.log)
+	p, err := process.Start(binary, []string{"web", "--config", iniPath, "--work-path", s.dir}, s.processOptions())
 	if err != nil {
 		return &StartError{Step: "web", Err: err}
 	}
@@ -185,13 +184,13 @@ func (s *Server) startWeb(ctx context.Context, binary, iniPath string) error {
 			}
 		}
 		select {
-		case <-p.done:
+		case <-p.Done():
 			s.web = nil
-			return &StartError{Step: "web", LogTail: p.tail.String(), Err: fmt.Errorf("exited while starting: %w", p.exitError())}
+			return &StartError{Step: "web", LogTail: p.LogTail(), Err: fmt.Errorf("exited while starting: %w", p.Err())}
 		case <-ctx.Done():
-			p.stop(5 * time.Second)
+			p.Stop(5 * time.Second)
 			s.web = nil
-			return &StartError{Step: "web", LogTail: p.tail.String(), Err: fmt.Errorf("not answering %s/api/healthz: %w", s.url, ctx.Err())}
+			return &StartError{Step: "web", LogTail: p.LogTail(), Err: fmt.Errorf("not answering %s/api/healthz: %w", s.url, ctx.Err())}
 		case <-tick.C:
 		}
 	}
@@ -202,15 +201,14 @@ func (s *Server) startWeb(ctx context.Context, binary, iniPath string) error {
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		if s.web != nil {
-			s.web.stop(10 * time.Second)
+			s.web.Stop(10 * time.Second)
 		}
 		if s.log != nil {
 			_ = s.log.Close()
 		}
-		if err := os.RemoveAll(s.dir); err != nil {
+		if err := s.folder.Remove(); err != nil {
 			s.stopErr = fmt.Errorf("gitea: remove work folder: %w", err)
 		}
-		_ = s.lock.Close()
 	})
 	return s.stopErr
 }
@@ -349,6 +347,10 @@ func appINI(dir, staticRoot string, port int, sec secrets, extra map[string]map[
 	}
 	return b.String(), nil
 }
+
+// runningAsRoot reports whether Gitea, run by this process, runs as root,
+// which it refuses unless told I_AM_BEING_UNSAFE_RUNNING_AS_ROOT.
+func runningAsRoot() bool { return os.Geteuid() == 0 }
 
 // freePort returns a loopback TCP port nothing listens on right now.
 func freePort() (int, error) {

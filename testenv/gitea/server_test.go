@@ -5,12 +5,15 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/spherekit/spherekit/testenv/internal/process"
 )
 
 func TestOptionsValidation(t *testing.T) {
@@ -99,40 +102,33 @@ func TestFlashError(t *testing.T) {
 	assert.Equal(t, "plain text", pageMessage("plain\n text"))
 }
 
-// TestStop starts a second server and checks that Stop ends it and removes
+// TestStop starts a second server and checks that Start removed a work
+// folder left by a process that died, that Stop ends the server and removes
 // its work folder, and that a second Stop is harmless.
 func TestStop(t *testing.T) {
+	// A folder whose owner lock nobody holds, as one whose process died,
+	// and one whose owner lives.
+	abandoned, err := os.MkdirTemp("", workFolderPrefix)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(abandoned, process.OwnerLockName), nil, 0o600))
+	live, err := process.NewFolder(workFolderPrefix)
+	require.NoError(t, err)
+	defer func() { _ = live.Remove() }()
+
 	s, err := Start(context.Background(), Options{AdminUser: "root-user", AdminPassword: "another-password"})
 	require.NoError(t, err)
+	assert.NoDirExists(t, abandoned, "Start removes the folders of dead processes")
+	assert.DirExists(t, live.Dir, "and leaves those of live ones")
 	_, err = os.Stat(s.dir)
 	require.NoError(t, err)
 	assert.Equal(t, "root-user", s.AdminUser())
 
 	require.NoError(t, s.Stop())
-	select {
-	case <-s.web.done:
-	default:
-		t.Error("gitea web still runs after Stop")
-	}
+	assert.True(t, s.web.Exited(), "gitea web still runs after Stop")
 	assert.NoDirExists(t, s.dir)
 	_, err = (&http.Client{Timeout: time.Second}).Get(s.URL() + "/api/healthz")
 	assert.Error(t, err)
 	assert.NoError(t, s.Stop())
-}
-
-func TestRemoveAbandonedFolders(t *testing.T) {
-	live, liveLock, err := newWorkFolder()
-	require.NoError(t, err)
-	defer func() { _ = liveLock.Close(); _ = os.RemoveAll(live) }()
-	abandoned, lock, err := newWorkFolder()
-	require.NoError(t, err)
-	require.NoError(t, lock.Close(), "as when its process dies")
-
-	removed := removeAbandonedFolders()
-	assert.Contains(t, removed, abandoned)
-	assert.NoDirExists(t, abandoned)
-	assert.NotContains(t, removed, live)
-	assert.DirExists(t, live, "a folder whose owner lives stays")
 }
 
 // TestStartFailureCarriesLogTail breaks the configuration so that the first

@@ -129,7 +129,7 @@ func (s *Server) start(ctx context.Context, slapd, slapadd string) error {
 		if err != nil {
 			return fmt.Errorf("start slapd: %w", err)
 		}
-		proc, err := process.Start("slapd", slapd, []string{"-f", conf, "-h", strings.Join(urls, " "), "-d", s.opts.LogLevel}, s.opts.Log)
+		proc, err := process.Start(slapd, []string{"-f", conf, "-h", strings.Join(urls, " "), "-d", s.opts.LogLevel}, process.Options{Log: s.opts.Log})
 		if err != nil {
 			return &ProcessError{Program: "slapd", Err: err}
 		}

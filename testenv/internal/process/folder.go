@@ -7,8 +7,9 @@ import (
 	"syscall"
 )
 
-// ownerLockName is the file in a folder whose lock its owner holds.
-const ownerLockName = "owner.lock"
+// OwnerLockName is the file in a folder whose lock its owner holds. While
+// NewFolder creates it, it is named "." and OwnerLockName.
+const OwnerLockName = "owner.lock"
 
 // Folder is a folder in the temporary folder that belongs to this process
 // while it holds the folder's owner lock. The kernel releases the lock when
@@ -38,7 +39,7 @@ func NewFolder(prefix string) (*Folder, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("lock folder %s: %w", dir, err)
 	}
-	tmp := filepath.Join(dir, "."+ownerLockName)
+	tmp := filepath.Join(dir, "."+OwnerLockName)
 	lock, err = os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 	if err != nil {
 		return fail(err)
@@ -46,7 +47,7 @@ func NewFolder(prefix string) (*Folder, error) {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		return fail(err)
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, ownerLockName)); err != nil {
+	if err := os.Rename(tmp, filepath.Join(dir, OwnerLockName)); err != nil {
 		return fail(err)
 	}
 	return &Folder{Dir: dir, lock: lock}, nil
@@ -67,7 +68,7 @@ func RemoveAbandoned(prefix string) []string {
 	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
 	var removed []string
 	for _, dir := range matches {
-		f, err := os.Open(filepath.Join(dir, ownerLockName))
+		f, err := os.Open(filepath.Join(dir, OwnerLockName))
 		if err != nil {
 			continue
 		}

@@ -1,8 +1,8 @@
 package process
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os/exec"
 	"strings"
@@ -11,38 +11,77 @@ import (
 	"time"
 )
 
+// Options are the optional settings of Start and Run. The zero value runs
+// the program in this process's working folder and environment, with its
+// output kept in the tail only.
+type Options struct {
+	// Log receives the program's standard output and error, besides the
+	// tail; nil keeps them in the tail only.
+	Log io.Writer
+	// Dir is the program's working folder; empty means this process's.
+	Dir string
+	// Env is the program's environment; nil means this process's.
+	Env []string
+}
+
+// tailLines is how many lines a Process keeps in its tail.
+const tailLines = 40
+
 // Process is a running server process.
 type Process struct {
-	name string
 	cmd  *exec.Cmd
-	tail *logTail
+	tail *Tail
 	done chan struct{}
 	err  error // set before done is closed
 }
 
 // Start starts the program at path with args. Its standard output and error
-// go to log (nil discards them) and to a tail of the last 40 lines. It gets
-// a process group of its own and, on Linux, the kernel kills it with SIGKILL
-// when this process ends. name names it in errors.
-func Start(name, path string, args []string, log io.Writer) (*Process, error) {
-	p := &Process{name: name, tail: &logTail{max: 40}, done: make(chan struct{})}
+// go to opts.Log and to a tail of the last 40 lines. It gets a process group
+// of its own and, on Linux, the kernel kills it with SIGKILL when this
+// process ends. The error is exec.Cmd.Start's: callers name the program in
+// errors of their own.
+func Start(path string, args []string, opts Options) (*Process, error) {
+	p := &Process{tail: NewTail(tailLines), done: make(chan struct{})}
 	var out io.Writer = p.tail
-	if log != nil {
-		out = io.MultiWriter(log, p.tail)
+	if opts.Log != nil {
+		out = io.MultiWriter(opts.Log, p.tail)
 	}
 	p.cmd = exec.Command(path, args...)
+	p.cmd.Dir, p.cmd.Env = opts.Dir, opts.Env
 	p.cmd.Stdout, p.cmd.Stderr = out, out
 	p.cmd.SysProcAttr = sysProcAttr()
 	var err error
-	onStarterThread(func() { err = p.cmd.Start() })
+	OnStarterThread(func() { err = p.cmd.Start() })
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
+		return nil, err
 	}
 	go func() {
 		p.err = p.cmd.Wait()
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// Run runs the program at path with args to its end, started as Start
+// starts it. If ctx ends first, Run kills the program's process group with
+// SIGKILL and waits for it. It returns the program's last lines and
+// exec.Cmd.Wait's error (nil for an exit status of zero), or ctx's error if
+// ctx had ended before the start.
+func Run(ctx context.Context, path string, args []string, opts Options) (logTail string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	p, err := Start(path, args, opts)
+	if err != nil {
+		return "", err
+	}
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	}
+	return p.LogTail(), p.err
 }
 
 // Pid is the process ID.
@@ -92,15 +131,19 @@ func (p *Process) Stop(grace time.Duration) {
 	}
 }
 
-// logTail keeps the last lines written to it.
-type logTail struct {
+// Tail keeps the last lines written to it, for error reports. It is safe
+// for concurrent use.
+type Tail struct {
 	mu    sync.Mutex
 	lines []string
 	part  string
 	max   int
 }
 
-func (t *logTail) Write(p []byte) (int, error) {
+// NewTail returns a Tail that keeps max lines.
+func NewTail(max int) *Tail { return &Tail{max: max} }
+
+func (t *Tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	parts := strings.Split(t.part+string(p), "\n")
@@ -112,7 +155,9 @@ func (t *logTail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (t *logTail) String() string {
+// String is the kept lines, the last one even if unfinished, without
+// leading and trailing white space.
+func (t *Tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	lines := t.lines

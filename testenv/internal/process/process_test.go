@@ -2,7 +2,9 @@ package process
 
 import (
 	"bufio"
+	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +30,7 @@ func TestMain(m *testing.M) {
 			fmt.Println("error:", err)
 			os.Exit(3)
 		}
-		p, err := Start("sleep", "/bin/sleep", []string{"60"}, nil)
+		p, err := Start("/bin/sleep", []string{"60"}, Options{})
 		if err != nil {
 			fmt.Println("error:", err)
 			os.Exit(3)
@@ -82,24 +84,66 @@ func TestDiesWithParent(t *testing.T) {
 
 // TestChildSurvivesThreadChurn: a parent-death signal fires when the thread
 // that forked the child ends, and the Go runtime ends a thread whenever a
-// goroutine locked to it returns. A child Start started survives any
-// number of such threads ending.
+// goroutine locked to it returns. A child started from a thread that then
+// ends is killed (the hazard); one Start started survives any number of
+// such threads ending.
 func TestChildSurvivesThreadChurn(t *testing.T) {
-	p, err := Start("sleep", "/bin/sleep", []string{"60"}, nil)
-	require.NoError(t, err)
-	t.Cleanup(func() { p.Stop(time.Second) })
-	for range 200 {
-		done := make(chan struct{})
-		go func() {
-			runtime.LockOSThread()
-			close(done)
-		}()
-		<-done
+	if runtime.GOOS != "linux" {
+		t.Skip("parent-death signals are a Linux feature")
 	}
-	time.Sleep(300 * time.Millisecond)
-	assert.True(t, alive(p.Pid()))
-	assert.False(t, p.Exited())
-	assert.NoError(t, p.Err())
+	tests := []struct {
+		name      string
+		start     func(t *testing.T) int // starts `sleep 60`, returns its process ID
+		wantAlive bool
+	}{
+		{
+			name: "Start",
+			start: func(t *testing.T) int {
+				p, err := Start("/bin/sleep", []string{"60"}, Options{})
+				require.NoError(t, err)
+				t.Cleanup(func() { p.Stop(time.Second) })
+				return p.Pid()
+			},
+			wantAlive: true,
+		},
+		{
+			name: "from a locked goroutine that returns",
+			start: func(t *testing.T) int {
+				cmd := exec.Command("/bin/sleep", "60")
+				cmd.SysProcAttr = sysProcAttr()
+				errs := make(chan error, 1)
+				go func() {
+					runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+					errs <- cmd.Start()
+				}()
+				require.NoError(t, <-errs)
+				go func() { _ = cmd.Wait() }()
+				t.Cleanup(func() { _ = cmd.Process.Kill() })
+				return cmd.Process.Pid
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pid := tt.start(t)
+			// End many threads: goroutines locked to a thread that return.
+			for range 200 {
+				done := make(chan struct{})
+				go func() {
+					runtime.LockOSThread()
+					close(done)
+				}()
+				<-done
+			}
+			if tt.wantAlive {
+				time.Sleep(300 * time.Millisecond)
+				assert.True(t, alive(pid), "the child outlives threads ending")
+				return
+			}
+			assert.Eventually(t, func() bool { return !alive(pid) }, 5*time.Second, 20*time.Millisecond,
+				"the child is killed when the thread that started it ends")
+		})
+	}
 }
 
 func TestStop(t *testing.T) {
@@ -114,7 +158,7 @@ func TestStop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Start("sh", "/bin/sh", []string{"-c", tt.script}, nil)
+			p, err := Start("/bin/sh", []string{"-c", tt.script}, Options{})
 			require.NoError(t, err)
 			require.Eventually(t, func() bool { return tt.atLeast == 0 || p.LogTail() == "ready" }, 5*time.Second, 10*time.Millisecond)
 			start := time.Now()
@@ -133,7 +177,7 @@ func TestLogTail(t *testing.T) {
 	f, err := os.Create(logFile)
 	require.NoError(t, err)
 	defer func() { _ = f.Close() }()
-	p, err := Start("sh", "/bin/sh", []string{"-c", "for i in $(seq 1 50); do echo line $i; done; echo oops >&2; exit 3"}, f)
+	p, err := Start("/bin/sh", []string{"-c", "for i in $(seq 1 50); do echo line $i; done; echo oops >&2; exit 3"}, Options{Log: f})
 	require.NoError(t, err)
 	<-p.Done()
 	var ee *exec.ExitError
@@ -148,8 +192,73 @@ func TestLogTail(t *testing.T) {
 	assert.Equal(t, 51, strings.Count(string(data), "\n"), "the log gets every line")
 }
 
+func TestTailKeepsLastLines(t *testing.T) {
+	tail := NewTail(3)
+	_, _ = tail.Write([]byte("one\ntwo\nthr"))
+	_, _ = tail.Write([]byte("ee\nfour\nfive"))
+	assert.Equal(t, "three\nfour\nfive", tail.String())
+}
+
 func TestStartMissingProgram(t *testing.T) {
-	_, err := Start("nothing", filepath.Join(t.TempDir(), "nothing"), nil, nil)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "start nothing")
+	_, err := Start(filepath.Join(t.TempDir(), "nothing"), nil, Options{})
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+func TestRun(t *testing.T) {
+	t.Run("runs to the end in Dir with Env", func(t *testing.T) {
+		dir := t.TempDir()
+		var log strings.Builder
+		tail, err := Run(context.Background(), "/bin/sh", []string{"-c", "pwd; echo $GREETING"},
+			Options{Dir: dir, Env: []string{"GREETING=hello"}, Log: &log})
+		require.NoError(t, err)
+		real, err := filepath.EvalSymlinks(dir)
+		require.NoError(t, err)
+		assert.Equal(t, real+"\nhello", tail)
+		assert.Equal(t, tail+"\n", log.String())
+	})
+	t.Run("a failure gives the exit status and the tail", func(t *testing.T) {
+		tail, err := Run(context.Background(), "/bin/sh", []string{"-c", "echo oops; exit 4"}, Options{})
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, 4, ee.ExitCode())
+		assert.Equal(t, "oops", tail)
+	})
+	t.Run("ctx ending kills the process group", func(t *testing.T) {
+		pidFile := filepath.Join(t.TempDir(), "pid")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		errs := make(chan error, 1)
+		go func() {
+			// The shell waits on a child of its own, which the kill must reach too.
+			_, err := Run(ctx, "/bin/sh", []string{"-c", "sleep 60 & echo $! > " + pidFile + "; wait"}, Options{})
+			errs <- err
+		}()
+		var child int
+		require.Eventually(t, func() bool {
+			data, err := os.ReadFile(pidFile)
+			if err != nil || !strings.HasSuffix(string(data), "\n") {
+				return false
+			}
+			child, err = strconv.Atoi(strings.TrimSpace(string(data)))
+			return err == nil
+		}, 5*time.Second, 10*time.Millisecond)
+		cancel()
+		select {
+		case err := <-errs:
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee)
+			assert.Equal(t, syscall.SIGKILL, ee.Sys().(syscall.WaitStatus).Signal())
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after ctx ended")
+		}
+		assert.Eventually(t, func() bool { return !alive(child) }, 5*time.Second, 10*time.Millisecond, "the shell's child is killed too")
+	})
+	t.Run("an ended ctx runs nothing", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		marker := filepath.Join(t.TempDir(), "ran")
+		_, err := Run(ctx, "/bin/touch", []string{marker}, Options{})
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.NoFileExists(t, marker)
+	})
 }

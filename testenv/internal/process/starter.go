@@ -18,9 +18,12 @@ var starters struct {
 	idle []chan func()
 }
 
-// onStarterThread runs f on a starter's thread and returns when f does. A
-// panic in f is raised again in the caller.
-func onStarterThread(f func()) {
+// OnStarterThread runs f on a starter's thread and returns when f does. A
+// panic in f is raised again in the caller. Start and Run start processes
+// through it; code that starts processes some other way (testenv, through
+// envtest) calls it around that start so that the parent-death signals it
+// sets last as long as this process.
+func OnStarterThread(f func()) {
 	starters.mu.Lock()
 	var jobs chan func()
 	if n := len(starters.idle); n > 0 {

@@ -13,9 +13,33 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/spherekit/spherekit/internal/fielderr"
 )
 
 const manifestName = ".manifest.json"
+
+// EnvCacheDir names the environment variable that overrides where the
+// cache is; testenv exports it as testenv.EnvCacheDir.
+const EnvCacheDir = "SPHEREKIT_TESTENV_CACHE"
+
+// CacheRoot resolves the cache folder that testenv and its server packages
+// share: dir when it is set (their Options.CacheDir), or else the folder
+// EnvCacheDir names, or else spherekit/testenv under the user cache folder.
+// When none is known it returns an *fielderr.Invalid for CacheDir.
+func CacheRoot(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	if d := os.Getenv(EnvCacheDir); d != "" {
+		return d, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", &fielderr.Invalid{Field: "CacheDir", Reason: "empty, and no user cache folder is known: " + err.Error(), Err: err}
+	}
+	return filepath.Join(base, "spherekit", "testenv"), nil
+}
 
 // Cache is a folder of built components, one sub-folder per component key.
 type Cache struct {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/spherekit/spherekit/internal/fielderr"
 )
 
 // small is a real component that builds in seconds, so the cache mechanics
@@ -193,4 +195,35 @@ func TestSourceComponent(t *testing.T) {
 	pdeathsigSource = append(append([]byte(nil), pdeathsigSource...), "// changed\n"...)
 	t.Cleanup(func() { pdeathsigSource = p.Source["main.go"] })
 	assert.NotEqual(t, p.Key("linux", "amd64"), Pdeathsig().Key("linux", "amd64"), "changed source, new cache entry")
+}
+
+func TestCacheRoot(t *testing.T) {
+	tests := []struct {
+		name          string
+		dir, env, xdg string
+		want          string
+		wantErr       bool
+	}{
+		{name: "the folder given", dir: "/given", env: "/from-env", xdg: "/xdg", want: "/given"},
+		{name: "then the environment variable", env: "/from-env", xdg: "/xdg", want: "/from-env"},
+		{name: "then the user cache folder", xdg: "/xdg", want: "/xdg/spherekit/testenv"},
+		{name: "no folder known", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(EnvCacheDir, tt.env)
+			t.Setenv("XDG_CACHE_HOME", tt.xdg)
+			t.Setenv("HOME", "")
+			got, err := CacheRoot(tt.dir)
+			if tt.wantErr {
+				var invalid *fielderr.Invalid
+				require.ErrorAs(t, err, &invalid)
+				assert.Equal(t, "CacheDir", invalid.Field)
+				assert.Error(t, invalid.Err, "the cause is kept")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
 }
