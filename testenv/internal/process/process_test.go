@@ -3,6 +3,7 @@ package process
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -111,12 +112,28 @@ func TestChildSurvivesThreadChurn(t *testing.T) {
 			start: func(t *testing.T) int {
 				cmd := exec.Command("/bin/sleep", "60")
 				cmd.SysProcAttr = sysProcAttr()
-				errs := make(chan error, 1)
-				go func() {
-					runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-					errs <- cmd.Start()
-				}()
-				require.NoError(t, <-errs)
+				// The runtime never ends the main thread (a goroutine locked
+				// to it that returns wedges it instead), so start from a
+				// goroutine on another thread; a small test binary often
+				// runs goroutines on the main thread.
+				errMainThread := errors.New("on the main thread")
+				var err error
+				for range 50 {
+					errs := make(chan error, 1)
+					go func() {
+						runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+						if gettid() == os.Getpid() {
+							runtime.UnlockOSThread()
+							errs <- errMainThread
+							return
+						}
+						errs <- cmd.Start()
+					}()
+					if err = <-errs; !errors.Is(err, errMainThread) {
+						break
+					}
+				}
+				require.NoError(t, err)
 				go func() { _ = cmd.Wait() }()
 				t.Cleanup(func() { _ = cmd.Process.Kill() })
 				return cmd.Process.Pid
