@@ -67,23 +67,61 @@ type compiledRule struct {
 	peers bitset // pods the peers match (all pods when peers is nil)
 }
 
-// Matrix answers Reachable for every ordered pair of pods (a pod to itself
-// included) on each of ports. It evaluates each selector once per pod, not
-// once per question: the pods a rule's peers match and the rules that
-// select each pod are computed first, and each row is then an OR of sets.
-func (e *Engine) Matrix(ports []PortProtocol) *Matrix {
+// prepared is an engine made ready for many questions: every selector is
+// evaluated once per pod, giving the pods each rule's peers match and the
+// rules that apply to each pod in each direction.
+type prepared struct {
+	e      *Engine
+	n      int
+	ends   []end
+	all    bitset
+	in     [][]compiledRule // in[d]: ingress rules of the policies selecting d; nil when d is not isolated
+	out    [][]compiledRule // out[s]: egress rules of the policies selecting s
+	isoIn  []bool
+	isoOut []bool
+}
+
+func (e *Engine) prepare() *prepared {
 	n := len(e.pods)
-	m := &Matrix{Pods: e.Pods(), Ports: slices.Clone(ports), rows: make([][]bitset, len(ports))}
-	for i := range m.Ports {
-		if m.Ports[i].Protocol == "" {
-			m.Ports[i].Protocol = corev1.ProtocolTCP
+	pr := &prepared{e: e, n: n, ends: make([]end, n), all: newBitset(n), in: make([][]compiledRule, n), out: make([][]compiledRule, n), isoIn: make([]bool, n), isoOut: make([]bool, n)}
+	pr.all.fill(n)
+	for i := range e.pods {
+		pr.ends[i] = end{pod: &e.pods[i], nsLbls: e.namespaces[e.pods[i].Namespace], ip: e.pods[i].IP}
+	}
+	// Pods by namespace, so a namespaceSelector is evaluated once per
+	// namespace and a podSelector only on the pods of the namespaces it
+	// applies to.
+	byNS := map[string][]int{}
+	for i := range e.pods {
+		byNS[e.pods[i].Namespace] = append(byNS[e.pods[i].Namespace], i)
+	}
+	peerSet := func(policyNS string, pp *peer, b bitset) {
+		switch {
+		case pp.block != nil:
+			for j := range pr.ends {
+				if pp.block.contains(pr.ends[j].ip) {
+					b.set(j)
+				}
+			}
+		case pp.nsSel == nil:
+			for _, j := range byNS[policyNS] {
+				if pp.podSel == nil || pp.podSel.Matches(labels.Set(e.pods[j].Labels)) {
+					b.set(j)
+				}
+			}
+		default:
+			for ns, idx := range byNS {
+				if !pp.nsSel.Matches(e.namespaces[ns]) {
+					continue
+				}
+				for _, j := range idx {
+					if pp.podSel == nil || pp.podSel.Matches(labels.Set(e.pods[j].Labels)) {
+						b.set(j)
+					}
+				}
+			}
 		}
 	}
-	ends := make([]end, n)
-	for i := range e.pods {
-		ends[i] = end{pod: &e.pods[i], nsLbls: e.namespaces[e.pods[i].Namespace], ip: e.pods[i].IP}
-	}
-	// The pods each rule's peers match.
 	compileRules := func(p *policy, rules []rule) []compiledRule {
 		out := make([]compiledRule, len(rules))
 		for i := range rules {
@@ -92,10 +130,8 @@ func (e *Engine) Matrix(ports []PortProtocol) *Matrix {
 			if r.peers == nil {
 				b.fill(n)
 			} else {
-				for j := range ends {
-					if r.matchesPeer(p.namespace, ends[j]) {
-						b.set(j)
-					}
+				for k := range r.peers {
+					peerSet(p.namespace, &r.peers[k], b)
 				}
 			}
 			out[i] = compiledRule{r: r, peers: b}
@@ -112,9 +148,6 @@ func (e *Engine) Matrix(ports []PortProtocol) *Matrix {
 			egressRules[p] = compileRules(p, p.egressRules)
 		}
 	}
-	// The policies selecting each pod, per direction.
-	selIn := make([][]*policy, n)
-	selOut := make([][]*policy, n)
 	for i := range e.pods {
 		lbls := labels.Set(e.pods[i].Labels)
 		for _, p := range e.byNS[e.pods[i].Namespace] {
@@ -122,57 +155,110 @@ func (e *Engine) Matrix(ports []PortProtocol) *Matrix {
 				continue
 			}
 			if p.ingress {
-				selIn[i] = append(selIn[i], p)
+				pr.isoIn[i] = true
+				pr.in[i] = append(pr.in[i], ingressRules[p]...)
 			}
 			if p.egress {
-				selOut[i] = append(selOut[i], p)
+				pr.isoOut[i] = true
+				pr.out[i] = append(pr.out[i], egressRules[p]...)
 			}
 		}
 	}
-	all := newBitset(n)
-	all.fill(n)
-	for pi, pp := range m.Ports {
-		// in[dst]: the sources ingress at dst admits on this port.
-		in := make([]bitset, n)
-		for d := range ends {
-			if len(selIn[d]) == 0 {
-				in[d] = all
-				continue
-			}
-			b := newBitset(n)
-			for _, p := range selIn[d] {
-				for _, cr := range ingressRules[p] {
-					if cr.r.matchesPort(ends[d], pp.Port, pp.Protocol) {
-						b.or(cr.peers)
-					}
+	return pr
+}
+
+// inSet is the set of sources ingress at d admits on pp.
+func (pr *prepared) inSet(d int, pp PortProtocol) bitset {
+	if !pr.isoIn[d] {
+		return pr.all
+	}
+	b := newBitset(pr.n)
+	for _, cr := range pr.in[d] {
+		if cr.r.matchesPort(pr.ends[d], pp.Port, pp.Protocol) {
+			b.or(cr.peers)
+		}
+	}
+	return b
+}
+
+// outSet is the set of destinations egress at s allows on pp.
+func (pr *prepared) outSet(s int, pp PortProtocol) bitset {
+	b := newBitset(pr.n)
+	if !pr.isoOut[s] {
+		b.fill(pr.n)
+		return b
+	}
+	for _, cr := range pr.out[s] {
+		// Named ports resolve against each destination, so a rule with
+		// named ports is matched per pod.
+		if cr.r.hasNamedPort() {
+			for d := range pr.ends {
+				if cr.peers.has(d) && cr.r.matchesPort(pr.ends[d], pp.Port, pp.Protocol) {
+					b.set(d)
 				}
 			}
-			in[d] = b
+		} else if cr.r.matchesPort(end{}, pp.Port, pp.Protocol) {
+			b.or(cr.peers)
+		}
+	}
+	return b
+}
+
+// ingressAllows reports whether ingress at d admits s on pp.
+func (pr *prepared) ingressAllows(d, s int, pp PortProtocol) bool {
+	if !pr.isoIn[d] {
+		return true
+	}
+	for _, cr := range pr.in[d] {
+		if cr.peers.has(s) && cr.r.matchesPort(pr.ends[d], pp.Port, pp.Protocol) {
+			return true
+		}
+	}
+	return false
+}
+
+// egressAllows reports whether egress at s lets s reach d on pp.
+func (pr *prepared) egressAllows(s, d int, pp PortProtocol) bool {
+	if !pr.isoOut[s] {
+		return true
+	}
+	for _, cr := range pr.out[s] {
+		if cr.peers.has(d) && cr.r.matchesPort(pr.ends[d], pp.Port, pp.Protocol) {
+			return true
+		}
+	}
+	return false
+}
+
+func normalizePorts(ports []PortProtocol) []PortProtocol {
+	out := slices.Clone(ports)
+	for i := range out {
+		if out[i].Protocol == "" {
+			out[i].Protocol = corev1.ProtocolTCP
+		}
+	}
+	return out
+}
+
+// Matrix answers Reachable for every ordered pair of pods (a pod to itself
+// included) on each of ports. It evaluates each selector once per pod, not
+// once per question: the pods a rule's peers match and the rules that
+// select each pod are computed first, and each row is then an OR of sets.
+func (e *Engine) Matrix(ports []PortProtocol) *Matrix {
+	pr := e.prepare()
+	n := pr.n
+	m := &Matrix{Pods: e.Pods(), Ports: normalizePorts(ports), rows: make([][]bitset, len(ports))}
+	for pi, pp := range m.Ports {
+		// in[d]: the sources ingress at d admits on this port.
+		in := make([]bitset, n)
+		for d := range n {
+			in[d] = pr.inSet(d, pp)
 		}
 		rows := make([]bitset, n)
-		for s := range ends {
-			out := newBitset(n)
-			if len(selOut[s]) == 0 {
-				out.fill(n)
-			} else {
-				for _, p := range selOut[s] {
-					for _, cr := range egressRules[p] {
-						// Named ports resolve against each destination, so
-						// a rule with named ports is matched per pod.
-						if cr.r.hasNamedPort() {
-							for d := range ends {
-								if cr.peers.has(d) && cr.r.matchesPort(ends[d], pp.Port, pp.Protocol) {
-									out.set(d)
-								}
-							}
-						} else if cr.r.matchesPort(end{}, pp.Port, pp.Protocol) {
-							out.or(cr.peers)
-						}
-					}
-				}
-			}
+		for s := range n {
+			out := pr.outSet(s, pp)
 			// Keep the destinations whose ingress admits s.
-			for d := range ends {
+			for d := range n {
 				if out.has(d) && !in[d].has(s) {
 					out[d/64] &^= 1 << (d % 64)
 				}

@@ -42,6 +42,7 @@ type Engine struct {
 // policy is a NetworkPolicy compiled for matching.
 type policy struct {
 	namespace, name string
+	spec            *networkingv1.NetworkPolicySpec // as given, to tell changes apart
 	selector        labels.Selector
 	ingress, egress bool // policyTypes, defaulted
 	ingressRules    []rule
@@ -157,7 +158,7 @@ func compile(np *networkingv1.NetworkPolicy) (*policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &policy{namespace: np.Namespace, name: np.Name, selector: sel}
+	p := &policy{namespace: np.Namespace, name: np.Name, selector: sel, spec: np.Spec.DeepCopy()}
 	// policyTypes defaulting, as the API server does: Ingress always, and
 	// Egress when there are egress rules.
 	if len(np.Spec.PolicyTypes) == 0 {
