@@ -1,7 +1,7 @@
 package reachability
 
 import (
-	"slices"
+	"iter"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/labels"
@@ -14,12 +14,76 @@ type Flip struct {
 	Before, After bool
 }
 
-// DiffResult lists every flipped connection, sorted by port, source and
-// destination; Opened counts those denied before and allowed after, Closed
-// the others.
+// flip is a Flip by pod and port index, 12 bytes: a change can flip
+// millions of connections.
+type flip struct {
+	from, to int32
+	port     uint16
+	after    bool
+}
+
+// DiffResult holds every flipped connection, ordered by port (as given),
+// then source and destination (in the engines' pod order). Opened counts
+// those denied before and allowed after, Closed the others.
 type DiffResult struct {
-	Flips          []Flip
 	Opened, Closed int
+
+	pods  []Pod
+	ports []PortProtocol
+	flips []flip
+}
+
+// Len is the number of flipped connections.
+func (d *DiffResult) Len() int { return len(d.flips) }
+
+// At returns the i-th flipped connection.
+func (d *DiffResult) At(i int) Flip {
+	f := d.flips[i]
+	from, to := &d.pods[f.from], &d.pods[f.to]
+	return Flip{From: PodAt(from.Namespace, from.Name), To: PodAt(to.Namespace, to.Name), Port: d.ports[f.port], Before: !f.after, After: f.after}
+}
+
+// All yields every flipped connection in order.
+func (d *DiffResult) All() iter.Seq[Flip] {
+	return func(yield func(Flip) bool) {
+		for i := range d.flips {
+			if !yield(d.At(i)) {
+				return
+			}
+		}
+	}
+}
+
+// NamespacePair is a source and a destination namespace.
+type NamespacePair struct{ From, To string }
+
+// FlipCounts counts connections opened and closed.
+type FlipCounts struct{ Opened, Closed int }
+
+// ByNamespace sums the flips per pair of namespaces, the summary a portal
+// shows first ("isolating team-a closes 37 connections from team-b").
+func (d *DiffResult) ByNamespace() map[NamespacePair]FlipCounts {
+	out := map[NamespacePair]FlipCounts{}
+	for _, f := range d.flips {
+		k := NamespacePair{From: d.pods[f.from].Namespace, To: d.pods[f.to].Namespace}
+		c := out[k]
+		if f.after {
+			c.Opened++
+		} else {
+			c.Closed++
+		}
+		out[k] = c
+	}
+	return out
+}
+
+func (d *DiffResult) add(s, t, port int, after bool) {
+	d.flips = append(d.flips, flip{from: int32(s), to: int32(t), port: uint16(port), after: after})
+	if after {
+		d.Opened++
+	} else {
+		d.Closed++
+	}
 }
 
 // Diff lists every (source pod, destination pod, port) whose answer differs
@@ -35,55 +99,13 @@ type DiffResult struct {
 // it compares full matrices.
 func Diff(before, after *Engine, ports []PortProtocol) *DiffResult {
 	ports = normalizePorts(ports)
-	res := &DiffResult{}
+	res := &DiffResult{pods: before.pods, ports: ports}
 	if samePodsAndNamespaces(before, after) {
 		diffPolicies(before, after, ports, res)
 	} else {
 		diffMatrices(before, after, ports, res)
 	}
-	slices.SortFunc(res.Flips, func(a, b Flip) int {
-		if c := comparePort(a.Port, b.Port); c != 0 {
-			return c
-		}
-		if c := compareEndpoint(a.From, b.From); c != 0 {
-			return c
-		}
-		return compareEndpoint(a.To, b.To)
-	})
-	for _, f := range res.Flips {
-		if f.After {
-			res.Opened++
-		} else {
-			res.Closed++
-		}
-	}
 	return res
-}
-
-func comparePort(a, b PortProtocol) int {
-	if a.Protocol != b.Protocol {
-		if a.Protocol < b.Protocol {
-			return -1
-		}
-		return 1
-	}
-	return int(a.Port) - int(b.Port)
-}
-
-func compareEndpoint(a, b Endpoint) int {
-	switch {
-	case a.Namespace != b.Namespace:
-		if a.Namespace < b.Namespace {
-			return -1
-		}
-		return 1
-	case a.Name != b.Name:
-		if a.Name < b.Name {
-			return -1
-		}
-		return 1
-	}
-	return a.IP.Compare(b.IP)
 }
 
 func samePodsAndNamespaces(a, b *Engine) bool {
@@ -128,33 +150,50 @@ func diffPolicies(before, after *Engine, ports []PortProtocol, res *DiffResult) 
 		}
 	}
 	prB, prA := before.prepare(), after.prepare()
-	for _, pp := range ports {
-		for d := range n {
-			if !affIn.has(d) {
-				continue
-			}
-			inB, inA := prB.inSet(d, pp), prA.inSet(d, pp)
-			for s := range n {
-				b := inB.has(s) && prB.egressAllows(s, d, pp)
-				a := inA.has(s) && prA.egressAllows(s, d, pp)
-				if a != b {
-					res.Flips = append(res.Flips, Flip{From: before.endpoint(s), To: before.endpoint(d), Port: pp, Before: b, After: a})
-				}
-			}
+	var dsts []int // pods whose ingress changed, in order
+	for d := range n {
+		if affIn.has(d) {
+			dsts = append(dsts, d)
 		}
+	}
+	inB, inA := make([]bitset, n), make([]bitset, n)
+	// Room for every candidate up front: a change can flip millions of
+	// connections, and growing the slice would copy them over and over.
+	outs := 0
+	for s := range n {
+		if affOut.has(s) {
+			outs++
+		}
+	}
+	res.flips = make([]flip, 0, min(len(ports)*(n*len(dsts)+outs*n), 1<<24))
+	for pi, pp := range ports {
+		for _, d := range dsts {
+			inB[d], inA[d] = prB.inSet(d, pp), prA.inSet(d, pp)
+		}
+		// Source-major, so the flips come out ordered.
 		for s := range n {
 			if !affOut.has(s) {
+				for _, d := range dsts {
+					b := inB[d].has(s) && prB.egressAllows(s, d, pp)
+					a := inA[d].has(s) && prA.egressAllows(s, d, pp)
+					if a != b {
+						res.add(s, d, pi, a)
+					}
+				}
 				continue
 			}
 			outB, outA := prB.outSet(s, pp), prA.outSet(s, pp)
 			for d := range n {
+				var b, a bool
 				if affIn.has(d) {
-					continue // compared above
+					b = inB[d].has(s) && outB.has(d)
+					a = inA[d].has(s) && outA.has(d)
+				} else {
+					b = outB.has(d) && prB.ingressAllows(d, s, pp)
+					a = outA.has(d) && prA.ingressAllows(d, s, pp)
 				}
-				b := outB.has(d) && prB.ingressAllows(d, s, pp)
-				a := outA.has(d) && prA.ingressAllows(d, s, pp)
 				if a != b {
-					res.Flips = append(res.Flips, Flip{From: before.endpoint(s), To: before.endpoint(d), Port: pp, Before: b, After: a})
+					res.add(s, d, pi, a)
 				}
 			}
 		}
@@ -197,16 +236,14 @@ func diffMatrices(before, after *Engine, ports []PortProtocol, res *DiffResult) 
 			inAfter = append(inAfter, j)
 		}
 	}
-	for pi, pp := range mb.Ports {
+	for pi := range mb.Ports {
 		for x, s := range common {
 			for y, d := range common {
 				b, a := mb.Allowed(s, d, pi), ma.Allowed(inAfter[x], inAfter[y], pi)
 				if a != b {
-					res.Flips = append(res.Flips, Flip{From: before.endpoint(s), To: before.endpoint(d), Port: pp, Before: b, After: a})
+					res.add(s, d, pi, a)
 				}
 			}
 		}
 	}
 }
-
-func (e *Engine) endpoint(i int) Endpoint { return PodAt(e.pods[i].Namespace, e.pods[i].Name) }
