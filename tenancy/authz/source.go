@@ -2,7 +2,6 @@ package authz
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,12 +11,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/internal/objdecode"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
@@ -48,9 +46,6 @@ func objectsScheme() (*runtime.Scheme, error) {
 	return s, nil
 }
 
-// maxDecodeDocument bounds one YAML or JSON document DecodeObjects reads.
-const maxDecodeDocument = 4 << 20
-
 // DecodeObjects reads YAML (documents separated by ---) or JSON objects,
 // including v1 Lists, into the typed objects NewFromObjects accepts. A
 // document of another kind is an *InvalidError naming its position.
@@ -59,36 +54,7 @@ func DecodeObjects(r io.Reader) ([]runtime.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	decoder := serializer.NewCodecFactory(s).UniversalDeserializer()
-	docs := utilyaml.NewYAMLOrJSONDecoder(r, maxDecodeDocument)
-	var out []runtime.Object
-	for n := 1; ; n++ {
-		var raw runtime.RawExtension
-		if err := docs.Decode(&raw); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return nil, &InvalidError{Field: fmt.Sprintf("document %d", n), Reason: err.Error()}
-		}
-		if len(strings.TrimSpace(string(raw.Raw))) == 0 || string(raw.Raw) == "null" {
-			continue
-		}
-		obj, _, err := decoder.Decode(raw.Raw, nil, nil)
-		if err != nil {
-			return nil, &InvalidError{Field: fmt.Sprintf("document %d", n), Reason: err.Error()}
-		}
-		if list, ok := obj.(*corev1.List); ok {
-			for i, item := range list.Items {
-				o, _, err := decoder.Decode(item.Raw, nil, nil)
-				if err != nil {
-					return nil, &InvalidError{Field: fmt.Sprintf("document %d item %d", n, i), Reason: err.Error()}
-				}
-				out = append(out, o)
-			}
-			continue
-		}
-		out = append(out, obj)
-	}
+	return objdecode.Decode(r, s)
 }
 
 // Options configure NewFromCache. The zero value watches the iam kinds only.
