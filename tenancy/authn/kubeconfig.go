@@ -5,16 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
-
-	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 )
 
 // DefaultKubeconfigTTL is how long a kubeconfig's token lives by default.
@@ -59,15 +55,9 @@ func (a *Authenticator) KubeconfigFor(ctx context.Context, user string, opts Kub
 	if name == "" {
 		name = "kubernetes"
 	}
-	u := &iamv1beta1.User{}
-	if err := a.get(ctx, client.ObjectKey{Name: user}, u); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, &NotFoundError{Field: "user", Kind: "User", Name: user, Err: err}
-		}
-		return nil, fmt.Errorf("get user %q: %w", user, err)
-	}
-	if u.Status.State == iamv1beta1.UserDisabled {
-		return nil, ErrAccountDisabled
+	u, err := a.enabledUser(ctx, user)
+	if err != nil {
+		return nil, err
 	}
 	ks, err := a.o.Keys.KeySet(ctx)
 	if err != nil {

@@ -63,15 +63,9 @@ func (a *Authenticator) Login(ctx context.Context, login, password string, opts 
 // user another way. Unless Options.MultipleLogin, the user's other login
 // sessions end.
 func (a *Authenticator) IssueTokens(ctx context.Context, user string) (*Tokens, error) {
-	u := &iamv1beta1.User{}
-	if err := a.get(ctx, client.ObjectKey{Name: user}, u); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, &NotFoundError{Field: "user", Kind: "User", Name: user, Err: err}
-		}
-		return nil, fmt.Errorf("get user %q: %w", user, err)
-	}
-	if u.Status.State == iamv1beta1.UserDisabled {
-		return nil, ErrAccountDisabled
+	u, err := a.enabledUser(ctx, user)
+	if err != nil {
+		return nil, err
 	}
 	if !a.o.MultipleLogin {
 		if err := a.deleteSessions(ctx, user, SessionLogin); err != nil {
@@ -103,6 +97,23 @@ func (a *Authenticator) IssueTokens(ctx context.Context, user string) (*Tokens, 
 		ExpiresIn:    int(a.o.AccessTokenMaxAge / time.Second),
 		Expiry:       now.Add(a.o.AccessTokenMaxAge),
 	}, nil
+}
+
+// enabledUser reads user (from the cache, else the API server) for minting
+// its credentials: a *NotFoundError if it does not exist,
+// ErrAccountDisabled if it is disabled.
+func (a *Authenticator) enabledUser(ctx context.Context, user string) (*iamv1beta1.User, error) {
+	u := &iamv1beta1.User{}
+	if err := a.get(ctx, client.ObjectKey{Name: user}, u); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, &NotFoundError{Field: "user", Kind: "User", Name: user, Err: err}
+		}
+		return nil, fmt.Errorf("get user %q: %w", user, err)
+	}
+	if u.Status.State == iamv1beta1.UserDisabled {
+		return nil, ErrAccountDisabled
+	}
+	return u, nil
 }
 
 func (a *Authenticator) claims(u *iamv1beta1.User, sid string, typ TokenType, aud string, now, exp time.Time) *Claims {

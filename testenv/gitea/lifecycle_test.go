@@ -37,7 +37,7 @@ func runHelper() {
 // that started a Gitea, and checks that the Gitea ends too.
 func TestGiteaDiesWithItsParent(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("parent-death signals are a Linux feature")
+		t.Skip("this checks the kernel's parent-death signal (PR_SET_PDEATHSIG), which exists on Linux only; elsewhere children are stopped by Stop and signal handling, which other tests cover")
 	}
 	helper := exec.Command(os.Args[0], "-test.run=^$")
 	helper.Env = append(os.Environ(), helperEnv+"=1")

@@ -91,7 +91,7 @@ func TestUpstreamReplacesReadsGoMod(t *testing.T) {
 func TestTagsAndCGO(t *testing.T) {
 	if _, err := exec.LookPath("cc"); err != nil {
 		if _, err := exec.LookPath("gcc"); err != nil {
-			t.Skip("no C compiler: cgo components cannot be built here")
+			t.Skip("no C compiler on PATH: a cgo build (as Gitea's needs) cannot run on this machine; install gcc to run this test")
 		}
 	}
 	src := map[string][]byte{
