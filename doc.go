@@ -31,7 +31,7 @@
 // client-go's clientgoscheme.AddToScheme for the built-in kinds.
 package spherekit
 
-//go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths=./tenancy/api/...
-//go:generate go tool controller-gen crd:crdVersions=v1 paths=./tenancy/api/... output:crd:artifacts:config=crds
+//go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths={./tenancy/api/...,./network/api/...}
+//go:generate go tool controller-gen crd:crdVersions=v1 paths={./tenancy/api/...,./network/api/...} output:crd:artifacts:config=crds
 //go:generate go run ./hack/crdpatch crds
 //go:generate go tool controller-gen applyconfiguration:headerFile=hack/boilerplate.go.txt paths=./tenancy/api/...

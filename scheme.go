@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 
+	networkv1alpha1 "github.com/spherekit/spherekit/network/api/v1alpha1"
 	iamv1alpha2 "github.com/spherekit/spherekit/tenancy/api/iam/v1alpha2"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
@@ -15,7 +16,7 @@ import (
 
 // AddToScheme registers every API group of the SDK in s, with the older
 // versions KubeSphere still serves (iam v1alpha2, tenant v1alpha1 and
-// v1alpha2) beside the current ones. It does not register
+// v1alpha2) beside the current ones, and network v1alpha1. It does not register
 // the built-in Kubernetes kinds; use client-go's clientgoscheme.AddToScheme
 // for those.
 func AddToScheme(s *runtime.Scheme) error {
@@ -26,6 +27,7 @@ func AddToScheme(s *runtime.Scheme) error {
 		iamv1alpha2.AddToScheme,
 		tenantv1alpha1.AddToScheme,
 		tenantv1alpha2.AddToScheme,
+		networkv1alpha1.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return fmt.Errorf("register spherekit api groups: %w", err)

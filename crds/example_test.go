@@ -24,7 +24,11 @@ func ExampleAll() {
 	// globalroles.iam.kubesphere.io Cluster
 	// groupbindings.iam.kubesphere.io Cluster
 	// groups.iam.kubesphere.io Cluster
+	// ipamblocks.network.kubesphere.io Cluster
+	// ipamhandles.network.kubesphere.io Cluster
+	// ippools.network.kubesphere.io Cluster
 	// loginrecords.iam.kubesphere.io Cluster
+	// namespacenetworkpolicies.network.kubesphere.io Namespaced
 	// resourcequotas.quota.kubesphere.io Cluster
 	// rolebindings.iam.kubesphere.io Namespaced
 	// roles.iam.kubesphere.io Namespaced

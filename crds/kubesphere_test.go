@@ -16,9 +16,17 @@ import (
 	"github.com/spherekit/spherekit/crds"
 )
 
-// kubesphereDir holds KubeSphere v4.1.3's CRDs for the groups spherekit
-// implements, without descriptions (see its README.md).
-const kubesphereDir = "testdata/kubesphere-v4.1.3"
+// kubesphereReleases holds, per KubeSphere release, its CRDs for the groups
+// spherekit implements from that release, without descriptions (see the
+// README.md in each folder): the tenancy groups from v4.1.3, the network
+// group from v3.4.1 (4.x moved networking into an extension with no source).
+var kubesphereReleases = []struct {
+	dir   string
+	kinds int
+}{
+	{dir: "testdata/kubesphere-v4.1.3", kinds: 18}, // iam, tenant, quota
+	{dir: "testdata/kubesphere-v3.4.1", kinds: 4},  // network
+}
 
 // TestSchemasAreKubeSpheres: for every kind KubeSphere has in spherekit's
 // groups, spherekit's CRD has the same names, scope, categories, versions
@@ -31,23 +39,25 @@ func TestSchemasAreKubeSpheres(t *testing.T) {
 	for _, c := range ours {
 		byName[c.Name] = c
 	}
-	files, err := filepath.Glob(filepath.Join(kubesphereDir, "*.yaml"))
-	require.NoError(t, err)
-	require.Len(t, files, 18, "KubeSphere v4.1.3 has 18 kinds in the iam, tenant and quota groups")
 	var theirs []string
-	for _, f := range files {
-		data, err := os.ReadFile(f)
+	for _, release := range kubesphereReleases {
+		files, err := filepath.Glob(filepath.Join(release.dir, "*.yaml"))
 		require.NoError(t, err)
-		want := &apiextensionsv1.CustomResourceDefinition{}
-		require.NoError(t, yaml.UnmarshalStrict(data, want), f)
-		theirs = append(theirs, want.Name)
-		t.Run(want.Spec.Names.Kind, func(t *testing.T) {
-			got, ok := byName[want.Name]
-			require.True(t, ok, "spherekit has no CRD %s", want.Name)
-			if diff := cmp.Diff(normalize(want.Spec), normalize(got.Spec)); diff != "" {
-				t.Errorf("%s differs from KubeSphere's (-kubesphere +spherekit):\n%s", want.Name, diff)
-			}
-		})
+		require.Len(t, files, release.kinds, "kinds in %s", release.dir)
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			require.NoError(t, err)
+			want := &apiextensionsv1.CustomResourceDefinition{}
+			require.NoError(t, yaml.UnmarshalStrict(data, want), f)
+			theirs = append(theirs, want.Name)
+			t.Run(want.Spec.Names.Kind, func(t *testing.T) {
+				got, ok := byName[want.Name]
+				require.True(t, ok, "spherekit has no CRD %s", want.Name)
+				if diff := cmp.Diff(normalize(want.Spec), normalize(got.Spec)); diff != "" {
+					t.Errorf("%s differs from KubeSphere's (-kubesphere +spherekit):\n%s", want.Name, diff)
+				}
+			})
+		}
 	}
 	for name := range byName {
 		if strings.HasSuffix(name, ".kubesphere.io") {
