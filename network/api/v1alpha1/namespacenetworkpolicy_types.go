@@ -45,7 +45,7 @@ type NamespaceNetworkPolicySpec struct {
 // list matches every source.
 type NetworkPolicyIngressRule struct {
 	Ports []NetworkPolicyPort `json:"ports,omitempty"`
-	From  []NetworkPolicyPeer              `json:"from,omitempty"`
+	From  []NetworkPolicyPeer `json:"from,omitempty"`
 }
 
 // NetworkPolicyEgressRule allows traffic that matches both its ports and one
@@ -53,7 +53,7 @@ type NetworkPolicyIngressRule struct {
 // list matches every destination.
 type NetworkPolicyEgressRule struct {
 	Ports []NetworkPolicyPort `json:"ports,omitempty"`
-	To    []NetworkPolicyPeer              `json:"to,omitempty"`
+	To    []NetworkPolicyPeer `json:"to,omitempty"`
 }
 
 // NetworkPolicyPeer is one source or destination: exactly one of a project,
