@@ -14,8 +14,8 @@ import (
 	"github.com/spherekit/spherekit/internal/fielderr"
 	networkv1alpha1 "github.com/spherekit/spherekit/network/api/v1alpha1"
 	"github.com/spherekit/spherekit/resources"
-	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy"
+	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
