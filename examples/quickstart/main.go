@@ -48,6 +48,7 @@ import (
 
 	"github.com/spherekit/spherekit"
 	"github.com/spherekit/spherekit/crds"
+	netcontrollers "github.com/spherekit/spherekit/network/controllers"
 	"github.com/spherekit/spherekit/resources"
 	"github.com/spherekit/spherekit/tenancy"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
@@ -172,6 +173,9 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client,
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{Controller: controller.Options{SkipNameValidation: ptr.To(true)}}); err != nil {
 		return fmt.Errorf("set up tenancy controllers: %w", err)
 	}
+	if err := netcontrollers.SetupWithManager(ctx, mgr, netcontrollers.Options{Controller: controller.Options{SkipNameValidation: ptr.To(true)}}); err != nil {
+		return fmt.Errorf("set up network controllers: %w", err)
+	}
 	if err := authn.IndexFields(ctx, mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
@@ -184,7 +188,7 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client,
 		stopMgr()
 		err = errors.Join(err, <-mgrDone)
 	}()
-	fmt.Fprintln(out, "Started the tenancy controllers in this process.")
+	fmt.Fprintln(out, "Started the tenancy and network controllers in this process.")
 
 	tc, err := tenancy.NewClient(c, tenancy.ClientOptions{FieldOwner: "spherekit-quickstart"})
 	if err != nil {
@@ -247,6 +251,10 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client,
 		return err
 	}
 	if err := loginTour(ctx, out, c, mgr.GetCache(), iss, cfg, bob, tourPassword, project); err != nil {
+		return err
+	}
+
+	if err := networkTour(ctx, out, c, tc, ws, project, alice); err != nil {
 		return err
 	}
 
@@ -332,7 +340,7 @@ func explainAccess(ctx context.Context, out io.Writer, c cache.Cache, bob, proje
 	return nil
 }
 
-// cleanUp deletes the tour's workspace (and its project) and users, and
+// cleanUp deletes the tour's workspace (and its projects) and users, and
 // waits until the controllers have finished with them.
 func cleanUp(ctx context.Context, out io.Writer, c client.Client, tc *tenancy.Client, ws string, users ...string) error {
 	err := tc.DeleteWorkspace(ctx, ws, tenancy.DeleteWorkspaceOptions{Propagation: tenantv1beta1.DeletionPropagationBackground})
@@ -366,7 +374,7 @@ func cleanUp(ctx context.Context, out io.Writer, c client.Client, tc *tenancy.Cl
 			}
 		}
 	}
-	fmt.Fprintf(out, "Deleted workspace %s, its project and the tour's users.\n", ws)
+	fmt.Fprintf(out, "Deleted workspace %s, its projects and the tour's users.\n", ws)
 	return nil
 }
 
