@@ -46,6 +46,18 @@
 // not parse admits no namespace (KubeSphere's handler admits every one),
 // and ShareIngressClass refuses to write one.
 //
+// # Why read-modify-write, not server-side apply
+//
+// The house style writes "ensure" operations with server-side apply. Here
+// an apply cannot keep its promise: it leaves alone the fields other field
+// managers own, so a listener someone else added to a Gateway (admitting
+// routes from every namespace, say) would survive EnableGateway, and a
+// namespaces list someone else set on an IngressClassScope would survive
+// ShareIngressClass and, since listed namespaces win over a selector,
+// decide the scope. So EnableGateway and ShareIngressClass read the object,
+// replace what they are responsible for as a whole, and update it,
+// retrying when it changed in between.
+//
 // # Errors
 //
 // Every operation checks its inputs before writing anything: malformed

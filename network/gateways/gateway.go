@@ -11,9 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -109,9 +108,12 @@ func RouteNamespaces(scope tenancy.Scope) *gatewayapiv1.RouteNamespaces {
 // Gateway whose listeners admit routes (HTTPRoutes, GRPCRoutes ...) only
 // from the scope's namespaces (see RouteNamespaces), so a route in another
 // workspace's namespace cannot attach to it. It is an ensure: the Gateway
-// is created, or brought back to what opts describe, by server-side apply
-// with the Client's field owner (listeners someone else added are left to
-// them). It returns the Gateway as the API server stored it.
+// is created, or brought back to what opts describe: its class and
+// listeners are replaced as a whole (a listener someone else added, which
+// could admit routes from anywhere, is removed), allowedListeners and
+// defaultScope are cleared, and labels and annotations are set key by key;
+// other fields stay as others set them. It returns the Gateway as the API
+// server stored it.
 //
 // Inputs are checked before anything is written: a zero or platform scope,
 // malformed names, listeners or labels are an *InvalidError naming the
@@ -155,44 +157,74 @@ func (c *Client) EnableGateway(ctx context.Context, scope tenancy.Scope, opts En
 	if err != nil {
 		return nil, err
 	}
-	existing := &gatewayapiv1.Gateway{}
-	switch err := c.c.Get(ctx, key, existing); {
-	case apierrors.IsNotFound(err):
-	case err != nil:
-		return nil, fmt.Errorf("enable gateway of %s: get gateway %s: %w", scope, key, err)
-	default:
-		if err := ownedBy(existing, kind, name); err != nil {
-			return nil, err
+	var out *gatewayapiv1.Gateway
+	err = retryWrite(func() error {
+		gw := &gatewayapiv1.Gateway{}
+		err := c.c.Get(ctx, key, gw)
+		switch {
+		case apierrors.IsNotFound(err):
+			gw = &gatewayapiv1.Gateway{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}
+			setGateway(gw, class, listeners, labels, opts.Annotations)
+			err = c.c.Create(ctx, gw, client.FieldOwner(c.fieldOwner))
+		case err != nil:
+			return fmt.Errorf("get gateway %s: %w", key, err)
+		default:
+			if err := ownedBy(gw, kind, name); err != nil {
+				return err
+			}
+			setGateway(gw, class, listeners, labels, opts.Annotations)
+			err = c.c.Update(ctx, gw, client.FieldOwner(c.fieldOwner))
 		}
-	}
-
-	gw := &gatewayapiv1.Gateway{
-		ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace, Labels: labels, Annotations: opts.Annotations},
-		Spec: gatewayapiv1.GatewaySpec{
-			GatewayClassName: gatewayapiv1.ObjectName(class),
-			Listeners:        listeners,
-		},
-	}
-	gw.APIVersion, gw.Kind = gatewayapiv1.GroupVersion.String(), "Gateway"
-	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(gw)
+		out = gw
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("enable gateway of %s: %w", scope, err)
-	}
-	// Only what the Client means to own: no status, no null timestamp.
-	delete(u, "status")
-	unstructured.RemoveNestedField(u, "metadata", "creationTimestamp")
-	applied := &unstructured.Unstructured{Object: u}
-	if err := c.c.Apply(ctx, client.ApplyConfigurationFromUnstructured(applied), client.FieldOwner(c.fieldOwner), client.ForceOwnership); err != nil {
 		if ie := apiInvalid(err); ie != nil {
 			return nil, ie
 		}
-		return nil, fmt.Errorf("enable gateway of %s: apply gateway %s: %w", scope, key, err)
-	}
-	out := &gatewayapiv1.Gateway{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(applied.Object, out); err != nil {
-		return nil, fmt.Errorf("enable gateway of %s: read applied gateway: %w", scope, err)
+		if isInputError(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("enable gateway of %s: write gateway %s: %w", scope, key, err)
 	}
 	return out, nil
+}
+
+// setGateway makes gw the Gateway EnableGateway describes. The class and
+// the listeners are replaced as a whole, and the fields through which
+// routes or listeners from elsewhere could attach (allowedListeners,
+// defaultScope) are cleared; the rest of the spec (addresses,
+// infrastructure, tls) is left to whoever set it. Labels and annotations
+// are set key by key.
+func setGateway(gw *gatewayapiv1.Gateway, class string, listeners []gatewayapiv1.Listener, labels, annotations map[string]string) {
+	gw.Spec.GatewayClassName = gatewayapiv1.ObjectName(class)
+	gw.Spec.Listeners = listeners
+	gw.Spec.AllowedListeners = nil
+	gw.Spec.DefaultScope = ""
+	if gw.Labels == nil {
+		gw.Labels = map[string]string{}
+	}
+	maps.Copy(gw.Labels, labels)
+	if len(annotations) > 0 && gw.Annotations == nil {
+		gw.Annotations = map[string]string{}
+	}
+	maps.Copy(gw.Annotations, annotations)
+}
+
+// retryWrite runs a read-modify-write until it does not meet a conflict
+// (an object changed or created since the read), a few times at most.
+func retryWrite(write func() error) error {
+	return retry.OnError(retry.DefaultRetry, func(err error) bool {
+		return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)
+	}, write)
+}
+
+// isInputError reports whether err is one of the typed input errors.
+func isInputError(err error) bool {
+	var ie *InvalidError
+	var nf *NotFoundError
+	var ce *ConflictError
+	return errors.As(err, &ie) || errors.As(err, &nf) || errors.As(err, &ce)
 }
 
 // DisableGateway deletes scope's Gateway, the one EnableGateway with the

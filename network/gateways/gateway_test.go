@@ -214,8 +214,9 @@ func TestEnableGateway(t *testing.T) {
 }
 
 // TestEnableGatewayIsAnEnsure: enabling again brings the Gateway back to the
-// options (listeners dropped, a widened listener narrowed again) and keeps
-// what others added.
+// options: a listener no longer asked for is dropped, and whatever someone
+// else did to let routes from elsewhere in (a listener widened, a listener
+// added, listener sets allowed) is undone; their labels stay.
 func TestEnableGatewayIsAnEnsure(t *testing.T) {
 	ctx := context.Background()
 	gc := newClient(t)
@@ -230,17 +231,25 @@ func TestEnableGatewayIsAnEnsure(t *testing.T) {
 	t.Cleanup(func() { _ = env.Client.Delete(ctx, gw) })
 	require.Len(t, gw.Spec.Listeners, 2)
 
-	// Someone else opens the listener to every namespace and adds a label.
 	all := gatewayapiv1.NamespacesFromAll
 	gw.Spec.Listeners[0].AllowedRoutes.Namespaces = &gatewayapiv1.RouteNamespaces{From: &all}
+	gw.Spec.Listeners = append(gw.Spec.Listeners, gatewayapiv1.Listener{Name: "open", Port: 9090, Protocol: gatewayapiv1.HTTPProtocolType,
+		AllowedRoutes: &gatewayapiv1.AllowedRoutes{Namespaces: &gatewayapiv1.RouteNamespaces{From: &all}}})
+	gw.Spec.AllowedListeners = &gatewayapiv1.AllowedListeners{Namespaces: &gatewayapiv1.ListenerNamespaces{From: &all}}
 	gw.Labels["example.com/owner"] = "ops"
 	require.NoError(t, env.Client.Update(ctx, gw, client.FieldOwner("someone-else")))
 
-	gw, err = gc.EnableGateway(ctx, scope, gateways.EnableGatewayOptions{Listeners: two[:1]})
+	_, err = gc.EnableGateway(ctx, scope, gateways.EnableGatewayOptions{Listeners: two[:1]})
 	require.NoError(t, err)
-	require.Len(t, gw.Spec.Listeners, 1, "the listener no longer asked for is gone")
-	assert.Equal(t, gateways.RouteNamespaces(scope), gw.Spec.Listeners[0].AllowedRoutes.Namespaces, "narrowed again")
-	assert.Equal(t, "ops", gw.Labels["example.com/owner"], "others' labels are kept")
+	stored := &gatewayapiv1.Gateway{ObjectMeta: metav1.ObjectMeta{Name: gw.Name, Namespace: gw.Namespace}}
+	require.True(t, exists(t, stored))
+	require.Len(t, stored.Spec.Listeners, 1, "only the listener asked for")
+	assert.Equal(t, gatewayapiv1.SectionName("http"), stored.Spec.Listeners[0].Name)
+	assert.Equal(t, gateways.RouteNamespaces(scope), stored.Spec.Listeners[0].AllowedRoutes.Namespaces, "narrowed again")
+	if stored.Spec.AllowedListeners != nil && stored.Spec.AllowedListeners.Namespaces != nil {
+		assert.Equal(t, gatewayapiv1.NamespacesFromNone, *stored.Spec.AllowedListeners.Namespaces.From, "no listener sets from elsewhere")
+	}
+	assert.Equal(t, "ops", stored.Labels["example.com/owner"], "others' labels are kept")
 }
 
 func TestEnableGatewayBadInput(t *testing.T) {

@@ -9,9 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -55,9 +54,10 @@ type ShareIngressClassOptions struct {
 
 // ShareIngressClass offers the IngressClass named ingressClass (which must
 // exist) to the namespaces opts select, by writing KubeSphere's
-// IngressClassScope. It is an ensure: the IngressClassScope is created or
-// brought back to what opts describe, by server-side apply with the Client's
-// field owner. Malformed input (an unparsable selector, several scopes or
+// IngressClassScope. It is an ensure: the IngressClassScope is created, or
+// its spec and service annotation are replaced by what opts describe (an
+// existing one of that name, such as one a KubeSphere console wrote, is
+// taken over). Malformed input (an unparsable selector, several scopes or
 // none) is an *InvalidError naming the field, an unknown IngressClass,
 // workspace or project a *NotFoundError, both before anything is written.
 func (c *Client) ShareIngressClass(ctx context.Context, ingressClass string, opts ShareIngressClassOptions) (*gatewayv1alpha2.IngressClassScope, error) {
@@ -75,48 +75,52 @@ func (c *Client) ShareIngressClass(ctx context.Context, ingressClass string, opt
 	if err != nil {
 		return nil, err
 	}
-	annotations := map[string]any{}
 	if opts.Service != "" {
 		if _, err := parseService("Service", opts.Service); err != nil {
 			return nil, err
 		}
-		annotations[gatewayv1alpha2.ServiceNameAnnotation] = opts.Service
 	}
 	if err := c.mustExist(ctx, "ingressClass", "IngressClass", client.ObjectKey{Name: ingressClass}, &networkingv1.IngressClass{}); err != nil {
 		return nil, err
 	}
 
-	spec := map[string]any{"ingressClass": map[string]any{"name": ingressClass, "default": opts.Default}}
-	scopeSpec := map[string]any{}
-	if len(scope.Namespaces) > 0 {
-		ns := make([]any, len(scope.Namespaces))
-		for i, n := range scope.Namespaces {
-			ns[i] = n
+	spec := gatewayv1alpha2.IngressClassScopeSpec{Scope: scope, IngressClass: gatewayv1alpha2.IngressClass{Name: ingressClass, Default: opts.Default}}
+	var out *gatewayv1alpha2.IngressClassScope
+	err = retryWrite(func() error {
+		ics := &gatewayv1alpha2.IngressClassScope{}
+		err := c.c.Get(ctx, client.ObjectKey{Name: name}, ics)
+		switch {
+		case apierrors.IsNotFound(err):
+			ics = &gatewayv1alpha2.IngressClassScope{ObjectMeta: metav1.ObjectMeta{Name: name}}
+			setIngressClassScope(ics, spec, opts.Service)
+			err = c.c.Create(ctx, ics, client.FieldOwner(c.fieldOwner))
+		case err != nil:
+			return fmt.Errorf("get ingressclassscope %q: %w", name, err)
+		default:
+			setIngressClassScope(ics, spec, opts.Service)
+			err = c.c.Update(ctx, ics, client.FieldOwner(c.fieldOwner))
 		}
-		scopeSpec["namespaces"] = ns
-	}
-	if scope.NamespaceSelector != "" {
-		scopeSpec["namespaceSelector"] = scope.NamespaceSelector
-	}
-	spec["scope"] = scopeSpec
-	metadata := map[string]any{"name": name}
-	if len(annotations) > 0 {
-		metadata["annotations"] = annotations
-	}
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": gatewayv1alpha2.SchemeGroupVersion.String(),
-		"kind":       "IngressClassScope",
-		"metadata":   metadata,
-		"spec":       spec,
-	}}
-	if err := c.c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(c.fieldOwner), client.ForceOwnership); err != nil {
-		return nil, fmt.Errorf("share ingress class %q: apply ingressclassscope %q: %w", ingressClass, name, err)
-	}
-	out := &gatewayv1alpha2.IngressClassScope{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {
-		return nil, fmt.Errorf("share ingress class %q: read applied ingressclassscope: %w", ingressClass, err)
+		out = ics
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("share ingress class %q: write ingressclassscope %q: %w", ingressClass, name, err)
 	}
 	return out, nil
+}
+
+// setIngressClassScope replaces ics's spec and sets or removes its service
+// annotation; other metadata stays.
+func setIngressClassScope(ics *gatewayv1alpha2.IngressClassScope, spec gatewayv1alpha2.IngressClassScopeSpec, service string) {
+	ics.Spec = *spec.DeepCopy()
+	if service == "" {
+		delete(ics.Annotations, gatewayv1alpha2.ServiceNameAnnotation)
+		return
+	}
+	if ics.Annotations == nil {
+		ics.Annotations = map[string]string{}
+	}
+	ics.Annotations[gatewayv1alpha2.ServiceNameAnnotation] = service
 }
 
 // UnshareIngressClass deletes the IngressClassScope named name. A missing

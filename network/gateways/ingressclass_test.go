@@ -234,6 +234,20 @@ func TestShareIngressClass(t *testing.T) {
 		assert.False(t, offered(other.Name))
 	})
 
+	t.Run("a scope KubeSphere wrote is taken over whole", func(t *testing.T) {
+		theirs := scopeObject("console-"+ws, "old-class", true, gatewayv1alpha2.Scope{Namespaces: []string{"x"}}, "ingress/old")
+		theirs.Annotations["example.com/note"] = "kept"
+		create(t, theirs)
+		got, err := gc.ShareIngressClass(ctx, class, gateways.ShareIngressClassOptions{Name: theirs.Name, Scope: tenancy.Workspace(ws)})
+		require.NoError(t, err)
+		// A namespaces list left beside the selector would win over it.
+		want := gatewayv1alpha2.IngressClassScopeSpec{Scope: gatewayv1alpha2.Scope{NamespaceSelector: tenantv1beta1.WorkspaceLabel + "=" + ws}, IngressClass: gatewayv1alpha2.IngressClass{Name: class}}
+		if diff := cmp.Diff(want, got.Spec); diff != "" {
+			t.Errorf("spec (-want +got):\n%s", diff)
+		}
+		assert.Equal(t, map[string]string{"example.com/note": "kept"}, got.Annotations)
+	})
+
 	t.Run("unshare", func(t *testing.T) {
 		_, err := gc.ShareIngressClass(ctx, class, gateways.ShareIngressClassOptions{Name: "gone", Scope: tenancy.Platform()})
 		require.NoError(t, err)
