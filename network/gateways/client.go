@@ -39,6 +39,7 @@ type Client struct {
 	c          client.Client
 	fieldOwner string
 	className  string
+	selectors  *selectorCache
 }
 
 // NewClient returns a Client over c. c's scheme must know the built-in
@@ -69,7 +70,7 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 	if owner == "" {
 		owner = DefaultFieldOwner
 	}
-	return &Client{c: c, fieldOwner: owner, className: opts.GatewayClassName}, nil
+	return &Client{c: c, fieldOwner: owner, className: opts.GatewayClassName, selectors: &selectorCache{}}, nil
 }
 
 // mustExist gets key into obj, turning NotFound into a *NotFoundError naming

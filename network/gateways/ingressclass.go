@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -192,7 +193,8 @@ type AvailableIngressClass struct {
 	Name string
 	// Default is the scope's default flag: the class consoles preselect.
 	Default bool
-	// Scope is the IngressClassScope offering the class.
+	// Scope is the IngressClassScope offering the class (a copy the caller
+	// owns).
 	Scope *gatewayv1alpha2.IngressClassScope
 	// Addresses and Ports describe the gateway's Service, when the scope
 	// names one (gatewayv1alpha2.ServiceNameAnnotation) and it exists: its
@@ -219,8 +221,10 @@ func (c *Client) AvailableIngressClasses(ctx context.Context, namespace string) 
 	if err := c.mustExist(ctx, "namespace", "Namespace", client.ObjectKey{Name: namespace}, ns); err != nil {
 		return nil, err
 	}
+	// Read from a cache, the scopes are not copied (most are not returned):
+	// the items are only read here, and those returned are copied below.
 	list := &gatewayv1alpha2.IngressClassScopeList{}
-	if err := c.c.List(ctx, list); err != nil {
+	if err := c.c.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("list ingressclassscopes: %w", err)
 	}
 	slices.SortFunc(list.Items, func(a, b gatewayv1alpha2.IngressClassScope) int { return strings.Compare(a.Name, b.Name) })
@@ -229,10 +233,10 @@ func (c *Client) AvailableIngressClasses(ctx context.Context, namespace string) 
 	nodesRead := false
 	for i := range list.Items {
 		ics := &list.Items[i]
-		if !Admits(ics.Spec.Scope, ns.Name, ns.Labels) {
+		if !admits(ics.Spec.Scope, ns.Name, ns.Labels, c.selectors.parse) {
 			continue
 		}
-		ac := AvailableIngressClass{Name: ics.Spec.IngressClass.Name, Default: ics.Spec.IngressClass.Default, Scope: ics}
+		ac := AvailableIngressClass{Name: ics.Spec.IngressClass.Name, Default: ics.Spec.IngressClass.Default, Scope: ics.DeepCopy()}
 		svc, err := c.gatewayService(ctx, ics)
 		if err != nil {
 			return nil, err
@@ -260,17 +264,55 @@ func (c *Client) AvailableIngressClasses(ctx context.Context, namespace string) 
 // listed namespaces when there are any, else the namespaces the selector
 // matches (none when it does not parse), else every namespace.
 func Admits(scope gatewayv1alpha2.Scope, name string, nsLabels map[string]string) bool {
+	return admits(scope, name, nsLabels, parseSelector)
+}
+
+func admits(scope gatewayv1alpha2.Scope, name string, nsLabels map[string]string, parse func(string) labels.Selector) bool {
 	if len(scope.Namespaces) > 0 {
 		return slices.Contains(scope.Namespaces, name)
 	}
 	if scope.NamespaceSelector == "" {
 		return true
 	}
-	sel, err := labels.Parse(scope.NamespaceSelector)
+	sel := parse(scope.NamespaceSelector)
+	return sel != nil && sel.Matches(labels.Set(nsLabels))
+}
+
+// parseSelector parses a selector, giving nil when it does not parse.
+func parseSelector(s string) labels.Selector {
+	sel, err := labels.Parse(s)
 	if err != nil {
-		return false
+		return nil
 	}
-	return sel.Matches(labels.Set(nsLabels))
+	return sel
+}
+
+// maxCachedSelectors bounds selectorCache; past it, the cache starts over.
+const maxCachedSelectors = 4096
+
+// selectorCache keeps parsed namespaceSelectors: the same few selectors
+// are evaluated on every AvailableIngressClasses call, and parsing them was
+// most of its cost (BENCHMARKS.md). Parsed selectors are immutable.
+type selectorCache struct {
+	mu     sync.RWMutex
+	parsed map[string]labels.Selector // nil: does not parse
+}
+
+func (sc *selectorCache) parse(s string) labels.Selector {
+	sc.mu.RLock()
+	sel, ok := sc.parsed[s]
+	sc.mu.RUnlock()
+	if ok {
+		return sel
+	}
+	sel = parseSelector(s)
+	sc.mu.Lock()
+	if sc.parsed == nil || len(sc.parsed) >= maxCachedSelectors {
+		sc.parsed = map[string]labels.Selector{}
+	}
+	sc.parsed[s] = sel
+	sc.mu.Unlock()
+	return sel
 }
 
 // gatewayService returns the Service ics names, or nil when it names none
