@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 
+	gatewayv1alpha2 "github.com/spherekit/spherekit/network/api/gateway/v1alpha2"
 	networkv1alpha1 "github.com/spherekit/spherekit/network/api/v1alpha1"
 	iamv1alpha2 "github.com/spherekit/spherekit/tenancy/api/iam/v1alpha2"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
@@ -16,9 +17,9 @@ import (
 
 // AddToScheme registers every API group of the SDK in s, with the older
 // versions KubeSphere still serves (iam v1alpha2, tenant v1alpha1 and
-// v1alpha2) beside the current ones, and network v1alpha1. It does not register
-// the built-in Kubernetes kinds; use client-go's clientgoscheme.AddToScheme
-// for those.
+// v1alpha2) beside the current ones, network v1alpha1 and gateway v1alpha2.
+// It does not register the built-in Kubernetes kinds; use client-go's
+// clientgoscheme.AddToScheme for those.
 func AddToScheme(s *runtime.Scheme) error {
 	for _, add := range []func(*runtime.Scheme) error{
 		tenantv1beta1.AddToScheme,
@@ -28,6 +29,7 @@ func AddToScheme(s *runtime.Scheme) error {
 		tenantv1alpha1.AddToScheme,
 		tenantv1alpha2.AddToScheme,
 		networkv1alpha1.AddToScheme,
+		gatewayv1alpha2.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return fmt.Errorf("register spherekit api groups: %w", err)

@@ -24,6 +24,7 @@ func ExampleAll() {
 	// globalroles.iam.kubesphere.io Cluster
 	// groupbindings.iam.kubesphere.io Cluster
 	// groups.iam.kubesphere.io Cluster
+	// ingressclassscopes.gateway.kubesphere.io Cluster
 	// ipamblocks.network.kubesphere.io Cluster
 	// ipamhandles.network.kubesphere.io Cluster
 	// ippools.network.kubesphere.io Cluster

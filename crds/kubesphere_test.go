@@ -18,13 +18,14 @@ import (
 
 // kubesphereReleases holds, per KubeSphere release, its CRDs for the groups
 // spherekit implements from that release, without descriptions (see the
-// README.md in each folder): the tenancy groups from v4.1.3, the network
-// group from v3.4.1 (4.x moved networking into an extension with no source).
+// README.md in each folder): the tenancy groups and gateway.kubesphere.io
+// from v4.1.3, the network group from v3.4.1 (4.x moved networking into an
+// extension with no source).
 var kubesphereReleases = []struct {
 	dir   string
 	kinds int
 }{
-	{dir: "testdata/kubesphere-v4.1.3", kinds: 18}, // iam, tenant, quota
+	{dir: "testdata/kubesphere-v4.1.3", kinds: 19}, // iam, tenant, quota, gateway
 	{dir: "testdata/kubesphere-v3.4.1", kinds: 4},  // network
 }
 

@@ -56,3 +56,26 @@ func (s Scope) String() string {
 		return "no scope (the zero Scope)"
 	}
 }
+
+// WorkspaceName returns the workspace's name and true when s is a
+// workspace scope (made by Workspace), and "" and false otherwise. Other
+// domains' operations that take a Scope (network/gateways) read it with
+// WorkspaceName, ProjectName and IsPlatform.
+func (s Scope) WorkspaceName() (string, bool) {
+	if s.kind != scopeWorkspace {
+		return "", false
+	}
+	return s.name, true
+}
+
+// ProjectName returns the project's name and true when s is a project
+// scope (made by Project), and "" and false otherwise.
+func (s Scope) ProjectName() (string, bool) {
+	if s.kind != scopeProject {
+		return "", false
+	}
+	return s.name, true
+}
+
+// IsPlatform reports whether s is the platform scope (made by Platform).
+func (s Scope) IsPlatform() bool { return s.kind == scopePlatform }
