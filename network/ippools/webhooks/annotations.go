@@ -93,31 +93,9 @@ func sameAnnotations(a, b map[string]string, keys ...string) bool {
 // assigned to another workspace, or an address inside one. Names of pools
 // that do not exist pass (Calico refuses them).
 func (v *annotationValidator) check(ctx context.Context, ws string, annotations map[string]string, field string) error {
-	var names []string
-	for _, key := range []string{IPv4PoolsAnnotation, IPv6PoolsAnnotation} {
-		raw, ok := annotations[key]
-		if !ok {
-			continue
-		}
-		var list []string
-		if err := json.Unmarshal([]byte(raw), &list); err != nil {
-			return &ippools.InvalidError{Field: field + "[" + key + "]", Reason: "must be a JSON array of pool names", Err: err}
-		}
-		names = append(names, list...)
-	}
-	var addrs []netip.Addr
-	if raw, ok := annotations[IPAddrsAnnotation]; ok {
-		var list []string
-		if err := json.Unmarshal([]byte(raw), &list); err != nil {
-			return &ippools.InvalidError{Field: field + "[" + IPAddrsAnnotation + "]", Reason: "must be a JSON array of IP addresses", Err: err}
-		}
-		for _, s := range list {
-			a, err := netip.ParseAddr(s)
-			if err != nil {
-				return &ippools.InvalidError{Field: field + "[" + IPAddrsAnnotation + "]", Reason: fmt.Sprintf("%q is not an IP address", s), Err: err}
-			}
-			addrs = append(addrs, a.Unmap())
-		}
+	names, addrs, err := poolRefs(annotations, field)
+	if err != nil {
+		return err
 	}
 	if len(names) == 0 && len(addrs) == 0 {
 		return nil
@@ -149,6 +127,39 @@ func (v *annotationValidator) check(ctx context.Context, ws string, annotations 
 		}
 	}
 	return nil
+}
+
+// poolRefs reads the pool names and addresses Calico's annotations ask
+// for; a malformed annotation is an *InvalidError naming it under field.
+// Addresses are unmapped (an IPv4-mapped IPv6 address is its IPv4 one).
+func poolRefs(annotations map[string]string, field string) ([]string, []netip.Addr, error) {
+	var names []string
+	for _, key := range []string{IPv4PoolsAnnotation, IPv6PoolsAnnotation} {
+		raw, ok := annotations[key]
+		if !ok {
+			continue
+		}
+		var list []string
+		if err := json.Unmarshal([]byte(raw), &list); err != nil {
+			return nil, nil, &ippools.InvalidError{Field: field + "[" + key + "]", Reason: "must be a JSON array of pool names", Err: err}
+		}
+		names = append(names, list...)
+	}
+	var addrs []netip.Addr
+	if raw, ok := annotations[IPAddrsAnnotation]; ok {
+		var list []string
+		if err := json.Unmarshal([]byte(raw), &list); err != nil {
+			return nil, nil, &ippools.InvalidError{Field: field + "[" + IPAddrsAnnotation + "]", Reason: "must be a JSON array of IP addresses", Err: err}
+		}
+		for _, s := range list {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, nil, &ippools.InvalidError{Field: field + "[" + IPAddrsAnnotation + "]", Reason: fmt.Sprintf("%q is not an IP address", s), Err: err}
+			}
+			addrs = append(addrs, a.Unmap())
+		}
+	}
+	return names, addrs, nil
 }
 
 func describe(ws string) string {
