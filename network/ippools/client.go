@@ -34,7 +34,8 @@ type ClientOptions struct {
 // assigns them to workspaces, enables, disables and deletes them, moves the
 // default, and lists them with their usage. Every operation checks its
 // input against the rules (CheckCreate, CheckUpdate, CheckDelete) before it
-// writes, and writes one object; a refusal is an *InvalidError,
+// writes, and writes one object (SetDefaultPool two, undoing the first when
+// the second fails); a refusal is an *InvalidError,
 // *NotFoundError or *ConflictError and nothing is written. A Client is safe
 // for concurrent use.
 type Client struct {

@@ -6,8 +6,9 @@
 // CreatePool, AssignPool and UnassignPool, DisablePool and EnablePool,
 // SetDefaultPool, DeletePool, and ListPools and PoolsForNamespace, which
 // report each pool's usage (UsageOf). Each operation checks its input before
-// it writes and writes a single object, so a refusal leaves nothing
-// half-written; refusals are the SDK's typed errors naming the input:
+// it writes and writes a single object (SetDefaultPool moves the label in two
+// writes and undoes the first if the second fails), so a refusal leaves
+// nothing half-written; refusals are the SDK's typed errors naming the input:
 // *InvalidError (a malformed CIDR, rangeStart or rangeEnd outside the CIDR or
 // reversed, a block size out of range), *ConflictError (a CIDR overlapping
 // another pool of the same ID, a second default, deleting or disabling a pool
