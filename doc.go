@@ -15,8 +15,15 @@
 //   - tenancy/authz: "may this user do this?" with the binding, role and rule
 //     behind each answer, "what can I see?" listing, offline what-if, and
 //     the escalation rule for grants. Start from authz.NewFromCache.
-//   - devops, appstore, observability, mesh, storage, network: planned
-//     domains with the same layout; nothing is there yet
+//   - tenancy/authn: password, LDAP and OIDC logins, an OAuth2 token issuer
+//     with sessions, request middleware and per-user kubeconfigs.
+//   - network: workspace and project isolation and project network
+//     policies (network.Client, network/controllers), plans of what an
+//     isolation switch would cut, the offline reachability engine
+//     (network/reachability), IP pools (network/ippools) and per-tenant
+//     gateways (network/gateways).
+//   - devops, appstore, observability, mesh, storage: planned domains with
+//     the same layout; nothing is there yet
 //
 // Supporting packages:
 //
