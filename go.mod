@@ -1,6 +1,6 @@
 module github.com/spherekit/spherekit
 
-go 1.26.0
+go 1.26.6
 
 require (
 	github.com/coreos/go-oidc/v3 v3.15.0
@@ -24,6 +24,7 @@ require (
 	sigs.k8s.io/controller-runtime v0.25.2
 	sigs.k8s.io/gateway-api v1.6.3
 	sigs.k8s.io/json v0.0.0-20250730193827-2d320260d730
+	sigs.k8s.io/network-policy-api v0.3.0
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2
 	sigs.k8s.io/yaml v1.6.0
 )

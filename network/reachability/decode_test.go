@@ -57,6 +57,9 @@ func TestDecodeObjects(t *testing.T) {
 		"another kind": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
 		"not YAML":     "{{{",
 		"unknown kind": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: x}\n",
+		"an AdminNetworkPolicy (no CRD in network-policy-api v0.3.0)": "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n" +
+			"metadata: {name: x}\nspec: {priority: 1, subject: {namespaces: {}}}\n",
+		"a BaselineAdminNetworkPolicy": "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\n",
 	} {
 		_, err := DecodeObjects(strings.NewReader(doc))
 		var invalid *InvalidError

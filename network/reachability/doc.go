@@ -19,6 +19,24 @@
 // matches addresses, pod IPs included (Kubernetes leaves ipBlock for pod IPs
 // to the network plugin; Calico, Cilium and Cyclonus treat them so).
 //
+// # AdminNetworkPolicy and BaselineAdminNetworkPolicy
+//
+// The engine does not take AdminNetworkPolicy or BaselineAdminNetworkPolicy
+// objects: New and DecodeObjects refuse them as they refuse any other kind.
+// sigs.k8s.io/network-policy-api v0.3.0, the version meant for them, ships
+// no CRD for either kind, so they do not install on any Kubernetes from
+// that release. Its v0.2.0 merged the two into one kind,
+// ClusterNetworkPolicy (policy.networking.k8s.io, v1beta1 in v0.3.0), with a
+// tier (Admin or Baseline) in place of the two kinds and Accept in place of
+// Allow, and config/crd in v0.3.0 holds only that kind's CRD. The
+// AdminNetworkPolicy and BaselineAdminNetworkPolicy Go types (v1alpha1)
+// remain in the module, without a CRD. TestNetworkPolicyAPIv030OnKubernetes
+// checks this against the real kube-apiserver 1.37 that testenv runs:
+// v0.3.0's CRDs install and serve ClusterNetworkPolicy in both tiers, with
+// its validation, and creating an AdminNetworkPolicy or a
+// BaselineAdminNetworkPolicy fails because the server has no such kind.
+// The engine does not evaluate ClusterNetworkPolicy either, yet.
+//
 // No packets are involved: the answers are what the policies say, which is
 // what a conforming network plugin enforces. The engine's answers are checked
 // against an independent implementation (Cyclonus's matcher) by the

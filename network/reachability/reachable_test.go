@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+	policyv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	policyv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 func ns(name string, lbls map[string]string) *corev1.Namespace {
@@ -137,7 +139,12 @@ func TestNewRefusesBadObjects(t *testing.T) {
 		"endPort below port": {ns("a", nil), np("a", "p", networkingv1.NetworkPolicySpec{Ingress: []networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{
 			{Port: ptr.To(intstr.FromInt32(90)), EndPort: ptr.To[int32](80)}}}}})},
 		"another kind": {&corev1.ConfigMap{}},
-		"bad pod IP":   {ns("a", nil), pod("a", "p", "not-an-ip", nil)},
+		// sigs.k8s.io/network-policy-api v0.3.0 has no CRD for these (see
+		// TestNetworkPolicyAPIv030OnKubernetes).
+		"an AdminNetworkPolicy":         {&policyv1alpha1.AdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "anp"}}},
+		"a BaselineAdminNetworkPolicy":  {&policyv1alpha1.BaselineAdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "default"}}},
+		"a ClusterNetworkPolicy (v0.3)": {&policyv1beta1.ClusterNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "cnp"}}},
+		"bad pod IP":                    {ns("a", nil), pod("a", "p", "not-an-ip", nil)},
 	}
 	for name, objs := range cases {
 		t.Run(name, func(t *testing.T) {
