@@ -14,6 +14,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -76,19 +77,24 @@ func benchIsolation(b *testing.B, workspaces, perWorkspace int, floor []*network
 		b.Fatal(err)
 	}
 	defer func() { _ = c.Stop() }()
+	// No client-side rate limit on either row: the API server is the limit.
+	cfg := rest.CopyConfig(c.Config)
+	cfg.QPS, cfg.Burst = 2000, 4000
+	cl, err := client.New(cfg, client.Options{Scheme: c.Scheme})
+	must(b, err)
 	projects := workspaces * perWorkspace
 	wsName := func(i int) string { return fmt.Sprintf("ws-%04d", i) }
 	projName := func(i int) string { return fmt.Sprintf("proj-%05d", i) }
 	must(b, parallel(ctx, workspaces, func(ctx context.Context, i int) error {
-		return c.Client.Create(ctx, &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: wsName(i)}})
+		return cl.Create(ctx, &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: wsName(i)}})
 	}))
 	must(b, parallel(ctx, projects, func(ctx context.Context, i int) error {
-		return c.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: projName(i),
+		return cl.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: projName(i),
 			Labels: map[string]string{tenantv1beta1.WorkspaceLabel: wsName(i / perWorkspace), network.NamespaceLabel: projName(i)}}})
 	}))
 
 	if floor == nil {
-		mgr, err := ctrl.NewManager(c.Config, ctrl.Options{Scheme: c.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+		mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: c.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
 		must(b, err)
 		must(b, controllers.SetupWithManager(ctx, mgr, controllers.Options{Controller: controller.Options{
 			MaxConcurrentReconciles: benchWorkers, SkipNameValidation: ptrTo(true)}}))
@@ -104,20 +110,20 @@ func benchIsolation(b *testing.B, workspaces, perWorkspace int, floor []*network
 			ws := &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: wsName(i)}}
 			patch := client.RawPatch("application/merge-patch+json",
 				[]byte(`{"metadata":{"annotations":{"`+network.IsolateAnnotation+`":"`+network.IsolateEnabled+`"}}}`))
-			return c.Client.Patch(ctx, ws, patch)
+			return cl.Patch(ctx, ws, patch)
 		}))
 	} else {
 		b.StartTimer()
 		must(b, parallel(ctx, len(floor), func(ctx context.Context, i int) error {
 			np := floor[i].DeepCopy()
 			np.ResourceVersion, np.UID, np.CreationTimestamp, np.ManagedFields = "", "", metav1.Time{}, nil
-			return client.IgnoreAlreadyExists(c.Client.Create(ctx, np))
+			return client.IgnoreAlreadyExists(cl.Create(ctx, np))
 		}))
 	}
 	var end []*networkingv1.NetworkPolicy
 	must(b, wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
 		var list networkingv1.NetworkPolicyList
-		if err := c.Client.List(ctx, &list); err != nil {
+		if err := cl.List(ctx, &list); err != nil {
 			return false, err
 		}
 		end = end[:0]
