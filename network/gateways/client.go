@@ -2,7 +2,9 @@ package gateways
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -11,7 +13,9 @@ import (
 	gatewayapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	gatewayv1alpha2 "github.com/spherekit/spherekit/network/api/gateway/v1alpha2"
+	"github.com/spherekit/spherekit/tenancy"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // DefaultFieldOwner is the field manager of what Client writes.
@@ -27,19 +31,31 @@ type ClientOptions struct {
 	// writes when EnableGatewayOptions names none. Empty means the
 	// cluster's only GatewayClass (see EnableGatewayOptions).
 	GatewayClassName string
+
+	// OnBehalfOf makes the Client act for an end user, as a portal does:
+	// every operation, reads included, first asks Authorizer whether the
+	// user may make the requests it is about to make (see the package
+	// documentation for which), and a refusal is a *ForbiddenError with
+	// nothing read or written.
+	OnBehalfOf *authz.User
+	// Authorizer decides for OnBehalfOf; required with it.
+	Authorizer *authz.Authorizer
 }
 
 // Client enables and disables workspace and project gateways (Gateway API
 // Gateways whose routes may come only from the scope's namespaces), shares
 // ingress classes with namespaces (KubeSphere's IngressClassScopes) and
 // answers which ingress classes a namespace may use. It acts with the
-// rights of its controller-runtime client. A Client is safe for concurrent
-// use.
+// rights of its controller-runtime client, or, with
+// ClientOptions.OnBehalfOf, for an end user whose every request it checks
+// first. A Client is safe for concurrent use.
 type Client struct {
 	c          client.Client
 	fieldOwner string
 	className  string
 	selectors  *selectorCache
+	actor      *authz.User
+	az         *authz.Authorizer
 }
 
 // NewClient returns a Client over c. c's scheme must know the built-in
@@ -66,11 +82,68 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 			return nil, err
 		}
 	}
+	if opts.OnBehalfOf != nil && opts.Authorizer == nil {
+		return nil, &InvalidError{Field: "Authorizer", Reason: "OnBehalfOf needs an Authorizer to decide for the user"}
+	}
 	owner := opts.FieldOwner
 	if owner == "" {
 		owner = DefaultFieldOwner
 	}
-	return &Client{c: c, fieldOwner: owner, className: opts.GatewayClassName, selectors: &selectorCache{}}, nil
+	var actor *authz.User
+	if opts.OnBehalfOf != nil {
+		u := *opts.OnBehalfOf
+		u.Groups = slices.Clone(u.Groups)
+		actor = &u
+	}
+	return &Client{c: c, fieldOwner: owner, className: opts.GatewayClassName, selectors: &selectorCache{}, actor: actor, az: opts.Authorizer}, nil
+}
+
+// authorize is the Client's one choke point for acting for a user: every
+// exported operation calls it with the attributes of each request it is
+// about to make, reads included, before making any, so a refusal comes
+// before anything is read (and before any NotFound could tell the user
+// whether another tenant's object exists). It does nothing when the Client
+// acts for nobody, and refuses a call that names no request, which could
+// not be checked.
+func (c *Client) authorize(ctx context.Context, requests ...authz.Attributes) error {
+	if c.actor == nil {
+		return nil
+	}
+	if len(requests) == 0 {
+		return &ForbiddenError{User: c.actor.Name, Reason: "the operation names no request to check"}
+	}
+	for _, a := range requests {
+		a.User = *c.actor
+		d, err := c.az.Explain(ctx, a)
+		if err != nil {
+			return fmt.Errorf("authorize %s %s: %w", a.Verb, a.Resource, err)
+		}
+		if !d.Allowed {
+			return &ForbiddenError{User: c.actor.Name, Reason: d.String()}
+		}
+	}
+	return nil
+}
+
+// mayRead reports whether the user the Client acts for (anyone, when it
+// acts for nobody) may make read, for filtering what a read returns.
+func (c *Client) mayRead(ctx context.Context, read authz.Attributes) (bool, error) {
+	err := c.authorize(ctx, read)
+	if errors.Is(err, tenancy.ErrForbidden) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// inNamespace is a request on resource of group in namespace.
+func inNamespace(verb, group, resource, name, namespace string) authz.Attributes {
+	return authz.Attributes{Verb: verb, APIGroup: group, Resource: resource, Name: name, Namespace: namespace, Scope: authz.ScopeNamespace}
+}
+
+// inCluster is a request on a cluster-scoped resource of group: the
+// platform's objects, which no workspace or project role reaches.
+func inCluster(verb, group, resource, name string) authz.Attributes {
+	return authz.Attributes{Verb: verb, APIGroup: group, Resource: resource, Name: name, Scope: authz.ScopeCluster}
 }
 
 // mustExist gets key into obj, turning NotFound into a *NotFoundError naming

@@ -66,7 +66,39 @@
 // object that belongs to someone else a *ConflictError (the SDK's shared
 // shapes, the same types as tenancy's).
 //
-// The Client acts with the rights of its controller-runtime client; unlike
-// tenancy.Client it has no OnBehalfOf mode yet, so a portal must authorize
-// its users' requests itself before calling it.
+// # Acting for a user
+//
+// A portal acting for its users makes the Client with
+// ClientOptions.OnBehalfOf and an Authorizer (package tenancy/authz). Every
+// operation, reads included, then passes one choke point that asks the
+// Authorizer about each request it is about to make before it reads or
+// writes anything; a refusal is a *ForbiddenError (errors.Is(err,
+// tenancy.ErrForbidden)), and it comes before any *NotFoundError, so a
+// user cannot learn whether another tenant's objects exist. The requests,
+// as KubeSphere's roles name them:
+//
+//   - A workspace's Gateway: get, create, update, delete or list on gateways
+//     (gateway.networking.k8s.io) at workspace scope, since the Gateway
+//     lives in a system namespace the workspace's members hold no role in;
+//     a project's: the same in the project. A Gateway placed elsewhere
+//     (EnableGatewayOptions.Namespace) also needs the verb in the namespace
+//     it lives in. In DefaultWorkspaceGatewayNamespace, which every
+//     workspace's Gateway shares, a user may name only their workspace's
+//     default Gateway (DefaultGatewayName), so no workspace can reach or
+//     probe another's there. ListGateways returns a Gateway outside the
+//     scope's home namespace only to a user who may list the gateways of
+//     its namespace.
+//   - IngressClassScopes: get, create, update and delete on
+//     ingressclassscopes (gateway.kubesphere.io) at cluster scope, for
+//     they are the platform's objects even when they offer a class to one
+//     workspace or project.
+//   - AvailableIngressClasses(namespace): list on ingressclassscopes in
+//     namespace, a read any member of the project with a view role may
+//     make.
+//
+// The reads that only support a checked request (the scope's Workspace or
+// Namespace, the GatewayClass, the IngressClass, a gateway's Service and
+// the control-plane nodes) are made with the Client's own rights, after
+// the check. TestOnBehalfOfCoversEveryOperation calls every exported
+// method for a user of one project and checks each way out is refused.
 package gateways

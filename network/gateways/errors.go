@@ -1,6 +1,9 @@
 package gateways
 
-import "github.com/spherekit/spherekit/internal/fielderr"
+import (
+	"github.com/spherekit/spherekit/internal/fielderr"
+	"github.com/spherekit/spherekit/tenancy"
+)
 
 // ErrNotFound is matched (errors.Is) by every *NotFoundError.
 var ErrNotFound = fielderr.ErrNotFound
@@ -25,3 +28,8 @@ type NotFoundError = fielderr.NotFound
 // another scope, or that spherekit did not write. Nothing was written when
 // an operation returns it.
 type ConflictError = fielderr.Conflict
+
+// ForbiddenError reports an operation the user a Client acts for
+// (ClientOptions.OnBehalfOf) may not perform (tenancy's type:
+// errors.Is(err, tenancy.ErrForbidden)). Nothing was read or written.
+type ForbiddenError = tenancy.ForbiddenError

@@ -18,6 +18,7 @@ import (
 
 	"github.com/spherekit/spherekit/tenancy"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // Labels EnableGateway puts on the Gateways it writes. DisableGateway and
@@ -122,6 +123,13 @@ func RouteNamespaces(scope tenancy.Scope) *gatewayapiv1.RouteNamespaces {
 // that EnableGateway did not write, a *ConflictError. What the Gateway API
 // CRD's own rules refuse (TLS settings, duplicate ports ...) is an
 // *InvalidError naming the field the API server named.
+//
+// Acting for a user, it needs get, create and update on the Gateway
+// (gateways of gateway.networking.k8s.io): at workspace scope for a
+// workspace's, in the project for a project's, and in the namespace it
+// lives in when that is not DefaultWorkspaceGatewayNamespace or the
+// project; a workspace's Gateway in DefaultWorkspaceGatewayNamespace must
+// have its default name.
 func (c *Client) EnableGateway(ctx context.Context, scope tenancy.Scope, opts EnableGatewayOptions) (*gatewayapiv1.Gateway, error) {
 	kind, name, err := checkScope(scope)
 	if err != nil {
@@ -146,6 +154,9 @@ func (c *Client) EnableGateway(ctx context.Context, scope tenancy.Scope, opts En
 		if err := checkSubdomain("GatewayClassName", opts.GatewayClassName); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.authorizeGateway(ctx, scope, key, "get", "create", "update"); err != nil {
+		return nil, err
 	}
 	if err := c.scopeExists(ctx, scope); err != nil {
 		return nil, err
@@ -232,7 +243,8 @@ func isInputError(err error) bool {
 // The scope's workspace or project need not exist any more. A missing
 // Gateway is a *NotFoundError naming "Name"; a Gateway there that serves
 // another scope, or that EnableGateway did not write, is a *ConflictError
-// and is left alone.
+// and is left alone. Acting for a user, it needs get and delete on the
+// Gateway where EnableGateway needs its verbs.
 func (c *Client) DisableGateway(ctx context.Context, scope tenancy.Scope, opts EnableGatewayOptions) error {
 	kind, name, err := checkScope(scope)
 	if err != nil {
@@ -240,6 +252,9 @@ func (c *Client) DisableGateway(ctx context.Context, scope tenancy.Scope, opts E
 	}
 	key, err := gatewayKey(scope, opts)
 	if err != nil {
+		return err
+	}
+	if err := c.authorizeGateway(ctx, scope, key, "get", "delete"); err != nil {
 		return err
 	}
 	gw := &gatewayapiv1.Gateway{}
@@ -260,16 +275,41 @@ func (c *Client) DisableGateway(ctx context.Context, scope tenancy.Scope, opts E
 }
 
 // ListGateways returns the Gateways EnableGateway wrote for scope, in every
-// namespace, sorted by namespace and name.
+// namespace, sorted by namespace and name. Acting for a user, it needs
+// list on gateways at workspace scope for a workspace, in the project for
+// a project, and returns a Gateway outside DefaultWorkspaceGatewayNamespace
+// (workspace) or the project only when the user may list the gateways of
+// its namespace.
 func (c *Client) ListGateways(ctx context.Context, scope tenancy.Scope) ([]gatewayapiv1.Gateway, error) {
 	kind, name, err := checkScope(scope)
 	if err != nil {
+		return nil, err
+	}
+	home := homeNamespace(scope)
+	if err := c.authorize(ctx, gatewayRequests(scope, client.ObjectKey{Namespace: home}, "list")...); err != nil {
 		return nil, err
 	}
 	list := &gatewayapiv1.GatewayList{}
 	if err := c.c.List(ctx, list, client.MatchingLabels{ScopeLabel: kind, ScopeNameLabel: name}); err != nil {
 		return nil, fmt.Errorf("list gateways of %s: %w", scope, err)
 	}
+	// A Gateway outside the scope's home namespace is listed only to a user
+	// who may list the Gateways where it lives: anyone who may write
+	// Gateways in a namespace can label one as the scope's.
+	visible := list.Items[:0]
+	for _, gw := range list.Items {
+		if gw.Namespace != home {
+			ok, err := c.mayRead(ctx, inNamespace("list", gatewayapiv1.GroupName, "gateways", "", gw.Namespace))
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		visible = append(visible, gw)
+	}
+	list.Items = visible
 	slices.SortFunc(list.Items, func(a, b gatewayapiv1.Gateway) int {
 		if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
 			return c
@@ -277,6 +317,48 @@ func (c *Client) ListGateways(ctx context.Context, scope tenancy.Scope) ([]gatew
 		return strings.Compare(a.Name, b.Name)
 	})
 	return list.Items, nil
+}
+
+// homeNamespace is where scope's Gateway lives by default: the project
+// itself, or DefaultWorkspaceGatewayNamespace for a workspace.
+func homeNamespace(scope tenancy.Scope) string {
+	if p, ok := scope.ProjectName(); ok {
+		return p
+	}
+	return DefaultWorkspaceGatewayNamespace
+}
+
+// gatewayRequests are the requests verbs on scope's Gateway at key make,
+// for the Authorizer: at workspace scope for a workspace's Gateway (it
+// lives in a system namespace the workspace's members have no role in),
+// in the project for a project's; and, when the Gateway lives elsewhere
+// than the scope's home namespace, in the namespace it lives in as well,
+// so that no one writes a Gateway into a namespace they may not write.
+func gatewayRequests(scope tenancy.Scope, key client.ObjectKey, verbs ...string) []authz.Attributes {
+	var out []authz.Attributes
+	for _, verb := range verbs {
+		if ws, ok := scope.WorkspaceName(); ok {
+			out = append(out, authz.Attributes{Verb: verb, APIGroup: gatewayapiv1.GroupName, Resource: "gateways", Name: key.Name, Workspace: ws, Scope: authz.ScopeWorkspace})
+		} else if p, ok := scope.ProjectName(); ok {
+			out = append(out, inNamespace(verb, gatewayapiv1.GroupName, "gateways", key.Name, p))
+		}
+		if key.Namespace != homeNamespace(scope) {
+			out = append(out, inNamespace(verb, gatewayapiv1.GroupName, "gateways", key.Name, key.Namespace))
+		}
+	}
+	return out
+}
+
+// authorizeGateway checks that the user the Client acts for may make
+// verbs on scope's Gateway at key (gatewayRequests). In the namespace the
+// workspaces' Gateways share, it also refuses every name but the
+// workspace's default one, so that one workspace cannot touch, nor learn
+// of, another's Gateway there.
+func (c *Client) authorizeGateway(ctx context.Context, scope tenancy.Scope, key client.ObjectKey, verbs ...string) error {
+	if _, ok := scope.WorkspaceName(); ok && c.actor != nil && key.Namespace == DefaultWorkspaceGatewayNamespace && key.Name != DefaultGatewayName(scope) {
+		return &ForbiddenError{User: c.actor.Name, Reason: fmt.Sprintf("acting for a user, the gateway of %s in the shared namespace %s is named %s, not %s", scope, key.Namespace, DefaultGatewayName(scope), key.Name)}
+	}
+	return c.authorize(ctx, gatewayRequests(scope, key, verbs...)...)
 }
 
 // checkScope returns the ScopeLabel value and the name of a workspace or

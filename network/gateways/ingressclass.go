@@ -19,6 +19,7 @@ import (
 	gatewayv1alpha2 "github.com/spherekit/spherekit/network/api/gateway/v1alpha2"
 	"github.com/spherekit/spherekit/tenancy"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // ControlPlaneLabel marks control-plane nodes. For a gateway Service that
@@ -61,6 +62,9 @@ type ShareIngressClassOptions struct {
 // taken over). Malformed input (an unparsable selector, several scopes or
 // none) is an *InvalidError naming the field, an unknown IngressClass,
 // workspace or project a *NotFoundError, both before anything is written.
+// Acting for a user, it needs get, create and update on the
+// IngressClassScope (ingressclassscopes of gateway.kubesphere.io) at
+// cluster scope: a platform or cluster role.
 func (c *Client) ShareIngressClass(ctx context.Context, ingressClass string, opts ShareIngressClassOptions) (*gatewayv1alpha2.IngressClassScope, error) {
 	if err := checkSubdomain("ingressClass", ingressClass); err != nil {
 		return nil, err
@@ -72,14 +76,17 @@ func (c *Client) ShareIngressClass(ctx context.Context, ingressClass string, opt
 	if err := checkSubdomain("Name", name); err != nil {
 		return nil, err
 	}
-	scope, err := c.shareScope(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
 	if opts.Service != "" {
 		if _, err := parseService("Service", opts.Service); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.authorize(ctx, ingressClassScopeRequests(name, "get", "create", "update")...); err != nil {
+		return nil, err
+	}
+	scope, err := c.shareScope(ctx, opts)
+	if err != nil {
+		return nil, err
 	}
 	if err := c.mustExist(ctx, "ingressClass", "IngressClass", client.ObjectKey{Name: ingressClass}, &networkingv1.IngressClass{}); err != nil {
 		return nil, err
@@ -125,9 +132,13 @@ func setIngressClassScope(ics *gatewayv1alpha2.IngressClassScope, spec gatewayv1
 }
 
 // UnshareIngressClass deletes the IngressClassScope named name. A missing
-// one is a *NotFoundError naming "name".
+// one is a *NotFoundError naming "name". Acting for a user, it needs delete
+// on it at cluster scope.
 func (c *Client) UnshareIngressClass(ctx context.Context, name string) error {
 	if err := checkSubdomain("name", name); err != nil {
+		return err
+	}
+	if err := c.authorize(ctx, ingressClassScopeRequests(name, "delete")...); err != nil {
 		return err
 	}
 	ics := &gatewayv1alpha2.IngressClassScope{}
@@ -139,6 +150,18 @@ func (c *Client) UnshareIngressClass(ctx context.Context, name string) error {
 		return fmt.Errorf("unshare ingress class: delete ingressclassscope %q: %w", name, err)
 	}
 	return nil
+}
+
+// ingressClassScopeRequests are the requests verbs on the IngressClassScope
+// name make: cluster-scoped platform objects, which only a platform or
+// cluster role reaches (a scope offered to a workspace or a project is
+// still the platform's to write).
+func ingressClassScopeRequests(name string, verbs ...string) []authz.Attributes {
+	out := make([]authz.Attributes, len(verbs))
+	for i, verb := range verbs {
+		out[i] = inCluster(verb, gatewayv1alpha2.GroupName, gatewayv1alpha2.ResourceIngressClassScopes, name)
+	}
+	return out
 }
 
 // shareScope checks the scope options and returns the scope they describe.
@@ -213,8 +236,17 @@ type AvailableIngressClass struct {
 // neither. This is KubeSphere's rule, with one difference: a selector that
 // does not parse admits no namespace here, where KubeSphere's handler
 // admits every namespace. An unknown namespace is a *NotFoundError.
+//
+// Acting for a user, it needs list on ingressclassscopes
+// (gateway.kubesphere.io) in namespace, which a project member's view role
+// grants; the IngressClassScopes themselves are cluster-scoped, and the
+// Services and nodes behind the addresses are read with the Client's own
+// rights, as KubeSphere's console API reads them for its users.
 func (c *Client) AvailableIngressClasses(ctx context.Context, namespace string) ([]AvailableIngressClass, error) {
 	if err := checkLabelName("namespace", namespace); err != nil {
+		return nil, err
+	}
+	if err := c.authorize(ctx, inNamespace("list", gatewayv1alpha2.GroupName, gatewayv1alpha2.ResourceIngressClassScopes, "", namespace)); err != nil {
 		return nil, err
 	}
 	ns := &corev1.Namespace{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -11,6 +12,7 @@ import (
 	"github.com/spherekit/spherekit/internal/fielderr"
 	networkv1alpha1 "github.com/spherekit/spherekit/network/api/v1alpha1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // DefaultFieldOwner is the field manager of what Client writes.
@@ -28,6 +30,15 @@ type ClientOptions struct {
 	// live reader (a manager's GetAPIReader()) for the overlap and default
 	// checks to see every pool the API server has.
 	Reader client.Reader
+
+	// OnBehalfOf makes the Client act for an end user, as a portal does:
+	// every operation, reads included, first asks Authorizer whether the
+	// user may make the requests it is about to make (see the package
+	// documentation for which), and a refusal is a *ForbiddenError with
+	// nothing read or written.
+	OnBehalfOf *authz.User
+	// Authorizer decides for OnBehalfOf; required with it.
+	Authorizer *authz.Authorizer
 }
 
 // Client performs IP pool operations against one cluster: it creates pools,
@@ -36,12 +47,15 @@ type ClientOptions struct {
 // input against the rules (CheckCreate, CheckUpdate, CheckDelete) before it
 // writes, and writes one object (SetDefaultPool two, undoing the first when
 // the second fails); a refusal is an *InvalidError,
-// *NotFoundError or *ConflictError and nothing is written. A Client is safe
-// for concurrent use.
+// *NotFoundError or *ConflictError and nothing is written. With
+// ClientOptions.OnBehalfOf it acts for an end user, whose every request it
+// checks first. A Client is safe for concurrent use.
 type Client struct {
 	c          client.Client
 	r          client.Reader
 	fieldOwner string
+	actor      *authz.User
+	az         *authz.Authorizer
 }
 
 // NewClient returns a Client over c, whose scheme must know the built-in
@@ -55,6 +69,9 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 			return nil, &InvalidError{Field: "c", Reason: fmt.Sprintf("its scheme lacks the spherekit API groups (%v); register them with spherekit.AddToScheme", err)}
 		}
 	}
+	if opts.OnBehalfOf != nil && opts.Authorizer == nil {
+		return nil, &InvalidError{Field: "Authorizer", Reason: "OnBehalfOf needs an Authorizer to decide for the user"}
+	}
 	owner := opts.FieldOwner
 	if owner == "" {
 		owner = DefaultFieldOwner
@@ -63,7 +80,54 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 	if r == nil {
 		r = c
 	}
-	return &Client{c: c, r: r, fieldOwner: owner}, nil
+	var actor *authz.User
+	if opts.OnBehalfOf != nil {
+		u := *opts.OnBehalfOf
+		u.Groups = slices.Clone(u.Groups)
+		actor = &u
+	}
+	return &Client{c: c, r: r, fieldOwner: owner, actor: actor, az: opts.Authorizer}, nil
+}
+
+// authorize is the Client's one choke point for acting for a user: every
+// exported operation calls it with the attributes of each request it is
+// about to make, reads included, before making any, so a refusal comes
+// before anything is read (and before any NotFound could tell the user
+// whether a pool, workspace or namespace exists). It does nothing when the
+// Client acts for nobody, and refuses a call that names no request, which
+// could not be checked.
+func (c *Client) authorize(ctx context.Context, requests ...authz.Attributes) error {
+	if c.actor == nil {
+		return nil
+	}
+	if len(requests) == 0 {
+		return &ForbiddenError{User: c.actor.Name, Reason: "the operation names no request to check"}
+	}
+	for _, a := range requests {
+		a.User = *c.actor
+		d, err := c.az.Explain(ctx, a)
+		if err != nil {
+			return fmt.Errorf("authorize %s %s: %w", a.Verb, a.Resource, err)
+		}
+		if !d.Allowed {
+			return &ForbiddenError{User: c.actor.Name, Reason: d.String()}
+		}
+	}
+	return nil
+}
+
+// resourceIPPools is the resource name of IPPool.
+const resourceIPPools = "ippools"
+
+// onPools are the requests verbs on the pool name ("" for any pool, or all
+// of them) make: pools are cluster-scoped platform objects, which only a
+// platform or cluster role reaches.
+func onPools(name string, verbs ...string) []authz.Attributes {
+	out := make([]authz.Attributes, len(verbs))
+	for i, verb := range verbs {
+		out[i] = authz.Attributes{Verb: verb, APIGroup: networkv1alpha1.GroupName, Resource: resourceIPPools, Name: name, Scope: authz.ScopeCluster}
+	}
+	return out
 }
 
 // mustExist reads key into obj, turning NotFound into a *NotFoundError

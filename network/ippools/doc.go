@@ -47,8 +47,27 @@
 // is never listed for, or given to, another workspace's namespaces, even
 // with the default label (KubeSphere would).
 //
-// The Client acts with the rights of the controller-runtime client it is
-// given; unlike tenancy.Client it has no OnBehalfOf mode yet, so a portal
-// acting for end users must authorize pool operations itself (they are
-// platform-administrator operations in KubeSphere).
+// # Acting for a user
+//
+// A portal acting for its users makes the Client with
+// ClientOptions.OnBehalfOf and an Authorizer (package tenancy/authz). Every
+// operation, reads included, then passes one choke point that asks the
+// Authorizer about each request it is about to make before it reads or
+// writes anything; a refusal is a *ForbiddenError (errors.Is(err,
+// tenancy.ErrForbidden)), and it comes before any *NotFoundError, so a
+// user cannot learn whether a pool, workspace or namespace exists. Pools
+// are cluster-scoped platform objects, as in KubeSphere, where managing
+// them is the platform administrator's: CreatePool, AssignPool,
+// UnassignPool, DisablePool, EnablePool, SetDefaultPool, DeletePool and
+// ListPools need the verbs they use on ippools (network.kubesphere.io) at
+// cluster scope (create, get, update, delete, list; SetDefaultPool updates
+// any pool, the old default too), which only a platform or cluster role
+// grants, even for a pool assigned to the user's own workspace.
+// PoolsForNamespace(namespace) is a project member's read: it needs list
+// on ippools in the namespace, at namespace scope, and answers with the
+// pools that namespace may use and no others. Reads that only support a
+// checked request (the workspace or namespace named, the other pools
+// checked for overlaps) are made with the Client's own rights, after the
+// check. TestOnBehalfOfCoversEveryOperation calls every exported method
+// for users of one workspace and checks each way out is refused.
 package ippools

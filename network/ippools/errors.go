@@ -1,6 +1,9 @@
 package ippools
 
-import "github.com/spherekit/spherekit/internal/fielderr"
+import (
+	"github.com/spherekit/spherekit/internal/fielderr"
+	"github.com/spherekit/spherekit/tenancy"
+)
 
 // ErrNotFound is matched (errors.Is) by every *NotFoundError.
 var ErrNotFound = fielderr.ErrNotFound
@@ -21,3 +24,8 @@ type NotFoundError = fielderr.NotFound
 // overlapping another pool's, a second default pool, deleting or disabling
 // a pool in use. Nothing was written.
 type ConflictError = fielderr.Conflict
+
+// ForbiddenError reports an operation the user a Client acts for
+// (ClientOptions.OnBehalfOf) may not perform (tenancy's type:
+// errors.Is(err, tenancy.ErrForbidden)). Nothing was read or written.
+type ForbiddenError = tenancy.ForbiddenError

@@ -32,7 +32,8 @@ type CreatePoolOptions struct {
 // spec.rangeEnd, spec.blockSize, spec.type), a CIDR overlapping an existing
 // pool of the same ID (*ConflictError for spec.cidr), an unknown workspace
 // (*NotFoundError for Workspace), a second default (*ConflictError for
-// Default) and a name in use (*ConflictError for name).
+// Default) and a name in use (*ConflictError for name). Acting for a user,
+// it needs create on the pool and list on ippools, at cluster scope.
 func (c *Client) CreatePool(ctx context.Context, name string, spec networkv1alpha1.IPPoolSpec, opts CreatePoolOptions) (*networkv1alpha1.IPPool, error) {
 	names := map[string]string{fieldName: "name", fieldWorkspace: "Workspace", fieldDefault: "Default"}
 	pool := &networkv1alpha1.IPPool{
@@ -52,6 +53,9 @@ func (c *Client) CreatePool(ctx context.Context, name string, spec networkv1alph
 	// The checks that need no reads come first.
 	if err := CheckCreate(pool, nil); err != nil {
 		return nil, renameFields(err, names)
+	}
+	if err := c.authorize(ctx, append(onPools(name, "create"), onPools("", "list")...)...); err != nil {
+		return nil, err
 	}
 	if opts.Workspace != "" {
 		if err := c.workspaceExists(ctx, "Workspace", opts.Workspace); err != nil {
@@ -79,7 +83,11 @@ func (c *Client) CreatePool(ctx context.Context, name string, spec networkv1alph
 // (PoolsForNamespace) and, with the Calico backend, its projects' pods get
 // addresses from it. It refuses the default pool, which serves every
 // workspace, and a pool with addresses allocated to another workspace.
+// Acting for a user, it needs get and update on the pool at cluster scope.
 func (c *Client) AssignPool(ctx context.Context, pool, workspace string) (*networkv1alpha1.IPPool, error) {
+	if err := c.authorize(ctx, onPools(pool, "get", "update")...); err != nil {
+		return nil, err
+	}
 	if err := c.workspaceExists(ctx, "workspace", workspace); err != nil {
 		return nil, err
 	}
@@ -95,8 +103,12 @@ func (c *Client) AssignPool(ctx context.Context, pool, workspace string) (*netwo
 	})
 }
 
-// UnassignPool takes pool away from its workspace, if any.
+// UnassignPool takes pool away from its workspace, if any. Acting for a
+// user, it needs get and update on the pool at cluster scope.
 func (c *Client) UnassignPool(ctx context.Context, pool string) (*networkv1alpha1.IPPool, error) {
+	if err := c.authorize(ctx, onPools(pool, "get", "update")...); err != nil {
+		return nil, err
+	}
 	return c.change(ctx, pool, nil, func(p *networkv1alpha1.IPPool) bool {
 		if _, ok := p.Labels[WorkspaceLabel]; !ok {
 			return false
@@ -107,13 +119,21 @@ func (c *Client) UnassignPool(ctx context.Context, pool string) (*networkv1alpha
 }
 
 // DisablePool stops pool from handing out addresses (spec.disabled); it
-// refuses a pool in use with a *ConflictError for pool.
+// refuses a pool in use with a *ConflictError for pool. Acting for a user,
+// it needs get and update on the pool at cluster scope.
 func (c *Client) DisablePool(ctx context.Context, pool string) (*networkv1alpha1.IPPool, error) {
+	if err := c.authorize(ctx, onPools(pool, "get", "update")...); err != nil {
+		return nil, err
+	}
 	return c.setDisabled(ctx, pool, true)
 }
 
-// EnablePool lets pool hand out addresses again.
+// EnablePool lets pool hand out addresses again. Acting for a user, it
+// needs get and update on the pool at cluster scope.
 func (c *Client) EnablePool(ctx context.Context, pool string) (*networkv1alpha1.IPPool, error) {
+	if err := c.authorize(ctx, onPools(pool, "get", "update")...); err != nil {
+		return nil, err
+	}
 	return c.setDisabled(ctx, pool, false)
 }
 
@@ -185,7 +205,13 @@ func notDeleting(p *networkv1alpha1.IPPool) error {
 // one's added, so for a moment there is no default; if the second write
 // fails, the first is undone. Two moves at once may both pass the checks;
 // the validating webhook then refuses the later second default.
+//
+// Acting for a user, it needs get on the pool, and list and update on
+// every pool (the old default is updated too), at cluster scope.
 func (c *Client) SetDefaultPool(ctx context.Context, pool string) (*networkv1alpha1.IPPool, error) {
+	if err := c.authorize(ctx, append(onPools(pool, "get"), onPools("", "list", "update")...)...); err != nil {
+		return nil, err
+	}
 	target, err := c.pool(ctx, pool)
 	if err != nil {
 		return nil, err
@@ -260,8 +286,12 @@ func (c *Client) relabelDefault(ctx context.Context, pool string, isDefault bool
 // above zero) with a *ConflictError for pool. The delete is conditional on
 // the version checked, so a pool whose usage changed meanwhile is checked
 // again. A Calico pool is held by its finalizer until the backend has let
-// go of its Calico IPPool.
+// go of its Calico IPPool. Acting for a user, it needs get and delete on
+// the pool at cluster scope.
 func (c *Client) DeletePool(ctx context.Context, pool string) error {
+	if err := c.authorize(ctx, onPools(pool, "get", "delete")...); err != nil {
+		return err
+	}
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		p, err := c.pool(ctx, pool)
 		if err != nil {

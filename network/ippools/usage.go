@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	networkv1alpha1 "github.com/spherekit/spherekit/network/api/v1alpha1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // Pool is an IP pool as ListPools and PoolsForNamespace report it.
@@ -75,8 +76,13 @@ type ListPoolsOptions struct {
 	Workspace string
 }
 
-// ListPools lists pools with their usage, sorted by name.
+// ListPools lists pools with their usage, sorted by name. Acting for a
+// user, it needs list on ippools at cluster scope, with or without
+// opts.Workspace: it is the platform's view of the pools.
 func (c *Client) ListPools(ctx context.Context, opts ListPoolsOptions) ([]Pool, error) {
+	if err := c.authorize(ctx, onPools("", "list")...); err != nil {
+		return nil, err
+	}
 	if opts.Workspace != "" {
 		if err := c.workspaceExists(ctx, "Workspace", opts.Workspace); err != nil {
 			return nil, err
@@ -113,9 +119,18 @@ type PoolsForNamespaceOptions struct {
 // assigned to another workspace is never listed, not even when it carries
 // the default label (KubeSphere would list it). The namespace must exist
 // (*NotFoundError for namespace).
+//
+// Acting for a user, it needs list on ippools (network.kubesphere.io) in
+// namespace, at namespace scope: a read a project member's view role
+// grants, as for the namespace's ippools in KubeSphere's resources API.
+// The answer is the namespace's own: it shows only the pools the
+// namespace's workspace may use.
 func (c *Client) PoolsForNamespace(ctx context.Context, namespace string, opts PoolsForNamespaceOptions) ([]Pool, error) {
 	if namespace == "" {
 		return nil, &InvalidError{Field: "namespace", Reason: "must not be empty"}
+	}
+	if err := c.authorize(ctx, authz.Attributes{Verb: "list", APIGroup: networkv1alpha1.GroupName, Resource: resourceIPPools, Namespace: namespace, Scope: authz.ScopeNamespace}); err != nil {
+		return nil, err
 	}
 	ns := &corev1.Namespace{}
 	if err := c.mustExist(ctx, "namespace", "Namespace", client.ObjectKey{Name: namespace}, ns); err != nil {
