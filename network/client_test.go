@@ -72,14 +72,7 @@ func TestCreatePolicyRefuses(t *testing.T) {
 			_, err := c.CreatePolicy(ctx, tc.project, tc.policy, tc.spec)
 			require.Error(t, err)
 			require.True(t, errors.As(err, tc.as), "%T: %v", err, err)
-			switch e := err.(type) {
-			case *network.InvalidError:
-				assert.Equal(t, tc.field, e.Field, err.Error())
-			case *network.NotFoundError:
-				assert.Equal(t, tc.field, e.Field, err.Error())
-			case *network.ConflictError:
-				assert.Equal(t, tc.field, e.Field, err.Error())
-			}
+			assert.Equal(t, tc.field, fieldOf(err), err.Error())
 			if tc.policy != existing {
 				err := env.Client.Get(ctx, client.ObjectKey{Namespace: tc.project, Name: tc.policy}, &networkv1alpha1.NamespaceNetworkPolicy{})
 				assert.True(t, client.IgnoreNotFound(err) == nil && err != nil, "nothing written")
@@ -151,4 +144,20 @@ func TestSetIsolation(t *testing.T) {
 	require.ErrorIs(t, c.SetWorkspaceIsolation(ctx, "ghost", true), tenancy.ErrNotFound)
 	require.ErrorIs(t, c.SetProjectIsolation(ctx, "ghost", true), tenancy.ErrNotFound)
 	require.ErrorIs(t, c.SetProjectIsolation(ctx, project(t, ""), true), tenancy.ErrNotFound)
+}
+
+// fieldOf returns the field a typed input error names.
+func fieldOf(err error) string {
+	var invalid *network.InvalidError
+	var notFound *network.NotFoundError
+	var conflict *network.ConflictError
+	switch {
+	case errors.As(err, &invalid):
+		return invalid.Field
+	case errors.As(err, &notFound):
+		return notFound.Field
+	case errors.As(err, &conflict):
+		return conflict.Field
+	}
+	return ""
 }
