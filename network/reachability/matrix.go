@@ -95,6 +95,9 @@ type prepared struct {
 	// is pod i, in evaluation order.
 	cluster         bool
 	admin, baseline [][]*compiledCluster
+	// open, passed and scratch are clusterSet's working sets, kept from
+	// call to call: a prepared engine answers one question at a time.
+	open, passed, scratch bitset
 }
 
 // compiledCluster is a ClusterNetworkPolicy with the pods each rule's
@@ -204,6 +207,7 @@ func (pr *prepared) prepareCluster(byNS map[string][]int) {
 	e, n := pr.e, pr.n
 	pr.cluster = true
 	pr.admin, pr.baseline = make([][]*compiledCluster, n), make([][]*compiledCluster, n)
+	pr.open, pr.passed, pr.scratch = newBitset(n), newBitset(n), newBitset(n)
 	// selected sets the pods of the namespaces nsSel selects that podSel
 	// (nil: every pod) selects.
 	selected := func(nsSel, podSel labels.Selector, b bitset) {
@@ -305,11 +309,20 @@ func (pr *prepared) runTier(pols []*compiledCluster, self int, pp PortProtocol, 
 
 // clusterSet is the set of far ends self allows on pp in one direction
 // (the sources ingress at self admits, or the destinations egress at self
-// allows), through the three tiers.
+// allows), through the three tiers, new for the caller to modify when
+// egress.
 func (pr *prepared) clusterSet(self int, pp PortProtocol, ingress bool) bitset {
+	if len(pr.admin[self]) == 0 && len(pr.baseline[self]) == 0 {
+		// Not a subject of any ClusterNetworkPolicy: NetworkPolicies alone.
+		if ingress {
+			return pr.npInSet(self, pp)
+		}
+		return pr.npOutSet(self, pp)
+	}
 	n := pr.n
-	open, allowed, passed, m := newBitset(n), newBitset(n), newBitset(n), newBitset(n)
+	open, allowed, passed, m := pr.open, newBitset(n), pr.passed, pr.scratch
 	open.fill(n)
+	clear(passed)
 	pr.runTier(pr.admin[self], self, pp, ingress, open, allowed, passed, m)
 	open.or(passed)
 	if ingress && pr.isoIn[self] {
