@@ -226,6 +226,52 @@ func BenchmarkMatrix(b *testing.B) {
 	})
 }
 
+// BenchmarkMatrixClusterNetworkPolicies: the world of BenchmarkMatrix
+// (1,000 pods in 50 namespaces, 200 NetworkPolicies, 5 ports) with and
+// without 50 random ClusterNetworkPolicies in both tiers
+// (internal/netpolgen, priorities 0 to 3), side by side: what the tiers
+// cost Matrix. The two sides answer different worlds, so before timing
+// each side's Matrix must agree with its engine's Reachable on 20,000
+// random questions.
+func BenchmarkMatrixClusterNetworkPolicies(b *testing.B) {
+	// The same seed draws the same namespaces, pods and NetworkPolicies,
+	// then the ClusterNetworkPolicies.
+	npOnly := netpolgen.Objects(rand.New(rand.NewPCG(42, 42)), 50, 1000, 200)
+	objs := netpolgen.Generate(rand.New(rand.NewPCG(42, 42)), netpolgen.Options{Namespaces: 50, Pods: 1000, Policies: 200, ClusterPolicies: 50})
+	if len(objs) != len(npOnly)+50 {
+		b.Fatalf("%d objects, want %d and 50 ClusterNetworkPolicies", len(objs), len(npOnly))
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, side := range []struct {
+		name string
+		objs []runtime.Object
+	}{{"networkpolicies", npOnly}, {"with-clusternetworkpolicies", objs}} {
+		e, err := reachability.New(side.objs...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := e.Matrix(networkPorts)
+		pods := e.Pods()
+		for range 20_000 {
+			s, d, pi := rng.IntN(len(pods)), rng.IntN(len(pods)), rng.IntN(len(networkPorts))
+			a, err := e.Reachable(reachability.Traffic{From: reachability.PodAt(pods[s].Namespace, pods[s].Name), To: reachability.PodAt(pods[d].Namespace, pods[d].Name),
+				Port: networkPorts[pi].Port, Protocol: networkPorts[pi].Protocol})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if a.Allowed != m.Allowed(s, d, pi) {
+				b.Fatalf("%s: Matrix and Reachable disagree on %s -> %s %v: %s", side.name, pods[s].Name, pods[d].Name, networkPorts[pi], a)
+			}
+		}
+		b.Logf("%s: %d allowed of %d", side.name, m.Count(), len(pods)*len(pods)*len(networkPorts))
+		b.Run(side.name, func(b *testing.B) {
+			for b.Loop() {
+				_ = e.Matrix(networkPorts).Count()
+			}
+		})
+	}
+}
+
 // BenchmarkDiffIsolation: 10,000 pods in 500 namespaces of 50 workspaces,
 // with KubeSphere's workspace isolation policy in every namespace of half
 // the workspaces; the question is what switching on isolation for one more

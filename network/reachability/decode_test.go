@@ -1,6 +1,7 @@
 package reachability
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -67,11 +68,61 @@ func TestDecodeObjects(t *testing.T) {
 	}
 }
 
+const clusterYAML = `
+apiVersion: policy.networking.k8s.io/v1beta1
+kind: ClusterNetworkPolicyList
+items:
+- apiVersion: policy.networking.k8s.io/v1beta1
+  kind: ClusterNetworkPolicy
+  metadata: {name: pass-workspace}
+  spec:
+    tier: Admin
+    priority: 10
+    subject: {namespaces: {matchLabels: {kubesphere.io/workspace: team-a}}}
+    ingress:
+    - {name: same-workspace, action: Pass, from: [{namespaces: {matchLabels: {kubesphere.io/workspace: team-a}}}]}
+    - {name: others, action: Deny, from: [{namespaces: {}}], protocols: [{tcp: {destinationPort: {range: {start: 8000, end: 8100}}}}]}
+- apiVersion: policy.networking.k8s.io/v1beta1
+  kind: ClusterNetworkPolicy
+  metadata: {name: no-infra}
+  spec:
+    tier: Baseline
+    priority: 0
+    subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}
+    egress:
+    - {action: Deny, to: [{nodes: {matchLabels: {role: infra}}}, {networks: [192.0.2.0/24]}]}
+---
+apiVersion: v1
+kind: NodeList
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n1, labels: {role: infra}}
+  status: {addresses: [{type: InternalIP, address: 198.51.100.7}, {type: Hostname, address: n1}]}
+`
+
+func TestDecodeObjectsClusterNetworkPolicies(t *testing.T) {
+	objs, err := DecodeObjects(strings.NewReader(worldYAML + "---" + clusterYAML))
+	require.NoError(t, err)
+	require.Len(t, objs, 8, "lists expanded")
+	e, err := New(objs...)
+	require.NoError(t, err)
+	a, err := e.Reachable(Traffic{From: PodAt("other", "client"), To: PodAt("shop", "web"), Port: 8080})
+	require.NoError(t, err)
+	assert.Equal(t, `denied; egress: not isolated; ingress: denied by Admin ClusterNetworkPolicy pass-workspace rule 1 ("others")`, a.String())
+	for ip, allowed := range map[string]bool{"198.51.100.7": false, "192.0.2.1": false, "203.0.113.1": true} {
+		a, err := e.Reachable(Traffic{From: PodAt("shop", "web"), To: Address(netip.MustParseAddr(ip)), Port: 443})
+		require.NoError(t, err)
+		assert.Equal(t, allowed, a.Allowed, "web to %s: %s", ip, a)
+	}
+}
+
 // FuzzDecodeObjects: any input decodes or is refused with an
 // *InvalidError; whatever decodes builds an engine or is refused, never a
 // panic.
 func FuzzDecodeObjects(f *testing.F) {
 	f.Add(worldYAML)
+	f.Add(clusterYAML)
 	f.Add("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: y}\nspec: {podSelector: {matchExpressions: [{key: a, operator: In}]}}\n")
 	f.Add("---\n---\nnull\n")
 	f.Fuzz(func(t *testing.T, doc string) {

@@ -2,6 +2,7 @@ package reachability
 
 import (
 	"iter"
+	"slices"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/labels"
@@ -92,11 +93,14 @@ func (d *DiffResult) add(s, t, port int, after bool) {
 // are matched by namespace and name; connections of a pod present on one
 // side only are not compared.
 //
-// When both engines have the same namespaces and pods and differ only in
-// policies (the usual "what if" change), Diff looks only at the pods the
-// changed policies select: the connections into pods whose ingress
-// policies changed and out of pods whose egress policies changed. Otherwise
-// it compares full matrices.
+// When both engines have the same namespaces, pods and nodes and differ
+// only in policies (the usual "what if" change), Diff looks only at the
+// pods the changed policies select: the connections into pods whose
+// ingress policies changed and out of pods whose egress policies changed,
+// NetworkPolicies and ClusterNetworkPolicies alike (a ClusterNetworkPolicy
+// that changed in any way, its tier or priority included, counts for the
+// pods its subject selects before and after, in each direction in which
+// it has rules before or after). Otherwise it compares full matrices.
 func Diff(before, after *Engine, ports []PortProtocol) *DiffResult {
 	ports = normalizePorts(ports)
 	res := &DiffResult{pods: before.pods, ports: ports}
@@ -117,6 +121,15 @@ func samePodsAndNamespaces(a, b *Engine) bool {
 			return false
 		}
 	}
+	if len(a.nodes) != len(b.nodes) {
+		return false
+	}
+	for i := range a.nodes {
+		na, nb := &a.nodes[i], &b.nodes[i]
+		if na.name != nb.name || !labels.Equals(na.labels, nb.labels) || !slices.Equal(na.addrs, nb.addrs) {
+			return false
+		}
+	}
 	for i := range a.pods {
 		pa, pb := &a.pods[i], &b.pods[i]
 		if pa.Namespace != pb.Namespace || pa.Name != pb.Name || pa.IP != pb.IP ||
@@ -130,7 +143,8 @@ func samePodsAndNamespaces(a, b *Engine) bool {
 // diffPolicies compares engines that differ in policies only.
 func diffPolicies(before, after *Engine, ports []PortProtocol, res *DiffResult) {
 	changed := changedPolicies(before, after)
-	if len(changed) == 0 {
+	changedCluster := changedClusterPolicies(before, after)
+	if len(changed) == 0 && len(changedCluster) == 0 {
 		return
 	}
 	n := len(before.pods)
@@ -145,6 +159,23 @@ func diffPolicies(before, after *Engine, ports []PortProtocol, res *DiffResult) 
 				affIn.set(i)
 			}
 			if p.egress {
+				affOut.set(i)
+			}
+		}
+	}
+	for _, p := range changedCluster {
+		if len(p.ingress) == 0 && len(p.egress) == 0 {
+			continue
+		}
+		for i := range before.pods {
+			pod := &before.pods[i]
+			if !p.selects(pod, before.namespaces[pod.Namespace]) {
+				continue
+			}
+			if len(p.ingress) > 0 {
+				affIn.set(i)
+			}
+			if len(p.egress) > 0 {
 				affOut.set(i)
 			}
 		}
@@ -219,6 +250,34 @@ func changedPolicies(before, after *Engine) []*policy {
 	}
 	for ref, q := range ai {
 		if p, ok := bi[ref]; !ok || !apiequality.Semantic.DeepEqual(p.spec, q.spec) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// changedClusterPolicies are the ClusterNetworkPolicies of either engine
+// that the other lacks or has with another spec.
+func changedClusterPolicies(before, after *Engine) []*clusterPolicy {
+	index := func(e *Engine) map[string]*clusterPolicy {
+		m := make(map[string]*clusterPolicy, len(e.admin)+len(e.baseline))
+		for _, p := range e.admin {
+			m[p.name] = p
+		}
+		for _, p := range e.baseline {
+			m[p.name] = p
+		}
+		return m
+	}
+	bi, ai := index(before), index(after)
+	var out []*clusterPolicy
+	for name, p := range bi {
+		if q, ok := ai[name]; !ok || !apiequality.Semantic.DeepEqual(p.spec, q.spec) {
+			out = append(out, p)
+		}
+	}
+	for name, q := range ai {
+		if p, ok := bi[name]; !ok || !apiequality.Semantic.DeepEqual(p.spec, q.spec) {
 			out = append(out, q)
 		}
 	}

@@ -1,16 +1,20 @@
 package reachability
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	policyv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 
 	"github.com/spherekit/spherekit/internal/fielderr"
 )
@@ -28,15 +32,28 @@ type Pod struct {
 	Ports           []corev1.ContainerPort
 }
 
-// Engine answers reachability questions over one set of namespaces, pods
-// and NetworkPolicies, exactly as Kubernetes defines NetworkPolicy. It is
-// immutable and safe for concurrent use; build one with New.
+// Engine answers reachability questions over one set of namespaces, pods,
+// nodes, NetworkPolicies and ClusterNetworkPolicies, exactly as Kubernetes
+// and the Network Policy API define them. It is immutable and safe for
+// concurrent use; build one with New.
 type Engine struct {
 	namespaces map[string]labels.Set
 	pods       []Pod
 	podIndex   map[string]int // namespace/name → index in pods
-	policies   []*policy      // sorted by namespace/name
+	nodes      []node
+	policies   []*policy // sorted by namespace/name
 	byNS       map[string][]*policy
+	// admin and baseline are the ClusterNetworkPolicies of each tier in
+	// evaluation order: by priority, then by name.
+	admin, baseline []*clusterPolicy
+}
+
+// node is what the engine knows of a node: its labels and addresses, for
+// ClusterNetworkPolicy's nodes peers.
+type node struct {
+	name   string
+	labels labels.Set
+	addrs  []netip.Addr
 }
 
 // policy is a NetworkPolicy compiled for matching.
@@ -85,6 +102,8 @@ func (b *ipBlock) contains(ip netip.Addr) bool {
 
 // port is one NetworkPolicyPort: protocol (defaulted to TCP), and a number
 // (with endPort a range), a name, or neither (every port of the protocol).
+// A ClusterNetworkPolicy's destinationNamedPort has no protocol: the named
+// container port's own protocol applies.
 type port struct {
 	protocol corev1.Protocol
 	number   int32
@@ -92,27 +111,56 @@ type port struct {
 	name     string
 }
 
-// New builds an engine from Namespaces, Pods and NetworkPolicies (other
-// kinds are an error). A pod's namespace must be among the namespaces. An
+// New builds an engine from Namespaces, Pods, Nodes, NetworkPolicies and
+// policy.networking.k8s.io/v1beta1 ClusterNetworkPolicies, and Lists of
+// them (other kinds are an error). A pod's namespace must be among the
+// namespaces; nodes matter only to ClusterNetworkPolicy's nodes peers. An
 // object the API server would refuse (a selector that does not parse, a
-// CIDR that is not one) is an *InvalidError naming it.
+// CIDR that is not one, a ClusterNetworkPolicy without a tier) is an
+// *InvalidError naming it.
 func New(objs ...runtime.Object) (*Engine, error) {
 	e := &Engine{namespaces: map[string]labels.Set{}, podIndex: map[string]int{}, byNS: map[string][]*policy{}}
 	var pods []*corev1.Pod
-	for i, o := range objs {
+	var cnps []*policyv1beta1.ClusterNetworkPolicy
+	var add func(field string, o runtime.Object) error
+	add = func(field string, o runtime.Object) error {
 		switch o := o.(type) {
 		case *corev1.Namespace:
 			e.namespaces[o.Name] = labels.Set(o.Labels)
 		case *corev1.Pod:
 			pods = append(pods, o)
+		case *corev1.Node:
+			n, err := compileNode(o)
+			if err != nil {
+				return err
+			}
+			e.nodes = append(e.nodes, n)
 		case *networkingv1.NetworkPolicy:
 			p, err := compile(o)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			e.policies = append(e.policies, p)
+		case *policyv1beta1.ClusterNetworkPolicy:
+			cnps = append(cnps, o)
+		case *corev1.NamespaceList, *corev1.PodList, *corev1.NodeList, *networkingv1.NetworkPolicyList, *policyv1beta1.ClusterNetworkPolicyList:
+			items, err := meta.ExtractList(o)
+			if err != nil {
+				return &InvalidError{Field: field, Reason: "not a list", Err: err}
+			}
+			for i, item := range items {
+				if err := add(fmt.Sprintf("%s.items[%d]", field, i), item); err != nil {
+					return err
+				}
+			}
 		default:
-			return nil, &InvalidError{Field: fmt.Sprintf("objs[%d]", i), Reason: fmt.Sprintf("%T is not a Namespace, Pod or NetworkPolicy", o)}
+			return &InvalidError{Field: field, Reason: fmt.Sprintf("%T is not a Namespace, Pod, Node, NetworkPolicy or ClusterNetworkPolicy", o)}
+		}
+		return nil
+	}
+	for i, o := range objs {
+		if err := add(fmt.Sprintf("objs[%d]", i), o); err != nil {
+			return nil, err
 		}
 	}
 	for _, p := range pods {
@@ -141,7 +189,49 @@ func New(objs ...runtime.Object) (*Engine, error) {
 	for _, p := range e.policies {
 		e.byNS[p.namespace] = append(e.byNS[p.namespace], p)
 	}
+	// ClusterNetworkPolicies last: nodes peers resolve against the nodes.
+	seen := map[string]bool{}
+	for _, o := range cnps {
+		if seen[o.Name] {
+			return nil, &InvalidError{Field: "clusternetworkpolicy " + o.Name, Reason: "given twice"}
+		}
+		seen[o.Name] = true
+		p, err := e.compileCluster(o)
+		if err != nil {
+			return nil, err
+		}
+		if p.tier == AdminTier {
+			e.admin = append(e.admin, p)
+		} else {
+			e.baseline = append(e.baseline, p)
+		}
+	}
+	byPriority := func(a, b *clusterPolicy) int {
+		if c := cmp.Compare(a.priority, b.priority); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	}
+	slices.SortFunc(e.admin, byPriority)
+	slices.SortFunc(e.baseline, byPriority)
 	return e, nil
+}
+
+func compileNode(o *corev1.Node) (node, error) {
+	n := node{name: o.Name, labels: labels.Set(o.Labels)}
+	for i, a := range o.Status.Addresses {
+		// Hostname and DNS addresses are names, not IPs: only the IPs of
+		// status.addresses are the node's.
+		if a.Type == corev1.NodeHostName || a.Type == corev1.NodeInternalDNS || a.Type == corev1.NodeExternalDNS {
+			continue
+		}
+		ip, err := netip.ParseAddr(a.Address)
+		if err != nil {
+			return n, &InvalidError{Field: fmt.Sprintf("node %s status.addresses[%d]", o.Name, i), Reason: "not an IP address", Err: err}
+		}
+		n.addrs = append(n.addrs, ip)
+	}
+	return n, nil
 }
 
 func selector(field string, s *metav1.LabelSelector) (labels.Selector, error) {

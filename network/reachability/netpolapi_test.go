@@ -2,8 +2,12 @@ package reachability
 
 import (
 	"context"
+	"fmt"
+	mathrand "math/rand/v2"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,15 +19,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	policyv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	policyv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
+
+	"github.com/spherekit/spherekit/internal/netpolgen"
 )
 
 // TestNetworkPolicyAPIv030OnKubernetes records what
 // sigs.k8s.io/network-policy-api v0.3.0 installs on the Kubernetes testenv
-// runs: its CRDs (read from the module, standard channel) install and
-// serve ClusterNetworkPolicy, while AdminNetworkPolicy and
+// runs: its CRDs (read from the module; TestMain installs the experimental
+// channel, a superset of the standard one) install and serve
+// ClusterNetworkPolicy, while AdminNetworkPolicy and
 // BaselineAdminNetworkPolicy, whose Go types the module still carries, have
 // no CRD there, so no cluster that installs v0.3.0 has them. That is why
-// the engine does not take them (see the package documentation).
+// the engine takes ClusterNetworkPolicy and not them (see the package
+// documentation).
 func TestNetworkPolicyAPIv030OnKubernetes(t *testing.T) {
 	if env == nil {
 		t.Skip("no cluster while fuzzing")
@@ -108,4 +116,45 @@ func TestNetworkPolicyAPIv030OnKubernetes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestGeneratedClusterNetworkPoliciesAreValid: every ClusterNetworkPolicy
+// internal/netpolgen makes, with the experimental fields and without, is
+// accepted by the API server's validation of network-policy-api v0.3.0's
+// CRD and stored as generated (nothing pruned), and the engine takes it:
+// the random worlds the property tests draw are worlds a cluster can hold.
+func TestGeneratedClusterNetworkPoliciesAreValid(t *testing.T) {
+	if env == nil {
+		t.Skip("no cluster while fuzzing")
+	}
+	ctx := context.Background()
+	s := runtime.NewScheme()
+	require.NoError(t, policyv1beta1.Install(s))
+	c, err := client.New(env.Config, client.Options{Scheme: s})
+	require.NoError(t, err)
+	count := 0
+	for seed := range uint64(24) {
+		r := mathrand.New(mathrand.NewPCG(seed, 21))
+		objs := netpolgen.Generate(r, netpolgen.Options{Namespaces: 1, Nodes: 2, ClusterPolicies: 10, Experimental: seed%2 == 0})
+		_, err := New(objs...)
+		require.NoError(t, err, "seed %d: the engine takes the world", seed)
+		for _, o := range objs {
+			p, ok := o.(*policyv1beta1.ClusterNetworkPolicy)
+			if !ok {
+				continue
+			}
+			p.Name = fmt.Sprintf("gen-%d-%s", seed, p.Name)
+			want := p.Spec.DeepCopy()
+			if !assert.NoError(t, c.Create(ctx, p), "seed %d: %s: %+v", seed, p.Name, p.Spec) {
+				continue
+			}
+			count++
+			t.Cleanup(func() { _ = c.Delete(ctx, p) })
+			got := &policyv1beta1.ClusterNetworkPolicy{}
+			require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(p), got))
+			assert.Empty(t, cmp.Diff(want, &got.Spec, cmpopts.EquateEmpty()), "seed %d: %s stored as generated", seed, p.Name)
+		}
+	}
+	t.Logf("%d generated ClusterNetworkPolicies accepted", count)
+	assert.Equal(t, 240, count)
 }

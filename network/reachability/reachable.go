@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	policyv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
 // Endpoint is one end of a connection: a pod of the engine (Namespace and
@@ -49,12 +50,29 @@ type RuleRef struct {
 type Side struct {
 	// Allowed says this direction lets the traffic through.
 	Allowed bool
-	// Isolated says some policy selects the pod for this direction; a pod
-	// no policy selects (or an address outside the pods) allows
-	// everything.
+	// Tier is the tier that decided: AdminTier or BaselineTier when a
+	// ClusterNetworkPolicy rule accepted or denied the traffic (Cluster
+	// names it), NetworkPolicyTier when NetworkPolicies isolate the pod,
+	// and empty when no tier decided and the traffic is allowed (a pod no
+	// policy selects, an address outside the pods, or a Pass in the
+	// Baseline tier).
+	Tier Tier
+	// Cluster is the ClusterNetworkPolicy rule that decided, when Tier is
+	// AdminTier or BaselineTier.
+	Cluster *ClusterRuleRef
+	// Passed are the Pass rules that sent the evaluation on to the next
+	// tier: at most one of the Admin tier, then at most one of the
+	// Baseline tier.
+	Passed []ClusterRuleRef
+	// Isolated says some NetworkPolicy selects the pod for this direction;
+	// a pod no NetworkPolicy selects (or an address outside the pods)
+	// leaves the decision to the Baseline tier, and allows everything it
+	// does not decide.
 	Isolated bool
-	// Policies are the policies that select the pod for this direction,
-	// and AllowedBy the rules among theirs that allow the traffic.
+	// Policies are the NetworkPolicies that select the pod for this
+	// direction, and AllowedBy the rules among theirs that allow the
+	// traffic. They are the NetworkPolicy tier's view, filled in whichever
+	// tier decided.
 	Policies  []string
 	AllowedBy []RuleRef
 }
@@ -75,13 +93,23 @@ func (a Answer) String() string {
 		b.WriteString("denied")
 	}
 	side := func(name string, s Side) {
+		fmt.Fprintf(&b, "; %s: ", name)
+		for _, p := range s.Passed {
+			fmt.Fprintf(&b, "passed by %s, then ", p)
+		}
 		switch {
-		case !s.Isolated:
-			fmt.Fprintf(&b, "; %s: not isolated", name)
+		case (s.Tier == AdminTier || s.Tier == BaselineTier) && s.Cluster != nil:
+			if s.Allowed {
+				fmt.Fprintf(&b, "accepted by %s", s.Cluster)
+			} else {
+				fmt.Fprintf(&b, "denied by %s", s.Cluster)
+			}
+		case s.Tier != NetworkPolicyTier:
+			b.WriteString("not isolated")
 		case s.Allowed:
-			fmt.Fprintf(&b, "; %s: allowed by %s", name, refs(s.AllowedBy))
+			fmt.Fprintf(&b, "allowed by %s", refs(s.AllowedBy))
 		default:
-			fmt.Fprintf(&b, "; %s: isolated by %s and no rule allows it", name, strings.Join(s.Policies, ", "))
+			fmt.Fprintf(&b, "isolated by %s and no rule allows it", strings.Join(s.Policies, ", "))
 		}
 	}
 	side("egress", a.Egress)
@@ -142,9 +170,10 @@ func (e *Engine) Reachable(t Traffic) (Answer, error) {
 	return a, nil
 }
 
-// side evaluates the policies selecting self (for ingress or egress)
-// against the other end; dst is the destination, whose named ports rules
-// resolve against.
+// side evaluates one direction at self against the other end, tier by
+// tier: the Admin tier's ClusterNetworkPolicies, then the NetworkPolicies
+// selecting self, then the Baseline tier's. dst is the destination, whose
+// named ports rules resolve against.
 func (e *Engine) side(self, other, dst end, portNum int32, proto corev1.Protocol, ingress bool) Side {
 	if self.pod == nil {
 		return Side{Allowed: true}
@@ -167,7 +196,33 @@ func (e *Engine) side(self, other, dst end, portNum int32, proto corev1.Protocol
 			}
 		}
 	}
-	s.Allowed = !s.Isolated || len(s.AllowedBy) > 0
+	// decided applies a tier's first matching rule: Accept and Deny
+	// decide, Pass goes on to the next tier.
+	decided := func(ref ClusterRuleRef, ok bool) bool {
+		if !ok {
+			return false
+		}
+		if ref.Action == policyv1beta1.ClusterNetworkPolicyRuleActionPass {
+			s.Passed = append(s.Passed, ref)
+			return false
+		}
+		s.Tier, s.Cluster = ref.Tier, &ref
+		s.Allowed = ref.Action == policyv1beta1.ClusterNetworkPolicyRuleActionAccept
+		return true
+	}
+	if decided(firstMatch(e.admin, self, other, dst, portNum, proto, ingress)) {
+		return s
+	}
+	// NetworkPolicies decide for the pods they select; the Baseline tier
+	// is for the others.
+	if s.Isolated {
+		s.Tier, s.Allowed = NetworkPolicyTier, len(s.AllowedBy) > 0
+		return s
+	}
+	if decided(firstMatch(e.baseline, self, other, dst, portNum, proto, ingress)) {
+		return s
+	}
+	s.Allowed = true
 	return s
 }
 
@@ -201,11 +256,17 @@ func (pp *peer) matches(policyNS string, other end) bool {
 }
 
 func (r *rule) matchesPort(dst end, portNum int32, proto corev1.Protocol) bool {
-	if r.ports == nil {
+	return matchPorts(r.ports, dst, portNum, proto)
+}
+
+// matchPorts reports whether ports (nil: every port) match portNum/proto
+// at dst.
+func matchPorts(ports []port, dst end, portNum int32, proto corev1.Protocol) bool {
+	if ports == nil {
 		return true
 	}
-	for i := range r.ports {
-		if r.ports[i].matches(dst, portNum, proto) {
+	for i := range ports {
+		if ports[i].matches(dst, portNum, proto) {
 			return true
 		}
 	}
@@ -213,7 +274,8 @@ func (r *rule) matchesPort(dst end, portNum int32, proto corev1.Protocol) bool {
 }
 
 func (p *port) matches(dst end, portNum int32, proto corev1.Protocol) bool {
-	if p.protocol != proto {
+	// A ClusterNetworkPolicy's named port has no protocol of its own.
+	if p.protocol != proto && (p.protocol != "" || p.name == "") {
 		return false
 	}
 	switch {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	policyv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
+	policyv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 	policyv1beta1 "sigs.k8s.io/network-policy-api/apis/v1beta1"
 )
 
@@ -141,10 +142,12 @@ func TestNewRefusesBadObjects(t *testing.T) {
 		"another kind": {&corev1.ConfigMap{}},
 		// sigs.k8s.io/network-policy-api v0.3.0 has no CRD for these (see
 		// TestNetworkPolicyAPIv030OnKubernetes).
-		"an AdminNetworkPolicy":         {&policyv1alpha1.AdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "anp"}}},
-		"a BaselineAdminNetworkPolicy":  {&policyv1alpha1.BaselineAdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "default"}}},
-		"a ClusterNetworkPolicy (v0.3)": {&policyv1beta1.ClusterNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "cnp"}}},
-		"bad pod IP":                    {ns("a", nil), pod("a", "p", "not-an-ip", nil)},
+		"an AdminNetworkPolicy":        {&policyv1alpha1.AdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "anp"}}},
+		"a BaselineAdminNetworkPolicy": {&policyv1alpha1.BaselineAdminNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "default"}}},
+		// The engine takes v1beta1, the version the CRD stores.
+		"a v1alpha2 ClusterNetworkPolicy":       {&policyv1alpha2.ClusterNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "cnp"}}},
+		"a ClusterNetworkPolicy without a spec": {&policyv1beta1.ClusterNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "cnp"}}},
+		"bad pod IP":                            {ns("a", nil), pod("a", "p", "not-an-ip", nil)},
 	}
 	for name, objs := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -1,19 +1,14 @@
 package calico
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"sigs.k8s.io/yaml"
+
+	"github.com/spherekit/spherekit/testenv/internal/modcrds"
 )
 
 // The Go module the CRDs come from, and where in it they are.
@@ -29,34 +24,11 @@ const Group = "crd.projectcalico.org"
 // ModuleDir returns the folder of Module at Version in the module cache,
 // downloading it first when it is not there.
 func ModuleDir(ctx context.Context) (string, error) {
-	goBin, err := exec.LookPath("go")
+	m, err := modcrds.Download(ctx, Module, Version)
 	if err != nil {
-		return "", fmt.Errorf("calico: find the go command (the CRDs come from a Go module): %w", err)
+		return "", fmt.Errorf("calico: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, goBin, "mod", "download", "-json", Module+"@"+Version)
-	// Outside any module and workspace, so the project's go.mod plays no
-	// part; GOFLAGS such as -mod=vendor would make the command refuse.
-	cmd.Dir = os.TempDir()
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=", "GO111MODULE=on")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	var out struct {
-		Dir   string
-		Error string
-	}
-	decodeErr := json.Unmarshal(stdout.Bytes(), &out)
-	if runErr != nil || decodeErr != nil || out.Error != "" {
-		why := errors.Join(runErr, decodeErr)
-		if out.Error != "" {
-			why = errors.Join(why, errors.New(out.Error))
-		}
-		return "", fmt.Errorf("calico: go mod download %s@%s: %w; %s", Module, Version, why, strings.TrimSpace(stderr.String()))
-	}
-	if out.Dir == "" {
-		return "", fmt.Errorf("calico: go mod download %s@%s named no folder", Module, Version)
-	}
-	return out.Dir, nil
+	return m.Dir, nil
 }
 
 // CRDs returns every CustomResourceDefinition of Calico's module, sorted by
@@ -82,20 +54,14 @@ func ReadCRDs(dir string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	sort.Strings(paths)
 	out := make([]*apiextensionsv1.CustomResourceDefinition, 0, len(paths))
 	for _, p := range paths {
-		raw, err := os.ReadFile(p)
+		defs, err := modcrds.DecodeFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("calico: %w", err)
-		}
-		crd := &apiextensionsv1.CustomResourceDefinition{}
-		if err := yaml.Unmarshal(raw, crd); err != nil {
 			return nil, fmt.Errorf("calico: decode %s: %w", filepath.Base(p), err)
 		}
-		if crd.Kind != "CustomResourceDefinition" || crd.Spec.Group != Group || crd.Name == "" {
+		if len(defs) != 1 || defs[0].Spec.Group != Group {
 			return nil, fmt.Errorf("calico: %s is not a CRD of %s", filepath.Base(p), Group)
 		}
-		// The files carry an empty status; the API server fills it in.
-		crd.Status = apiextensionsv1.CustomResourceDefinitionStatus{}
-		out = append(out, crd)
+		out = append(out, defs[0])
 	}
 	return out, nil
 }

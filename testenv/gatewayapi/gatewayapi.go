@@ -1,25 +1,14 @@
 package gatewayapi
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime/debug"
-	"sort"
-	"strings"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	gatewayapiv1 "sigs.k8s.io/gateway-api/apis/v1"
-	"sigs.k8s.io/yaml"
+
+	"github.com/spherekit/spherekit/testenv/internal/modcrds"
 )
 
 // ModulePath is the Go module the CRDs are read from.
@@ -45,113 +34,13 @@ func CRDs(ctx context.Context, channel Channel) ([]*apiextensionsv1.CustomResour
 	if channel != Standard && channel != Experimental {
 		return nil, fmt.Errorf("gateway api crds: unknown channel %q (want %q or %q)", channel, Standard, Experimental)
 	}
-	dir, version, err := moduleDir(ctx)
+	m, err := modcrds.Selected(ctx, ModulePath, (*gatewayapiv1.Gateway).DeepCopy)
 	if err != nil {
 		return nil, fmt.Errorf("gateway api crds: %w", err)
 	}
-	if linked := linkedVersion(); linked != "" && linked != version {
-		return nil, fmt.Errorf("gateway api crds: the module in this folder selects %s %s but this binary is built with %s", ModulePath, version, linked)
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "config", "crd", string(channel), "*.yaml"))
+	out, err := modcrds.ReadFiles(filepath.Join(m.Dir, "config", "crd", string(channel), "*.yaml"))
 	if err != nil {
 		return nil, fmt.Errorf("gateway api crds: %w", err)
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("gateway api crds: no YAML in %s", filepath.Join(dir, "config", "crd", string(channel)))
-	}
-	var out []*apiextensionsv1.CustomResourceDefinition
-	for _, f := range files {
-		defs, err := decodeFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("gateway api crds: %s: %w", filepath.Base(f), err)
-		}
-		out = append(out, defs...)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
-}
-
-// moduleDir returns the folder of the gateway-api module the current
-// folder's build list selects, downloading it when the cache lacks it.
-func moduleDir(ctx context.Context) (dir, version string, err error) {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		return "", "", fmt.Errorf("find the go command: %w", err)
-	}
-	cmd := exec.CommandContext(ctx, gobin, "mod", "download", "-json", ModulePath)
-	// Module mode whatever the caller's settings: vendoring or a workspace
-	// would hide the module cache's copy.
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", "", fmt.Errorf("go mod download -json %s: %w: %s", ModulePath, err, strings.TrimSpace(stderr.String()+stdout.String()))
-	}
-	var m struct {
-		Path, Version, Dir, Error string
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
-		return "", "", fmt.Errorf("go mod download -json %s: %w", ModulePath, err)
-	}
-	if m.Error != "" {
-		return "", "", fmt.Errorf("go mod download -json %s: %s", ModulePath, m.Error)
-	}
-	if m.Dir == "" {
-		return "", "", fmt.Errorf("go mod download -json %s: no folder reported", ModulePath)
-	}
-	return m.Dir, m.Version, nil
-}
-
-// linkedVersion is the version of the gateway-api module this binary is
-// built with, or "" when the binary carries no build information.
-func linkedVersion() string {
-	_ = gatewayapiv1.GroupName // the import that links the module in
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	for _, dep := range info.Deps {
-		if dep.Path == ModulePath {
-			if dep.Replace != nil {
-				return "" // a replaced module: nothing to compare with
-			}
-			return dep.Version
-		}
-	}
-	return ""
-}
-
-// decodeFile returns the CRDs among the YAML documents of name.
-func decodeFile(name string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }()
-	docs := utilyaml.NewYAMLReader(bufio.NewReader(f))
-	var out []*apiextensionsv1.CustomResourceDefinition
-	for n := 1; ; n++ {
-		doc, err := docs.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", n, err)
-		}
-		var meta metav1.TypeMeta
-		if err := yaml.Unmarshal(doc, &meta); err != nil {
-			return nil, fmt.Errorf("document %d: %w", n, err)
-		}
-		if meta.APIVersion != apiextensionsv1.SchemeGroupVersion.String() || meta.Kind != "CustomResourceDefinition" {
-			continue
-		}
-		crd := &apiextensionsv1.CustomResourceDefinition{}
-		if err := yaml.Unmarshal(doc, crd); err != nil {
-			return nil, fmt.Errorf("document %d: %w", n, err)
-		}
-		if crd.Name == "" {
-			return nil, fmt.Errorf("document %d: a CustomResourceDefinition without a name", n)
-		}
-		out = append(out, crd)
-	}
 }
