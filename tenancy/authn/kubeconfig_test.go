@@ -102,10 +102,15 @@ func TestKubeconfigIsAcceptedByKubeAPIServer(t *testing.T) {
 	testenv.Eventually(t, func() (bool, error) {
 		return containsString(mustUser(t, lisa).Spec.Groups, group), nil
 	}, "lisa's spec.groups has %s", group)
-	kc2, err := auth.KubeconfigFor(ctx, lisa, KubeconfigOptions{Server: env.Config.Host, CAData: env.Config.CAData})
-	require.NoError(t, err)
+	// A fresh kubeconfig each try: KubeconfigFor reads her groups from its
+	// cache, which may trail the read above, and a token keeps the groups
+	// it was issued with.
 	testenv.Eventually(t, func() (bool, error) {
-		_, err := clientsetOf(t, kc2).CoreV1().Pods(other).List(ctx, metav1.ListOptions{})
+		kc2, err := auth.KubeconfigFor(ctx, lisa, KubeconfigOptions{Server: env.Config.Host, CAData: env.Config.CAData})
+		if err != nil {
+			return false, err
+		}
+		_, err = clientsetOf(t, kc2).CoreV1().Pods(other).List(ctx, metav1.ListOptions{})
 		return err == nil, nil
 	}, "lisa lists pods in %s through her group", other)
 }
