@@ -38,10 +38,12 @@ var (
 	issuer *httptest.Server
 )
 
-// Short login limits so tests see a user blocked and unblocked.
+// Short login limits so tests see a user blocked and unblocked. The window
+// must hold testFailureLimit failed logins even under -race on a loaded
+// machine (4 s did not: the user was never blocked).
 const (
 	testFailureLimit  = 3
-	testFailureWindow = 4 * time.Second
+	testFailureWindow = 12 * time.Second
 	testBcryptCost    = 4
 )
 
