@@ -77,7 +77,7 @@ var setupOnce = sync.OnceValue(func() error {
 func newClient(t testing.TB) *gateways.Client {
 	t.Helper()
 	if env == nil {
-		t.Skip("no cluster while fuzzing")
+		t.Skip("needs the test cluster, which TestMain does not start while fuzzing (go test -fuzz); run without -fuzz")
 	}
 	require.NoError(t, setupOnce())
 	gc, err := gateways.NewClient(env.Client, gateways.ClientOptions{GatewayClassName: testClass})

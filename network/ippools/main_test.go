@@ -55,7 +55,7 @@ func name(prefix string) string { return prefix + "-" + rand.String(6) }
 func newWorkspace(t *testing.T) string {
 	t.Helper()
 	if env == nil {
-		t.Skip("no cluster while fuzzing")
+		t.Skip("needs the test cluster, which TestMain does not start while fuzzing (go test -fuzz); run without -fuzz")
 	}
 	ws := &tenantv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name("ws")}}
 	require.NoError(t, env.Client.Create(context.Background(), ws))
@@ -89,7 +89,7 @@ func cleanup(t *testing.T, n string) {
 func createPool(t *testing.T, n string, s networkv1alpha1.IPPoolSpec, opts ippools.CreatePoolOptions) *networkv1alpha1.IPPool {
 	t.Helper()
 	if env == nil {
-		t.Skip("no cluster while fuzzing")
+		t.Skip("needs the test cluster, which TestMain does not start while fuzzing (go test -fuzz); run without -fuzz")
 	}
 	p, err := pc.CreatePool(context.Background(), n, s, opts)
 	require.NoError(t, err)

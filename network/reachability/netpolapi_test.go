@@ -34,7 +34,7 @@ import (
 // documentation).
 func TestNetworkPolicyAPIv030OnKubernetes(t *testing.T) {
 	if env == nil {
-		t.Skip("no cluster while fuzzing")
+		t.Skip("needs the test cluster, which TestMain does not start while fuzzing (go test -fuzz); run without -fuzz")
 	}
 	ctx := context.Background()
 	s := runtime.NewScheme()
@@ -125,7 +125,7 @@ func TestNetworkPolicyAPIv030OnKubernetes(t *testing.T) {
 // the random worlds the property tests draw are worlds a cluster can hold.
 func TestGeneratedClusterNetworkPoliciesAreValid(t *testing.T) {
 	if env == nil {
-		t.Skip("no cluster while fuzzing")
+		t.Skip("needs the test cluster, which TestMain does not start while fuzzing (go test -fuzz); run without -fuzz")
 	}
 	ctx := context.Background()
 	s := runtime.NewScheme()

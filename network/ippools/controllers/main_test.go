@@ -97,7 +97,7 @@ func eventually(t *testing.T, cond func() bool, msg string, args ...any) {
 func create(t *testing.T, obj client.Object) {
 	t.Helper()
 	if env == nil {
-		t.Skip("no cluster while fuzzing")
+		t.Skip("needs the test cluster, which TestMain does not start while fuzzing (go test -fuzz); run without -fuzz")
 	}
 	require.NoError(t, env.Client.Create(context.Background(), obj))
 	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), obj) })
@@ -108,7 +108,7 @@ func create(t *testing.T, obj client.Object) {
 func createPool(t *testing.T, p *networkv1alpha1.IPPool) {
 	t.Helper()
 	if env == nil {
-		t.Skip("no cluster while fuzzing")
+		t.Skip("needs the test cluster, which TestMain does not start while fuzzing (go test -fuzz); run without -fuzz")
 	}
 	ctx := context.Background()
 	require.NoError(t, env.Client.Create(ctx, p))

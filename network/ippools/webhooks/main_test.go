@@ -62,7 +62,7 @@ func newPool(n, typ, cidr string, labels map[string]string) *networkv1alpha1.IPP
 func create(t *testing.T, obj client.Object) {
 	t.Helper()
 	if env == nil {
-		t.Skip("no cluster while fuzzing")
+		t.Skip("needs the test cluster, which TestMain does not start while fuzzing (go test -fuzz); run without -fuzz")
 	}
 	require.NoError(t, env.Client.Create(context.Background(), obj))
 	t.Cleanup(func() {
