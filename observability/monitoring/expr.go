@@ -327,26 +327,6 @@ func splitNamespacedFilter(f string) (namespaces, pods []string, err error) {
 	return namespaces, pods, nil
 }
 
-// namespacedPairs is the set of "<ns>/<pod>" pairs of a namespaced filter,
-// nil when it names none; results are cut to exactly these pairs, since the
-// two regexps alone would also match crossed pairs.
-func namespacedPairs(f string) map[string]bool {
-	f = strings.TrimRight(f, "$")
-	if f == "" {
-		return nil
-	}
-	set := map[string]bool{}
-	for _, part := range strings.Split(f, "|") {
-		if strings.Contains(part, "/") {
-			set[part] = true
-		}
-	}
-	if len(set) == 0 {
-		return nil
-	}
-	return set
-}
-
 // promDuration renders d in Prometheus's duration syntax.
 func promDuration(d time.Duration) string {
 	if d%time.Second != 0 {
