@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"time"
 
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -68,6 +70,7 @@ func main() {
 	fs := flag.NewFlagSet("quickstart", flag.ExitOnError)
 	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster to use; empty starts an embedded local cluster")
 	nodes := fs.Int("nodes", 3, "simulated nodes of the embedded cluster")
+	prom := fs.String("prometheus", "", "address of a Prometheus watching the cluster, with spherekit's recording rules (monitoring.RecordingRules); empty starts one for the embedded cluster and skips monitoring on a given one")
 	_ = fs.Parse(os.Args[1:])
 	ctrllog.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapLevelErrors)))
 
@@ -82,13 +85,21 @@ func main() {
 		<-ctx.Done()
 		stop() // the default action for the next signal
 	}()
-	if err := run(ctx, os.Stdout, *kubeconfig, *nodes); err != nil {
+	if err := run(ctx, os.Stdout, options{kubeconfig: *kubeconfig, nodes: *nodes, prometheus: *prom}); err != nil {
 		fmt.Fprintf(os.Stderr, "quickstart: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out io.Writer, kubeconfig string, nodes int) (err error) {
+// options are quickstart's flags.
+type options struct {
+	kubeconfig string
+	nodes      int
+	prometheus string
+}
+
+func run(ctx context.Context, out io.Writer, o options) (err error) {
+	kubeconfig, nodes := o.kubeconfig, o.nodes
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return err
@@ -103,6 +114,12 @@ func run(ctx context.Context, out io.Writer, kubeconfig string, nodes int) (err 
 	var cfg *rest.Config
 	var c client.Client
 	var iss *issuer
+	var promAPI promv1.API
+	if o.prometheus != "" {
+		if promAPI, err = prometheusAPI(o.prometheus); err != nil {
+			return err
+		}
+	}
 	if kubeconfig == "" {
 		fmt.Fprintf(out, "No kubeconfig given: starting an embedded cluster (etcd, kube-apiserver, controller-manager, scheduler, %d simulated nodes).\n", nodes)
 		fmt.Fprintln(out, "The first run builds the control plane from source through the Go module proxy and caches it; that takes several minutes.")
@@ -116,7 +133,7 @@ func run(ctx context.Context, out io.Writer, kubeconfig string, nodes int) (err 
 		if err != nil {
 			return err
 		}
-		cluster, err := testenv.Start(ctx, testenv.Options{Nodes: nodes, Scheme: scheme, Progress: os.Stderr, AuthenticationConfig: authConfig})
+		cluster, err := testenv.Start(ctx, testenv.Options{Nodes: nodes, NodeMetrics: nodes > 0, Scheme: scheme, Progress: os.Stderr, AuthenticationConfig: authConfig})
 		if err != nil {
 			return fmt.Errorf("start embedded cluster: %w", err)
 		}
@@ -125,6 +142,15 @@ func run(ctx context.Context, out io.Writer, kubeconfig string, nodes int) (err 
 			err = errors.Join(err, cluster.Stop())
 		}()
 		cfg, c = cluster.Config, cluster.Client
+		if promAPI == nil && nodes > 0 {
+			fmt.Fprintln(out, "Starting kube-state-metrics and Prometheus (built from source the first time) with spherekit's recording rules.")
+			stack, err := startMonitoring(ctx, cluster, os.Stderr)
+			if err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, stack.stop()) }()
+			promAPI = stack.prom.API()
+		}
 	} else {
 		fmt.Fprintf(out, "Using the cluster of %s.\n", kubeconfig)
 		cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
@@ -158,13 +184,13 @@ func run(ctx context.Context, out io.Writer, kubeconfig string, nodes int) (err 
 	}
 	fmt.Fprintf(out, "Server version %s, %d nodes.\n", version.GitVersion, len(nodeList.Items))
 
-	return tour(ctx, out, cfg, c, iss)
+	return tour(ctx, out, cfg, c, iss, promAPI)
 }
 
 // tour runs the tenancy controllers in this process, as a host program
 // embedding spherekit would, and walks through workspaces, projects, members
 // and quotas.
-func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client, iss *issuer) (err error) {
+func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client, iss *issuer, promAPI promv1.API) (err error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: c.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -278,6 +304,12 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client,
 			continue
 		}
 		fmt.Fprintf(out, "Would %d replicas of 1 CPU fit in %s? no: %s\n", replicas, project, fit.Shortfalls[0])
+	}
+
+	if promAPI == nil {
+		fmt.Fprintln(out, "Skipped monitoring: no Prometheus (pass --prometheus with the address of one that has spherekit's recording rules).")
+	} else if err := monitoringTour(ctx, out, c, promAPI, ws, project); err != nil {
+		return err
 	}
 
 	var list tenantv1beta1.WorkspaceList

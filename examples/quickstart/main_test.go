@@ -62,7 +62,7 @@ func TestTourAgainstRunningCluster(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	require.NoError(t, run(ctx, &out, env.KubeconfigPath(), 0))
+	require.NoError(t, run(ctx, &out, options{kubeconfig: env.KubeconfigPath()}))
 	s := out.String()
 	t.Log(s)
 	assert.Contains(t, s, "Installed CRD workspaces.tenant.kubesphere.io")
@@ -81,31 +81,34 @@ func TestTourAgainstRunningCluster(t *testing.T) {
 	assert.Regexp(t, `The access token authenticates bob-\w+, groups \[system:authenticated\].\n`, s)
 	assert.NotContains(t, s, "With the kubeconfig", "a given cluster does not trust the tour's issuer")
 	assert.Regexp(t, `Logged bob-\w+ out: his token is refused now \(invalid token: revoked\).\n`, s)
+	assert.Contains(t, s, "Skipped monitoring: no Prometheus")
 	assert.Contains(t, s, "Workspaces (1):")
 	assert.Contains(t, s, "Deleted workspace")
 
 	// A second run finds the CRDs in place.
 	out.Reset()
-	require.NoError(t, run(ctx, &out, env.KubeconfigPath(), 0))
+	require.NoError(t, run(ctx, &out, options{kubeconfig: env.KubeconfigPath()}))
 	assert.NotContains(t, out.String(), "Installed CRD")
 }
 
 func TestTourOnEmbeddedCluster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	require.NoError(t, run(ctx, &out, "", 2))
+	require.NoError(t, run(ctx, &out, options{nodes: 2}))
 	s := out.String()
 	assert.Contains(t, s, "starting an embedded cluster")
 	assert.Contains(t, s, ", 2 nodes.")
 	assert.Regexp(t, `With the kubeconfig spherekit wrote for bob-\w+, kube-apiserver lets him list pods in web-\w+ \(0\) and refuses kube-system.\n`, s)
+	assert.Regexp(t, `Project web-\w+ uses 0.50 CPU cores and 129 MiB of memory in 3 pods`, s)
+	assert.Regexp(t, `Workspace quickstart-\w+ uses 0.50 CPU cores and 128 MiB of memory`, s)
 	assert.Contains(t, s, "Tearing down the embedded cluster.")
 }
 
 func TestTourFailsOnBadKubeconfig(t *testing.T) {
 	path := t.TempDir() + "/kubeconfig"
 	require.NoError(t, os.WriteFile(path, []byte("not: [a kubeconfig"), 0o600))
-	err := run(context.Background(), &bytes.Buffer{}, path, 0)
+	err := run(context.Background(), &bytes.Buffer{}, options{kubeconfig: path})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "load kubeconfig")
 }
