@@ -76,9 +76,9 @@ func TestOptionsSetFlags(t *testing.T) {
 		if err != nil {
 			return false, err
 		}
-		return labelsOf(fams["kube_namespace_labels"], "namespace", ns.Name) != nil, nil
+		return labelsOf(fams["kube_namespace_created"], "namespace", ns.Name) != nil, nil
 	}, "kube-state-metrics never exported namespace %s", ns.Name)
-	assert.NotContains(t, labelsOf(fams["kube_namespace_labels"], "namespace", ns.Name), "label_kubesphere_io_workspace")
+	assert.NotContains(t, labelsOf(fams["kube_namespace_labels"], "namespace", ns.Name), "label_kubesphere_io_workspace", "no labels are allowed")
 	assert.NotContains(t, fams, "kube_configmap_info", "only namespaces are exported")
 	require.NoError(t, s.Stop())
 	require.NoError(t, s.Stop(), "Stop twice")
@@ -86,10 +86,11 @@ func TestOptionsSetFlags(t *testing.T) {
 
 func TestStartFailures(t *testing.T) {
 	ctx := timeout(t)
-	_, err := kubestatemetrics.Start(ctx, cluster.KubeconfigPath(), kubestatemetrics.Options{ExtraFlags: []string{"--no-such-flag"}})
+	_, err := kubestatemetrics.Start(ctx, "/does/not/exist/kubeconfig", kubestatemetrics.Options{})
 	var se *kubestatemetrics.StartError
 	require.ErrorAs(t, err, &se)
-	assert.Contains(t, se.LogTail, "no-such-flag")
+	assert.Contains(t, se.LogTail, "/does/not/exist/kubeconfig", "the server says what it could not read")
+	assert.Contains(t, err.Error(), "exited while starting")
 
 	for _, tc := range []struct {
 		name       string
