@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
@@ -46,6 +45,8 @@ func TestInvalidOptions(t *testing.T) {
 			{JobName: "j", Targets: []string{"a:1"}}, {JobName: "j", Targets: []string{"b:1"}},
 		}}, "ScrapeConfigs[1].JobName"},
 		{"bad rule file name", Options{RuleFiles: map[string]string{"a/b": ""}}, "RuleFiles"},
+		{"control character in a label", job(func(sc *ScrapeConfig) { sc.Labels = map[string]string{"a": "x\x7f"} }), "ScrapeConfigs[0].Labels"},
+		{"invalid UTF-8 in a regex", job(func(sc *ScrapeConfig) { sc.MetricRelabelConfigs = []RelabelConfig{{Regex: "\xff"}} }), "ScrapeConfigs[0].MetricRelabelConfigs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Start(context.Background(), tc.opts)
@@ -113,11 +114,6 @@ func FuzzRenderConfig(f *testing.F) {
 	f.Add("job", "127.0.0.1:1", "v", "tok", "(.*)")
 	f.Add("a: b\nc", "x\n- y", "'\"", "#", "{]")
 	f.Fuzz(func(t *testing.T, job, target, value, token, regex string) {
-		for _, s := range []string{job, target, value, token, regex} {
-			if !utf8.ValidString(s) {
-				t.Skip("YAML holds UTF-8 text only")
-			}
-		}
 		o := Options{ScrapeConfigs: []ScrapeConfig{{
 			JobName:        job,
 			Targets:        []string{target},
@@ -125,6 +121,19 @@ func FuzzRenderConfig(f *testing.F) {
 			BearerToken:    token,
 			RelabelConfigs: []RelabelConfig{{Regex: regex}},
 		}}}.withDefaults()
+		if job == "" || target == "" {
+			return // refused by validate: required
+		}
+		if err := o.validate(); err != nil {
+			var oe *OptionsError
+			require.ErrorAs(t, err, &oe)
+			for _, s := range []string{job, target, value, token, regex} {
+				if !yamlText(s) {
+					return // refused, rightly
+				}
+			}
+			t.Fatalf("refused text YAML can carry: %v", err)
+		}
 		out, err := renderConfig(o, t.TempDir(), "/rules")
 		require.NoError(t, err)
 		var back promConfig
