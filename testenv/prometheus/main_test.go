@@ -28,6 +28,10 @@ var (
 
 func TestMain(m *testing.M) {
 	ctrllog.SetLogger(logr.Discard())
+	if os.Getenv(helperEnv) != "" {
+		runHelper()
+		return
+	}
 	if testenv.Fuzzing() {
 		os.Exit(m.Run())
 	}
