@@ -65,7 +65,7 @@ func TestRuleGroupFiresInPrometheus(t *testing.T) {
 		"rule_group": mine.Name, "alerttype": "metric", "rule_type": "custom", "severity": "critical"} {
 		assert.Equal(t, v, down.Labels[k], "label %s", k)
 	}
-	assert.Equal(t, "0", down.Value)
+	assert.Equal(t, "0e+00", down.Value, "the value of up for the down target, as Prometheus prints it")
 	assert.Equal(t, downNamespace, byName["Always"].Labels["namespace"], "an alert of an expression without selectors still carries its namespace")
 
 	// The other namespace's group is loaded and evaluated, and inactive.

@@ -26,6 +26,9 @@ type ClusterRuleGroupReconciler struct {
 // SetupWithManager registers the reconciler; every ClusterRuleGroup event
 // and every cluster-level PrometheusRule event enqueues the one request.
 func (r *ClusterRuleGroupReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
+	if r.Output == nil {
+		r.Output = &Output{}
+	}
 	key := scopeKey(alertingv2beta1.LevelCluster)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("alerting-clusterrulegroup").
@@ -73,6 +76,9 @@ type GlobalRuleGroupReconciler struct {
 // SetupWithManager registers the reconciler; every GlobalRuleGroup event
 // and every global PrometheusRule event enqueues the one request.
 func (r *GlobalRuleGroupReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
+	if r.Output == nil {
+		r.Output = &Output{}
+	}
 	key := scopeKey(alertingv2beta1.LevelGlobal)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("alerting-globalrulegroup").

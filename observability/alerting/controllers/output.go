@@ -16,8 +16,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/spherekit/spherekit/observability/alerting"
 	alertingv2beta1 "github.com/spherekit/spherekit/observability/api/alerting/v2beta1"
@@ -192,6 +195,22 @@ func (f *RulesFiles) replace(path string, r alerting.Rendered) (bool, error) {
 		return false, fmt.Errorf("write rules file: %w", werr)
 	}
 	return true, nil
+}
+
+// enqueueFiles enqueues the namespace of every namespace rules file in
+// Dir, so that after a restart a file whose groups are gone is removed.
+func (f *RulesFiles) enqueueFiles(_ context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+	entries, err := os.ReadDir(f.Dir)
+	if err != nil {
+		return fmt.Errorf("list rules files: %w", err)
+	}
+	for _, e := range entries {
+		ns, ok := strings.CutPrefix(e.Name(), alertingv2beta1.PrometheusRulePrefixNamespaceLevel)
+		if ns, ok = strings.CutSuffix(ns, ".yaml"); ok && ns != "" && !e.IsDir() {
+			q.Add(reconcile.Request{NamespacedName: types.NamespacedName{Name: ns}})
+		}
+	}
+	return nil
 }
 
 func (f *RulesFiles) reload(ctx context.Context) error {

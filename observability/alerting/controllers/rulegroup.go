@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/spherekit/spherekit/observability/alerting"
 	alertingv2beta1 "github.com/spherekit/spherekit/observability/api/alerting/v2beta1"
@@ -30,8 +31,12 @@ type RuleGroupReconciler struct {
 
 // SetupWithManager registers the reconciler: RuleGroup events, and
 // events of namespace-level PrometheusRules (so a restart finds stale
-// ones), enqueue their namespace.
+// ones), enqueue their namespace. In rules-file mode the namespaces of
+// the files found at start are enqueued instead.
 func (r *RuleGroupReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
+	if r.Output == nil {
+		r.Output = &Output{}
+	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("alerting-rulegroup").
 		Watches(&alertingv2beta1.RuleGroup{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
@@ -39,6 +44,8 @@ func (r *RuleGroupReconciler) SetupWithManager(_ context.Context, mgr ctrl.Manag
 		}))
 	if r.Output.watchesPrometheusRules() {
 		b = b.Watches(&monitoringv1.PrometheusRule{}, handler.EnqueueRequestsFromMapFunc(levelOf(alertingv2beta1.LevelNamespace, types.NamespacedName{})))
+	} else {
+		b = b.WatchesRawSource(source.Func(r.Output.RulesFiles.enqueueFiles))
 	}
 	return b.WithOptions(options).Complete(r)
 }
