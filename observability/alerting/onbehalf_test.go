@@ -129,7 +129,9 @@ func TestOnBehalfOfCoversEveryOperation(t *testing.T) {
 	// allowed rows list alice's alerts first, before her group changes.
 	testenv.Eventually(t, func() (bool, error) {
 		all, err := admin.ListAlerts(ctx, alerting.ListAlertsOptions{State: alerting.StateFiring})
-		has := func(n string) bool { return slices.ContainsFunc(all, func(a alerting.Alert) bool { return a.Name == n }) }
+		has := func(n string) bool {
+			return slices.ContainsFunc(all, func(a alerting.Alert) bool { return a.Name == n })
+		}
 		return has("ClusterAlways") && has("MineAlways"), err
 	}, "the administrator never saw both alerts fire")
 

@@ -205,8 +205,9 @@ func (f *RulesFiles) enqueueFiles(_ context.Context, q workqueue.TypedRateLimiti
 		return fmt.Errorf("list rules files: %w", err)
 	}
 	for _, e := range entries {
-		ns, ok := strings.CutPrefix(e.Name(), alertingv2beta1.PrometheusRulePrefixNamespaceLevel)
-		if ns, ok = strings.CutSuffix(ns, ".yaml"); ok && ns != "" && !e.IsDir() {
+		rest, prefixed := strings.CutPrefix(e.Name(), alertingv2beta1.PrometheusRulePrefixNamespaceLevel)
+		ns, suffixed := strings.CutSuffix(rest, ".yaml")
+		if prefixed && suffixed && ns != "" && !e.IsDir() {
 			q.Add(reconcile.Request{NamespacedName: types.NamespacedName{Name: ns}})
 		}
 	}
@@ -226,8 +227,8 @@ func (f *RulesFiles) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload prometheus rules: %w", err)
 	}
-	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("reload prometheus rules: %s: %s", resp.Status, strings.TrimSpace(string(body)))
 	}
