@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/stretchr/testify/assert"
@@ -233,4 +234,49 @@ func TestRulesFile(t *testing.T) {
 	assert.Equal(t, `up{namespace="demo"} == 0`, g.Rules[0].Expr)
 	assert.Equal(t, "2m", g.Rules[0].For.String())
 	assert.Equal(t, map[string]string{"rule_level": "namespace", "namespace": "demo", "rule_group": "web", "alerttype": "metric", "rule_type": "custom", "severity": "error"}, g.Rules[0].Labels)
+}
+
+// FuzzRenderNamespace: whatever a tenant writes as an expression, rendering
+// never panics, and every rule it renders parses and has the namespace
+// matcher, and no other matcher on the namespace label, on every selector.
+func FuzzRenderNamespace(f *testing.F) {
+	for _, s := range []string{`up`, `sum by (namespace) (rate(x{namespace!="a"}[5m]))`, `vector(1)`, `a / on() group_left b{namespace=~".*"}`, `x[5m:1m] offset 1h`} {
+		f.Add(s, "demo")
+	}
+	f.Fuzz(func(t *testing.T, expr, namespace string) {
+		r := alerting.RenderNamespace(namespace, []alertingv2beta1.RuleGroup{{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "g", Labels: on},
+			Spec:       alertingv2beta1.RuleGroupSpec{Rules: []alertingv2beta1.NamespaceRule{{Rule: rule("A", expr)}}},
+		}})
+		for _, g := range r.Groups {
+			for _, rl := range g.Rules {
+				node, err := parser.NewParser(parser.Options{}).ParseExpr(rl.Expr.String())
+				if err != nil {
+					t.Fatalf("rendered %q does not parse: %v", rl.Expr.String(), err)
+				}
+				parser.Inspect(node, func(n parser.Node, _ []parser.Node) error {
+					vs, ok := n.(*parser.VectorSelector)
+					if !ok {
+						return nil
+					}
+					n := 0
+					for _, m := range vs.LabelMatchers {
+						if m.Name == "namespace" {
+							n++
+							if m.Type != labels.MatchEqual || m.Value != namespace {
+								t.Errorf("%q: selector %s has matcher %s", rl.Expr.String(), vs, m)
+							}
+						}
+					}
+					if n != 1 {
+						t.Errorf("%q: selector %s has %d namespace matchers", rl.Expr.String(), vs, n)
+					}
+					return nil
+				})
+				if rl.Labels["namespace"] != namespace {
+					t.Errorf("rule labels %v", rl.Labels)
+				}
+			}
+		}
+	})
 }
