@@ -259,17 +259,17 @@ func FuzzRenderNamespace(f *testing.F) {
 					if !ok {
 						return nil
 					}
-					n := 0
+					count := 0
 					for _, m := range vs.LabelMatchers {
 						if m.Name == "namespace" {
-							n++
+							count++
 							if m.Type != labels.MatchEqual || m.Value != namespace {
 								t.Errorf("%q: selector %s has matcher %s", rl.Expr.String(), vs, m)
 							}
 						}
 					}
-					if n != 1 {
-						t.Errorf("%q: selector %s has %d namespace matchers", rl.Expr.String(), vs, n)
+					if count != 1 {
+						t.Errorf("%q: selector %s has %d namespace matchers", rl.Expr.String(), vs, count)
 					}
 					return nil
 				})
