@@ -116,7 +116,7 @@ func TestSetRuleGroupWrites(t *testing.T) {
 	var stored alertingv2beta1.RuleGroup
 	require.NoError(t, env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, &stored))
 	assert.Equal(t, "true", stored.Labels[alertingv2beta1.EnableLabel])
-	assert.Equal(t, `namespace:workload_cpu_usage:sum{workload="deployment:web"} > 2`, stored.Spec.Rules[1].Expr.String())
+	assert.Equal(t, `namespace:workload_cpu_usage:sum{workload="Deployment:web"} > 2`, stored.Spec.Rules[1].Expr.String())
 	ids := map[string]string{}
 	for _, r := range stored.Spec.Rules {
 		require.NotEmpty(t, r.Labels[alertingv2beta1.LabelRuleID])

@@ -26,5 +26,8 @@
 // joins them as they are; for Kubernetes names both read the same), a
 // group larger than the size bound gets a PrometheusRule of its own
 // (KubeSphere writes an empty one before it), and the scoped names of a
-// global exprBuilder are sorted, so the rendered expression is stable.
+// global exprBuilder are sorted, so the rendered expression is stable; a
+// workload exprBuilder selects workload="Deployment:web" (the kind as the
+// recorded workload series and monitoring's queries spell it), where
+// KubeSphere writes "deployment:web", which no recorded series carries.
 package alerting

@@ -205,7 +205,7 @@ func ExampleWorkloadExpr() {
 	}
 	fmt.Println(expr)
 	// Output:
-	// namespace:workload_memory_usage_wo_cache:sum{workload=~"deployment:(api|web)"} > 5.12e+08
+	// namespace:workload_memory_usage_wo_cache:sum{workload=~"Deployment:(api|web)"} > 5.12e+08
 }
 
 func ExampleNodeExpr() {

@@ -131,7 +131,7 @@ func compare(metric, label, prefix string, names []string, c alertingv2beta1.Com
 
 // WorkloadExpr is the expression a workload exprBuilder stands for, as
 // KubeSphere builds it: the threshold's series for the named workloads
-// (label workload, "<kind>:<name>") compared with the threshold. An
+// (label workload, "<Kind>:<name>", such as "Deployment:web") compared with the threshold. An
 // incomplete builder is an *InvalidError naming the field below field.
 func WorkloadExpr(field string, b alertingv2beta1.WorkloadExprBuilder) (string, error) {
 	switch b.WorkloadKind {
@@ -149,7 +149,18 @@ func WorkloadExpr(field string, b alertingv2beta1.WorkloadExprBuilder) (string, 
 	if err != nil {
 		return "", err
 	}
-	return compare(t.metric, "workload", string(b.WorkloadKind)+":", b.WorkloadNames, b.Comparator, *t.value), nil
+	return compare(t.metric, "workload", workloadLabelKind[b.WorkloadKind]+":", b.WorkloadNames, b.Comparator, *t.value), nil
+}
+
+// workloadLabelKind spells a builder's kind as the workload label of the
+// recorded workload series does ("Deployment:web", what monitoring's
+// queries select on and its recording rules write). KubeSphere 3.4.1's
+// builder writes the lower-case kind, which matches no recorded series;
+// spherekit writes the kind that makes the alert fire.
+var workloadLabelKind = map[alertingv2beta1.WorkloadKind]string{
+	alertingv2beta1.WorkloadDeployment:  "Deployment",
+	alertingv2beta1.WorkloadStatefulSet: "StatefulSet",
+	alertingv2beta1.WorkloadDaemonSet:   "DaemonSet",
 }
 
 // NodeExpr is the expression a node exprBuilder stands for, as KubeSphere

@@ -72,9 +72,9 @@ func TestRenderNamespace(t *testing.T) {
 			{Alert: "Errors", Expr: intstr.FromString(`rate(errors_total{namespace="demo"}[5m]) > 1`), For: dur("5m"),
 				Labels:      base("web", map[string]string{"rule_id": "r1", "team": "web", "severity": "critical"}),
 				Annotations: map[string]string{"summary": "errors"}},
-			{Alert: "Cpu", Expr: intstr.FromString(`namespace:workload_cpu_usage:sum{namespace="demo",workload=~"deployment:(api|web)"} > 0.5`),
+			{Alert: "Cpu", Expr: intstr.FromString(`namespace:workload_cpu_usage:sum{namespace="demo",workload=~"Deployment:(api|web)"} > 0.5`),
 				Labels: base("web", map[string]string{"rule_type": "template"})},
-			{Alert: "Replicas", Expr: intstr.FromString(`namespace:statefulset_unavailable_replicas:ratio{namespace="demo",workload="statefulset:db"} >= 1000000`),
+			{Alert: "Replicas", Expr: intstr.FromString(`namespace:statefulset_unavailable_replicas:ratio{namespace="demo",workload="StatefulSet:db"} >= 1000000`),
 				Labels: base("web", map[string]string{"rule_type": "template"})},
 		}},
 	}
@@ -143,7 +143,7 @@ func TestRenderGlobal(t *testing.T) {
 	}
 	want := []monitoringv1.RuleGroup{{Name: "platform", Rules: []monitoringv1.Rule{
 		{Alert: "Selected", Expr: intstr.FromString(`up{cluster="host",namespace=~"team-.*"} == 0`), Labels: l("custom")},
-		{Alert: "Workloads", Expr: intstr.FromString(`namespace:workload_memory_usage_wo_cache:sum{cluster=~"(a|b)",namespace=~"(ns1|ns2)",workload=~"daemonset:(a|z)"} < 1024`), Labels: l("template")},
+		{Alert: "Workloads", Expr: intstr.FromString(`namespace:workload_memory_usage_wo_cache:sum{cluster=~"(a|b)",namespace=~"(ns1|ns2)",workload=~"DaemonSet:(a|z)"} < 1024`), Labels: l("template")},
 		{Alert: "Everywhere", Expr: intstr.FromString(`up == 0`), Labels: l("custom")},
 	}}}
 	if diff := cmp.Diff(want, got.Groups); diff != "" {
