@@ -12,7 +12,7 @@ import (
 // binaries holds the paths of the programs a cluster runs.
 type binaries struct {
 	etcd, apiserver, controllerManager, scheduler, kwok string
-	kwokStages                                          string
+	kwokStages, kwokUsage                               string
 	// pdeathsig runs etcd and kube-apiserver so that they die with this
 	// process (Linux only; see wrapInPdeathsig).
 	pdeathsig string
@@ -35,10 +35,18 @@ func resolveBinaries(ctx context.Context, o Options) (binaries, error) {
 	if o.Nodes > 0 {
 		b.controllerManager, b.scheduler, b.kwok = found("kube-controller-manager"), found("kube-scheduler"), found("kwok")
 		if b.kwok != "" {
-			if s := filepath.Join(filepath.Dir(b.kwok), provision.KwokStagesFile); fileExists(s) {
-				b.kwokStages = s
-			} else {
+			stages := filepath.Join(filepath.Dir(b.kwok), provision.KwokStagesFile)
+			usage := filepath.Join(filepath.Dir(b.kwok), provision.KwokUsageFile)
+			switch {
+			case !fileExists(stages):
 				b.kwok = "" // a prebuilt kwok without its stages cannot run nodes; build both
+			case o.NodeMetrics && !fileExists(usage):
+				b.kwok = "" // nor simulate usage without its usage object
+			default:
+				b.kwokStages = stages
+				if fileExists(usage) {
+					b.kwokUsage = usage
+				}
 			}
 		}
 	}
@@ -84,6 +92,7 @@ func resolveBinaries(ctx context.Context, o Options) (binaries, error) {
 			return b, err
 		}
 		b.kwok, b.kwokStages = filepath.Join(dir, "kwok"), filepath.Join(dir, provision.KwokStagesFile)
+		b.kwokUsage = filepath.Join(dir, provision.KwokUsageFile)
 	}
 	if runsThroughPdeathsig {
 		dir, err := ensure(provision.Pdeathsig())

@@ -48,6 +48,8 @@ type Cluster struct {
 	apiLog   *process.Tail
 	children []*child
 	nodes    []string
+	// nodeMetricsAddr is kwok's server address with Options.NodeMetrics.
+	nodeMetricsAddr string
 
 	mu      sync.Mutex
 	stopped bool
@@ -206,6 +208,16 @@ func (c *Cluster) startControlPlane(ctx context.Context, bins binaries, defs []*
 // for tools such as kubectl or a program under test.
 func (c *Cluster) KubeconfigPath() string {
 	return filepath.Join(c.dir, "kubeconfig")
+}
+
+// EtcdURL is the client URL of the cluster's etcd, such as
+// http://127.0.0.1:2379. etcd serves its Prometheus metrics there at
+// /metrics, over plain HTTP.
+func (c *Cluster) EtcdURL() string {
+	if c.env == nil || c.env.ControlPlane.Etcd == nil || c.env.ControlPlane.Etcd.URL == nil {
+		return ""
+	}
+	return c.env.ControlPlane.Etcd.URL.String()
 }
 
 // NodeNames returns the names of the simulated nodes, empty in API-only mode.

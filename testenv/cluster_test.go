@@ -42,6 +42,7 @@ func TestInvalidOptions(t *testing.T) {
 		{"negative timeout", Options{StartTimeout: -time.Second}, "StartTimeout"},
 		{"missing binary folder", Options{BinaryDir: "/does/not/exist"}, "BinaryDir"},
 		{"nameless crd", Options{CRDs: []*apiextensionsv1.CustomResourceDefinition{{}}}, "CRDs"},
+		{"node metrics without nodes", Options{NodeMetrics: true}, "NodeMetrics"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,6 +29,23 @@ const (
 // API server, registers the simulated nodes and waits until a probe pod runs.
 func (c *Cluster) startNodes(ctx context.Context, bins binaries) error {
 	kubeconfig := c.KubeconfigPath()
+	kwokArgs := []string{
+		"--kubeconfig=" + kubeconfig,
+		"--config=" + bins.kwokStages,
+		"--manage-all-nodes=false",
+		"--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation + "=fake",
+		"--node-lease-duration-seconds=40",
+	}
+	if c.opts.NodeMetrics {
+		cadvisor, err := c.writeCadvisorMetric()
+		if err != nil {
+			return err
+		}
+		if c.nodeMetricsAddr, err = freeLoopbackAddr(); err != nil {
+			return err
+		}
+		kwokArgs = append(kwokArgs, "--config="+bins.kwokUsage, "--config="+cadvisor, "--server-address="+c.nodeMetricsAddr)
+	}
 	progressf(c.opts.Progress, "testenv: starting kube-controller-manager, kube-scheduler and kwok with %d simulated nodes", c.opts.Nodes)
 	specs := []struct {
 		name, path string
@@ -56,13 +73,7 @@ func (c *Cluster) startNodes(ctx context.Context, bins binaries) error {
 			"--kube-api-qps=500",
 			"--kube-api-burst=1000",
 		}},
-		{"kwok", bins.kwok, []string{
-			"--kubeconfig=" + kubeconfig,
-			"--config=" + bins.kwokStages,
-			"--manage-all-nodes=false",
-			"--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation + "=fake",
-			"--node-lease-duration-seconds=40",
-		}},
+		{"kwok", bins.kwok, kwokArgs},
 	}
 	for _, s := range specs {
 		ch, err := startChild(s.name, s.path, filepath.Join(c.dir, s.name+".log"), s.args...)
@@ -157,7 +168,14 @@ func (c *Cluster) waitNodesWork(ctx context.Context) error {
 			return false, nil
 		}
 		lastState = fmt.Sprintf("probe pod %s on node %q", got.Status.Phase, got.Spec.NodeName)
-		return got.Status.Phase == corev1.PodRunning, nil
+		if got.Status.Phase != corev1.PodRunning {
+			return false, nil
+		}
+		ok, why := c.nodeMetricsServing(ctx)
+		if !ok {
+			lastState = why
+		}
+		return ok, nil
 	})
 	if err != nil {
 		var pe *ProcessError

@@ -38,6 +38,14 @@ type Options struct {
 	// memory and 110 pods.
 	Nodes int
 
+	// NodeMetrics, with Nodes, makes kwok serve kubelet-style metrics of
+	// simulated usage for every node over HTTP on a free loopback port
+	// (Cluster.NodeMetricsAddress): per container CPU seconds and memory
+	// working set, set per pod through UsageCPUAnnotation and
+	// UsageMemoryAnnotation. A real Prometheus can scrape them (see
+	// testenv/prometheus).
+	NodeMetrics bool
+
 	// KubernetesVersion selects the control-plane version; empty means
 	// KubernetesVersion. A leading "v" is accepted.
 	KubernetesVersion string
@@ -84,6 +92,9 @@ type Options struct {
 func (o Options) validate() error {
 	if o.Nodes < 0 {
 		return &OptionsError{Field: "Nodes", Reason: "must not be negative"}
+	}
+	if o.NodeMetrics && o.Nodes == 0 {
+		return &OptionsError{Field: "NodeMetrics", Reason: "needs simulated nodes (Nodes above zero)"}
 	}
 	if o.Nodes > 1000 {
 		return &OptionsError{Field: "Nodes", Reason: "at most 1000 simulated nodes are supported"}

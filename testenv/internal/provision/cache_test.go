@@ -160,6 +160,30 @@ func TestKwokStagesCollectsUpstreamFiles(t *testing.T) {
 	assert.ErrorContains(t, kwokStages(mod, dest), "pod/fast")
 }
 
+func TestKwokAssetsAddUsageObject(t *testing.T) {
+	mod := t.TempDir()
+	for _, f := range []string{
+		"kustomize/stage/node/fast/node-initialize.yaml",
+		"kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+		"kustomize/stage/pod/fast/pod-ready.yaml",
+	} {
+		p := filepath.Join(mod, filepath.FromSlash(f))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("kind: Stage\n"), 0o644))
+	}
+	dest := t.TempDir()
+	assert.ErrorContains(t, kwokAssets(mod, dest), "usage-from-annotation.yaml", "a module without the usage object is an error")
+
+	usage := filepath.Join(mod, "kustomize", "metrics", "usage", "usage-from-annotation.yaml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(usage), 0o755))
+	require.NoError(t, os.WriteFile(usage, []byte("kind: ClusterResourceUsage\n"), 0o644))
+	require.NoError(t, kwokAssets(mod, dest))
+	data, err := os.ReadFile(filepath.Join(dest, KwokUsageFile))
+	require.NoError(t, err)
+	assert.Equal(t, "kind: ClusterResourceUsage\n", string(data))
+	assert.FileExists(t, filepath.Join(dest, KwokStagesFile))
+}
+
 func TestKubernetesVersionFlags(t *testing.T) {
 	flags := strings.Join(versionLDFlags("v1.37.2"), " ")
 	assert.Contains(t, flags, "-X k8s.io/component-base/version.gitVersion=v1.37.2")

@@ -16,11 +16,21 @@ const (
 	EtcdVersion       = "v3.6.7"
 	KwokVersion       = "v0.8.0"
 	GiteaVersion      = "v1.26.1"
+	// PrometheusVersion is the module version of Prometheus 3.16.0 (the
+	// Prometheus module numbers release 3.x.y as v0.30x.y / v0.3xx.y).
+	PrometheusVersion       = "v0.316.0"
+	PrometheusRelease       = "3.16.0"
+	KubeStateMetricsVersion = "v2.18.0"
 
 	// KwokStagesFile is the file, in the kwok cache entry, holding the Stage
 	// objects kwok needs to move simulated nodes and pods through their
 	// lifecycle.
 	KwokStagesFile = "kwok-stages.yaml"
+
+	// KwokUsageFile is the file, in the kwok cache entry, holding the
+	// ClusterResourceUsage object, as the kwok module ships it, that sets
+	// each pod's simulated usage from its annotations.
+	KwokUsageFile = "kwok-usage.yaml"
 )
 
 // Typical cold build times, measured by the reporter of issue #10 on a quiet
@@ -36,6 +46,10 @@ const (
 	// SQLite included), 860 CPU seconds in all, which is 7-8 minutes of a
 	// quiet machine's two cores.
 	typicalGiteaBuild = 8 * time.Minute
+	// typicalPrometheusBuild: TODO measured cold.
+	typicalPrometheusBuild = 4 * time.Minute
+	// typicalKubeStateMetricsBuild: TODO measured cold.
+	typicalKubeStateMetricsBuild = 2 * time.Minute
 )
 
 // Etcd builds etcd.
@@ -78,9 +92,46 @@ func Kwok() Component {
 		Module:       "sigs.k8s.io/kwok",
 		Version:      KwokVersion,
 		Binaries:     map[string]string{"kwok": "sigs.k8s.io/kwok/cmd/kwok"},
-		Assets:       kwokStages,
-		Revision:     1,
+		Assets:       kwokAssets,
+		Revision:     3,
 		TypicalBuild: typicalKwokBuild,
+	}
+}
+
+// Prometheus builds the Prometheus server (cmd/prometheus) without its web
+// UI: the UI's assets are built by npm and are not in the module, and the
+// HTTP API works without them. The binary reports its release version.
+func Prometheus() Component {
+	return Component{
+		Name:         "prometheus",
+		Module:       "github.com/prometheus/prometheus",
+		Version:      PrometheusVersion,
+		Binaries:     map[string]string{"prometheus": "github.com/prometheus/prometheus/cmd/prometheus"},
+		LDFlags:      promVersionLDFlags(PrometheusRelease),
+		TypicalBuild: typicalPrometheusBuild,
+	}
+}
+
+// KubeStateMetrics builds kube-state-metrics in a module of its own: it
+// does not build against the client-go the SDK uses.
+func KubeStateMetrics() Component {
+	return Component{
+		Name:         "kube-state-metrics",
+		Module:       "k8s.io/kube-state-metrics/v2",
+		Version:      KubeStateMetricsVersion,
+		Binaries:     map[string]string{"kube-state-metrics": "k8s.io/kube-state-metrics/v2"},
+		LDFlags:      promVersionLDFlags(KubeStateMetricsVersion),
+		TypicalBuild: typicalKubeStateMetricsBuild,
+	}
+}
+
+// promVersionLDFlags stamps the version that programs built on
+// github.com/prometheus/common report (--version, build_info metrics).
+func promVersionLDFlags(v string) []string {
+	return []string{
+		"-X github.com/prometheus/common/version.Version=" + v,
+		"-X github.com/prometheus/common/version.Branch=release",
+		"-X github.com/prometheus/common/version.BuildUser=spherekit-testenv",
 	}
 }
 
@@ -151,6 +202,21 @@ func copyTree(src, dst string) error {
 		}
 		return os.WriteFile(target, data, 0o644)
 	})
+}
+
+// kwokAssets writes KwokStagesFile and KwokUsageFile. (kwok's Metric object
+// for kubelet's /metrics/resource is not used: kwok keeps one registry per
+// node for all its Metric objects, so its container series would clash with
+// the cAdvisor-style ones testenv serves.)
+func kwokAssets(moduleDir, dest string) error {
+	if err := kwokStages(moduleDir, dest); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(filepath.Join(moduleDir, "kustomize", "metrics", "usage", "usage-from-annotation.yaml"))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dest, KwokUsageFile), data, 0o644)
 }
 
 // kwokStages concatenates the upstream stage files into KwokStagesFile.
