@@ -431,7 +431,7 @@ func workloadRows() []row {
 func podRows() []row {
 	perPod := func(inner string) string { return `sum by (namespace, pod) (` + inner + `)` + podJoin }
 	return []row{
-		{"pod_cpu_usage", UnitCores, "CPU cores in use by the pod's containers.", `round(` + perPod(`rate(container_cpu_usage_seconds_total{container!="", $inner}[5m])`) + `, 0.001)`},
+		{"pod_cpu_usage", UnitCores, "CPU cores in use by the pod's containers.", `round(` + perPod(`irate(container_cpu_usage_seconds_total{container!="", $inner}[5m])`) + `, 0.001)`},
 		{"pod_memory_usage", UnitBytes, "Memory in use by the pod's containers, page cache included.", perPod(`container_memory_usage_bytes{container!="", $inner}`)},
 		{"pod_memory_usage_wo_cache", UnitBytes, "Working-set memory of the pod's containers (page cache excluded).", perPod(`container_memory_working_set_bytes{container!="", $inner}`)},
 		{"pod_net_bytes_transmitted", UnitBytesPerSecond, "Bytes sent per second by the pod.", perPod(`rate(container_network_transmit_bytes_total{interface!~` + virtualIfaces + `, $inner}[5m])`)},
@@ -454,7 +454,7 @@ func containerRows() []row {
 		return `sum by (namespace, pod, container) (` + series + `{container!="", container!="POD", $sel})`
 	}
 	return []row{
-		{"container_cpu_usage", UnitCores, "CPU cores in use by the container.", `round(sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!="", container!="POD", $sel}[5m])), 0.001)`},
+		{"container_cpu_usage", UnitCores, "CPU cores in use by the container.", `round(sum by (namespace, pod, container) (irate(container_cpu_usage_seconds_total{container!="", container!="POD", $sel}[5m])), 0.001)`},
 		{"container_memory_usage", UnitBytes, "Memory in use by the container, page cache included.", per("container_memory_usage_bytes")},
 		{"container_memory_usage_wo_cache", UnitBytes, "Working-set memory of the container (page cache excluded).", per("container_memory_working_set_bytes")},
 		{"container_processes_usage", UnitCount, "Processes running in the container.", per("container_processes")},
