@@ -187,10 +187,10 @@ func countRow(level Level, suffix, series, what string) row {
 		r.expr = `count(` + series + `) or vector(0)`
 	case LevelWorkspace:
 		r.help = "Number of " + what + " in the workspace's namespaces."
-		r.expr = `sum by (workspace) (` + series + ` * on (namespace) group_left(workspace) ` + wsMap + `) or max by (workspace) (` + wsMap + `) * 0`
+		r.expr = `count by (workspace) (` + series + ` * on (namespace) group_left(workspace) ` + wsMap + `) or max by (workspace) (` + wsMap + `) * 0`
 	case LevelNamespace:
 		r.help = "Number of " + what + " in the namespace."
-		r.expr = `sum by (namespace) (` + series + ` * on (namespace) group_left() ` + nsMap + `) or ` + nsMap + ` * 0`
+		r.expr = `count by (namespace) (` + series + ` * on (namespace) group_left() ` + nsMap + `) or ` + nsMap + ` * 0`
 	}
 	return r
 }

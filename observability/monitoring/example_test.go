@@ -27,7 +27,7 @@ func ExampleExpr_workspace() {
 	fmt.Println(expr)
 	// Output:
 	// sum by (workspace) (namespace:container_memory_usage_bytes_wo_cache:sum{workspace="team-a"})
-	// sum by (workspace) (kube_deployment_created * on (namespace) group_left(workspace) max by (namespace, workspace) (label_replace(kube_namespace_labels{label_kubesphere_io_workspace="team-a"}, "workspace", "$1", "label_kubesphere_io_workspace", "(.+)"))) or max by (workspace) (max by (namespace, workspace) (label_replace(kube_namespace_labels{label_kubesphere_io_workspace="team-a"}, "workspace", "$1", "label_kubesphere_io_workspace", "(.+)"))) * 0
+	// count by (workspace) (kube_deployment_created * on (namespace) group_left(workspace) max by (namespace, workspace) (label_replace(kube_namespace_labels{label_kubesphere_io_workspace="team-a"}, "workspace", "$1", "label_kubesphere_io_workspace", "(.+)"))) or max by (workspace) (max by (namespace, workspace) (label_replace(kube_namespace_labels{label_kubesphere_io_workspace="team-a"}, "workspace", "$1", "label_kubesphere_io_workspace", "(.+)"))) * 0
 }
 
 // Workloads of one kind, filtered by name, as KubeSphere's workload
