@@ -57,7 +57,7 @@ func podTemplate(app, cpu, mem string) corev1.PodTemplateSpec {
 			Annotations: map[string]string{testenv.UsageCPUAnnotation: cpu, testenv.UsageMemoryAnnotation: mem},
 		},
 		Spec: corev1.PodSpec{
-			Containers: []corev1.Container{{Name: "main", Image: "example/" + app + ":1"}},
+			Containers:  []corev1.Container{{Name: "main", Image: "example/" + app + ":1"}},
 			Tolerations: []corev1.Toleration{{Key: "kwok.x-k8s.io/node", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
 		},
 	}
