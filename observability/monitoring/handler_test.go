@@ -26,7 +26,7 @@ import (
 // handlerFor serves the API over the real stack; the caller is the
 // X-User header. The policy: root is a platform admin; alice may read
 // everything in ns1 only (a Role there); wendy views the whole workspace.
-func handlerFor(t *testing.T, tn tenant) http.Handler {
+func handlerFor(t testing.TB, tn tenant) http.Handler {
 	t.Helper()
 	var objs []runtime.Object
 	for _, ns := range []string{tn.ns1, tn.ns2} {

@@ -90,7 +90,10 @@ func statefulSet(t testing.TB, ns, app string, replicas int32, cpu, mem string) 
 }
 
 // setupTenant creates the tenant and waits until its pods run.
-func setupTenant(t *testing.T) tenant {
+func setupTenant(t *testing.T) tenant { return setupTenantB(t) }
+
+// setupTenantB is setupTenant for tests and benchmarks.
+func setupTenantB(t testing.TB) tenant {
 	t.Helper()
 	tn := tenant{workspace: name("ws")}
 	tn.ns1, tn.ns2 = namespace(t, tn.workspace), namespace(t, tn.workspace)
@@ -120,7 +123,7 @@ func setupTenant(t *testing.T) tenant {
 
 // eventually polls query until every expected value matches (each series
 // named by its identifier label), or fails with the last answer.
-func eventually(t *testing.T, c *monitoring.Client, tgt monitoring.Target, metric, identifier string, want map[string]float64, tolerance float64) *monitoring.Metrics {
+func eventually(t testing.TB, c *monitoring.Client, tgt monitoring.Target, metric, identifier string, want map[string]float64, tolerance float64) *monitoring.Metrics {
 	t.Helper()
 	var last, good *monitoring.Metrics
 	var lastErr error
