@@ -22,8 +22,13 @@
 //     isolation switch would cut, the offline reachability engine
 //     (network/reachability), IP pools (network/ippools) and per-tenant
 //     gateways (network/gateways).
-//   - devops, appstore, observability, mesh, storage: planned domains with
-//     the same layout; nothing is there yet
+//   - observability/alerting: alert rule groups at namespace, cluster and
+//     global scope (alerting.Client), rendered into prometheus-operator
+//     PrometheusRules or a Prometheus rules file by
+//     observability/alerting/controllers, and the firing alerts a user may
+//     see. The API types are in observability/api/alerting/v2beta1.
+//   - devops, appstore, mesh, storage: planned domains with the same
+//     layout; nothing is there yet
 //
 // Supporting packages:
 //
@@ -38,7 +43,7 @@
 // client-go's clientgoscheme.AddToScheme for the built-in kinds.
 package spherekit
 
-//go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths={./tenancy/api/...,./network/api/...}
-//go:generate go tool controller-gen crd:crdVersions=v1 paths={./tenancy/api/...,./network/api/...} output:crd:artifacts:config=crds
+//go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths={./tenancy/api/...,./network/api/...,./observability/api/...}
+//go:generate go tool controller-gen crd:crdVersions=v1,allowDangerousTypes=true paths={./tenancy/api/...,./network/api/...,./observability/api/...} output:crd:artifacts:config=crds
 //go:generate go run ./hack/crdpatch crds
 //go:generate go tool controller-gen applyconfiguration:headerFile=hack/boilerplate.go.txt paths=./tenancy/api/...

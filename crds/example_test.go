@@ -20,8 +20,10 @@ func ExampleAll() {
 	// categories.iam.kubesphere.io Cluster
 	// clusterrolebindings.iam.kubesphere.io Cluster
 	// clusterroles.iam.kubesphere.io Cluster
+	// clusterrulegroups.alerting.kubesphere.io Cluster
 	// globalrolebindings.iam.kubesphere.io Cluster
 	// globalroles.iam.kubesphere.io Cluster
+	// globalrulegroups.alerting.kubesphere.io Cluster
 	// groupbindings.iam.kubesphere.io Cluster
 	// groups.iam.kubesphere.io Cluster
 	// ingressclassscopes.gateway.kubesphere.io Cluster
@@ -34,6 +36,7 @@ func ExampleAll() {
 	// rolebindings.iam.kubesphere.io Namespaced
 	// roles.iam.kubesphere.io Namespaced
 	// roletemplates.iam.kubesphere.io Cluster
+	// rulegroups.alerting.kubesphere.io Namespaced
 	// users.iam.kubesphere.io Cluster
 	// workspacerolebindings.iam.kubesphere.io Cluster
 	// workspaceroles.iam.kubesphere.io Cluster

@@ -20,13 +20,14 @@ import (
 // spherekit implements from that release, without descriptions (see the
 // README.md in each folder): the tenancy groups and gateway.kubesphere.io
 // from v4.1.3, the network group from v3.4.1 (4.x moved networking into an
-// extension with no source).
+// extension with no source) and the alerting group from v3.4.1 (4.x moved
+// alerting into an extension too).
 var kubesphereReleases = []struct {
 	dir   string
 	kinds int
 }{
 	{dir: "testdata/kubesphere-v4.1.3", kinds: 19}, // iam, tenant, quota, gateway
-	{dir: "testdata/kubesphere-v3.4.1", kinds: 4},  // network
+	{dir: "testdata/kubesphere-v3.4.1", kinds: 7},  // network, alerting
 }
 
 // TestSchemasAreKubeSpheres: for every kind KubeSphere has in spherekit's

@@ -15,6 +15,7 @@ import (
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
+	"github.com/spherekit/spherekit/tenancy/internal/usage"
 )
 
 // ProjectQuotaName is the name of the native ResourceQuota SetProjectQuota
@@ -145,11 +146,31 @@ func checkResourceList(field string, l corev1.ResourceList) error {
 		if errs := validation.IsQualifiedName(strings.TrimPrefix(name, "count/")); len(errs) > 0 {
 			return &InvalidError{Field: field, Reason: fmt.Sprintf("resource name %q: %s", name, strings.Join(errs, "; "))}
 		}
+		if reason := uncounted(corev1.ResourceName(name)); reason != "" {
+			return &InvalidError{Field: field, Reason: fmt.Sprintf("resource name %q: %s", name, reason)}
+		}
 		if q := l[corev1.ResourceName(name)]; q.Sign() < 0 {
 			return &InvalidError{Field: field, Reason: fmt.Sprintf("%s must not be negative", name)}
 		}
 	}
 	return nil
+}
+
+// uncounted says why Kubernetes' quota would never count name, for a name
+// with a domain: an extended resource (nvidia.com/gpu) is limited only by
+// its requests, as requests.nvidia.com/gpu; the API server accepts
+// nvidia.com/gpu and limits.nvidia.com/gpu in a quota but enforces
+// neither. Object counts and storage-class quotas have their own forms.
+func uncounted(name corev1.ResourceName) string {
+	s := string(name)
+	if strings.HasPrefix(s, "count/") || strings.Contains(s, ".storageclass.storage.k8s.io/") {
+		return ""
+	}
+	bare := strings.TrimPrefix(s, "limits.")
+	if usage.IsExtendedResource(corev1.ResourceName(bare)) {
+		return fmt.Sprintf("Kubernetes limits an extended resource by its requests only: use %q", "requests."+bare)
+	}
+	return ""
 }
 
 // ensureWrites are the writes internal/ensure may make of one object: it

@@ -348,7 +348,8 @@ func TestQuotaRules(t *testing.T) {
 			want: []gr{{"", "configmaps"}, {"", "persistentvolumeclaims"}, {"", "pods"}, {"", "replicationcontrollers"}, {"", "resourcequotas"}, {"", "secrets"}, {"", "services"}}},
 		{name: "other counts, two quotas", quotas: []quotav1alpha2.ResourceQuota{quota("count/deployments.apps"), quota("count/jobs.batch", "count/deployments.apps", "count/widgets.example.com")},
 			want: []gr{{"apps", "deployments"}, {"batch", "jobs"}, {"example.com", "widgets"}}},
-		{name: "not charged by admission", quotas: []quotav1alpha2.ResourceQuota{quota("services.loadbalancers", "requests.nvidia.com/gpu", "gold.storageclass.storage.k8s.io/requests.storage", "count/", "count/a/b")}},
+		{name: "extended resources and huge pages", quotas: []quotav1alpha2.ResourceQuota{quota("requests.nvidia.com/gpu", "requests.hugepages-2Mi", "hugepages-1Gi")}, want: []gr{{"", "pods"}}},
+		{name: "not charged by admission", quotas: []quotav1alpha2.ResourceQuota{quota("services.loadbalancers", "gold.storageclass.storage.k8s.io/requests.storage", "requests.example.kubernetes.io/thing", "count/", "count/a/b")}},
 		{name: "no selector", quotas: []quotav1alpha2.ResourceQuota{{Spec: quotav1alpha2.ResourceQuotaSpec{Quota: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"pods": resource.MustParse("1")}}}}}},
 	}
 	for _, tt := range tests {

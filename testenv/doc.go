@@ -59,6 +59,11 @@
 // condition's last error; StartCache gives one test a cache of its own (an
 // Authorizer with options of its own, say), stopped when the test ends.
 //
+// With Options.NodeMetrics the simulated nodes also serve kubelet-style
+// usage metrics (NodeMetricsAddress, NodeCadvisorMetricsPath), set per pod
+// by UsageCPUAnnotation and UsageMemoryAnnotation, for a real Prometheus to
+// scrape (see testenv/prometheus and testenv/kubestatemetrics).
+//
 // Or start from Start for a cluster of your own (a program, several clusters, a
 // cluster per test). Every cluster installs the CRDs of every spherekit API
 // group. testenv needs a unix system (it uses file locks and process groups)

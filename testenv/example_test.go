@@ -103,3 +103,31 @@ func ExampleCluster_AddUser() {
 	err = alice.List(ctx, &corev1.NamespaceList{})
 	fmt.Println("alice may list namespaces:", err == nil)
 }
+
+// Simulate the usage of a pod: with NodeMetrics, kwok serves per-container
+// CPU and memory usage for each node, taken from the pod's annotations, at
+// NodeMetricsAddress (testenv/prometheus scrapes it as job "kubelet").
+func ExampleCluster_NodeMetricsAddress() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cluster, err := testenv.Start(ctx, testenv.Options{Nodes: 1, NodeMetrics: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() { _ = cluster.Stop() }()
+
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "busy", Namespace: metav1.NamespaceDefault, Annotations: map[string]string{
+			testenv.UsageCPUAnnotation:    "250m", // container_cpu_usage_seconds_total grows 0.25 a second
+			testenv.UsageMemoryAnnotation: "64Mi", // container_memory_working_set_bytes
+		}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "app:1"}}},
+	}
+	err = cluster.CreateAndWait(ctx, pod, func(o client.Object) (bool, error) {
+		return o.(*corev1.Pod).Status.Phase == corev1.PodRunning, nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("http://" + cluster.NodeMetricsAddress() + testenv.NodeCadvisorMetricsPath(pod.Spec.NodeName))
+}

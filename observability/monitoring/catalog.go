@@ -151,18 +151,18 @@ func buildCatalog() []Metric {
 // objectKinds are the kube-state-metrics series that count one kind of
 // object each, by the suffix KubeSphere's count metrics use.
 var objectKinds = []struct{ suffix, series, what string }{
-	{"cronjob_count", "kube_cronjob_labels", "CronJobs"},
+	{"cronjob_count", "kube_cronjob_created", "CronJobs"},
 	{"pvc_count", "kube_persistentvolumeclaim_info", "PersistentVolumeClaims"},
-	{"daemonset_count", "kube_daemonset_labels", "DaemonSets"},
-	{"deployment_count", "kube_deployment_labels", "Deployments"},
-	{"endpoint_count", "kube_endpoint_labels", "Endpoints objects"},
-	{"hpa_count", "kube_horizontalpodautoscaler_labels", "HorizontalPodAutoscalers"},
-	{"job_count", "kube_job_labels", "Jobs"},
-	{"statefulset_count", "kube_statefulset_labels", "StatefulSets"},
-	{"replicaset_count", "kube_replicaset_labels", "ReplicaSets"},
+	{"daemonset_count", "kube_daemonset_created", "DaemonSets"},
+	{"deployment_count", "kube_deployment_created", "Deployments"},
+	{"endpoint_count", "kube_endpoint_info", "Endpoints objects"},
+	{"hpa_count", "kube_horizontalpodautoscaler_info", "HorizontalPodAutoscalers"},
+	{"job_count", "kube_job_created", "Jobs"},
+	{"statefulset_count", "kube_statefulset_created", "StatefulSets"},
+	{"replicaset_count", "kube_replicaset_created", "ReplicaSets"},
 	{"service_count", "kube_service_info", "Services"},
 	{"secret_count", "kube_secret_info", "Secrets"},
-	{"ingresses_extensions_count", "kube_ingress_labels", "Ingresses"},
+	{"ingresses_extensions_count", "kube_ingress_info", "Ingresses"},
 }
 
 // countRows are the object counts of a level: cluster (one number),
@@ -187,10 +187,10 @@ func countRow(level Level, suffix, series, what string) row {
 		r.expr = `count(` + series + `) or vector(0)`
 	case LevelWorkspace:
 		r.help = "Number of " + what + " in the workspace's namespaces."
-		r.expr = `sum by (workspace) (` + series + ` * on (namespace) group_left(workspace) ` + wsMap + `) or max by (workspace) (` + wsMap + `) * 0`
+		r.expr = `count by (workspace) (` + series + ` * on (namespace) group_left(workspace) ` + wsMap + `) or max by (workspace) (` + wsMap + `) * 0`
 	case LevelNamespace:
 		r.help = "Number of " + what + " in the namespace."
-		r.expr = `sum by (namespace) (` + series + ` * on (namespace) group_left() ` + nsMap + `) or ` + nsMap + ` * 0`
+		r.expr = `count by (namespace) (` + series + ` * on (namespace) group_left() ` + nsMap + `) or ` + nsMap + ` * 0`
 	}
 	return r
 }
@@ -243,8 +243,8 @@ func clusterRows() []row {
 	}
 	rows = append(rows, countRows(LevelCluster, "cronjob_count", "pvc_count", "daemonset_count", "deployment_count", "endpoint_count", "hpa_count", "job_count", "statefulset_count", "replicaset_count", "service_count", "secret_count")...)
 	rows = append(rows,
-		row{"cluster_pv_count", UnitCount, "Number of PersistentVolumes.", `count(kube_persistentvolume_labels) or vector(0)`},
-		countRow(LevelCluster, "ingresses_extensions_count", "kube_ingress_labels", "Ingresses"),
+		row{"cluster_pv_count", UnitCount, "Number of PersistentVolumes.", `count(kube_persistentvolume_info) or vector(0)`},
+		countRow(LevelCluster, "ingresses_extensions_count", "kube_ingress_info", "Ingresses"),
 		row{"cluster_load1", UnitLoad, "One-minute load average of all nodes per CPU core.", `sum(node_load1) / sum(node:node_num_cpu:sum)`},
 		row{"cluster_load5", UnitLoad, "Five-minute load average of all nodes per CPU core.", `sum(node_load5) / sum(node:node_num_cpu:sum)`},
 		row{"cluster_load15", UnitLoad, "Fifteen-minute load average of all nodes per CPU core.", `sum(node_load15) / sum(node:node_num_cpu:sum)`},
@@ -373,7 +373,7 @@ func namespaceRows() []row {
 	rows = append(rows, countRows(LevelNamespace, "cronjob_count", "pvc_count", "daemonset_count", "deployment_count", "endpoint_count", "hpa_count", "job_count", "statefulset_count", "replicaset_count", "service_count", "secret_count")...)
 	rows = append(rows,
 		countRow(LevelNamespace, "configmap_count", "kube_configmap_info", "ConfigMaps"),
-		countRow(LevelNamespace, "ingresses_extensions_count", "kube_ingress_labels", "Ingresses"),
+		countRow(LevelNamespace, "ingresses_extensions_count", "kube_ingress_info", "Ingresses"),
 		countRow(LevelNamespace, "s2ibuilder_count", "s2i_s2ibuilder_created", "S2iBuilders"),
 		row{"namespace_gpu_utilisation", UnitPercent, "Average utilisation of the GPUs the namespace's pods use (DCGM_FI_DEV_GPU_UTIL).", `avg by (namespace) (DCGM_FI_DEV_GPU_UTIL * on (namespace) group_left() ` + nsMap + `)`},
 		row{"namespace_gpu_memory_usage", UnitBytes, "GPU frame-buffer memory the namespace's pods use (DCGM_FI_DEV_FB_USED).", `sum by (namespace) (DCGM_FI_DEV_FB_USED * on (namespace) group_left() ` + nsMap + `) * ` + mib},
@@ -431,7 +431,7 @@ func workloadRows() []row {
 func podRows() []row {
 	perPod := func(inner string) string { return `sum by (namespace, pod) (` + inner + `)` + podJoin }
 	return []row{
-		{"pod_cpu_usage", UnitCores, "CPU cores in use by the pod's containers.", `round(` + perPod(`rate(container_cpu_usage_seconds_total{container!="", $inner}[5m])`) + `, 0.001)`},
+		{"pod_cpu_usage", UnitCores, "CPU cores in use by the pod's containers.", `round(` + perPod(`irate(container_cpu_usage_seconds_total{container!="", $inner}[5m])`) + `, 0.001)`},
 		{"pod_memory_usage", UnitBytes, "Memory in use by the pod's containers, page cache included.", perPod(`container_memory_usage_bytes{container!="", $inner}`)},
 		{"pod_memory_usage_wo_cache", UnitBytes, "Working-set memory of the pod's containers (page cache excluded).", perPod(`container_memory_working_set_bytes{container!="", $inner}`)},
 		{"pod_net_bytes_transmitted", UnitBytesPerSecond, "Bytes sent per second by the pod.", perPod(`rate(container_network_transmit_bytes_total{interface!~` + virtualIfaces + `, $inner}[5m])`)},
@@ -454,7 +454,7 @@ func containerRows() []row {
 		return `sum by (namespace, pod, container) (` + series + `{container!="", container!="POD", $sel})`
 	}
 	return []row{
-		{"container_cpu_usage", UnitCores, "CPU cores in use by the container.", `round(sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!="", container!="POD", $sel}[5m])), 0.001)`},
+		{"container_cpu_usage", UnitCores, "CPU cores in use by the container.", `round(sum by (namespace, pod, container) (irate(container_cpu_usage_seconds_total{container!="", container!="POD", $sel}[5m])), 0.001)`},
 		{"container_memory_usage", UnitBytes, "Memory in use by the container, page cache included.", per("container_memory_usage_bytes")},
 		{"container_memory_usage_wo_cache", UnitBytes, "Working-set memory of the container (page cache excluded).", per("container_memory_working_set_bytes")},
 		{"container_processes_usage", UnitCount, "Processes running in the container.", per("container_processes")},

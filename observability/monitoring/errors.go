@@ -6,10 +6,8 @@ import (
 	"github.com/spherekit/spherekit/internal/fielderr"
 )
 
-// InvalidError reports an input an operation refuses: which input (Field:
-// a Target field, an option or a query parameter such as resources_filter)
-// and why. It is the SDK's one input-error shape (internal/fielderr).
-type InvalidError = fielderr.Invalid
+// InvalidError (scope.go) is the package's input error: the SDK's one
+// shape, internal/fielderr.Invalid.
 
 // NotFoundError reports that an input names an object that does not exist,
 // such as the namespace of a Target. errors.Is(err, ErrNotFound) holds.

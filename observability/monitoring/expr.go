@@ -118,6 +118,11 @@ func re(label, value string) string { return label + "=~" + quote(value) }
 
 // checkRegexp refuses a filter Prometheus would refuse.
 func checkRegexp(field, expr string) error {
+	// Compiled on its own first: wrapped in a group, a filter with an
+	// unbalanced ")" could close the group and still compile.
+	if _, err := regexp.Compile(expr); err != nil {
+		return &InvalidError{Field: field, Reason: "not a valid regular expression: " + err.Error(), Err: err}
+	}
 	if _, err := regexp.Compile("^(?:" + expr + ")$"); err != nil {
 		return &InvalidError{Field: field, Reason: "not a valid regular expression: " + err.Error(), Err: err}
 	}

@@ -57,6 +57,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -194,13 +195,18 @@ var chargedByCreate = func() map[corev1.ResourceName]schema.GroupResource {
 }()
 
 // chargedResource returns the resource whose creates admission charges to
-// the quota name: pods for compute resources, claims for requests.storage,
-// and the counted resource of object counts. Names admission does not
-// charge (extended resources, services.loadbalancers, per-storage-class
+// the quota name: pods for compute resources (extended resources such as
+// requests.nvidia.com/gpu and huge pages included), claims for
+// requests.storage, and the counted resource of object counts. Names
+// admission does not charge (services.loadbalancers, per-storage-class
 // limits ...) have none; each project's meter still enforces them.
 func chargedResource(name corev1.ResourceName) (schema.GroupResource, bool) {
 	if gr, ok := chargedByCreate[name]; ok {
 		return gr, true
+	}
+	if bare, ok := strings.CutPrefix(string(name), "requests."); ok && usage.IsExtendedResource(corev1.ResourceName(bare)) ||
+		strings.HasPrefix(strings.TrimPrefix(string(name), "requests."), corev1.ResourceHugePagesPrefix) {
+		return schema.GroupResource{Resource: "pods"}, true
 	}
 	gr, ok := usage.CountedResource(name)
 	if !ok {

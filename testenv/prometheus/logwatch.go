@@ -8,21 +8,24 @@ import (
 )
 
 // logWatch passes Prometheus's output on to its log file and keeps the
-// last line that contains a given text, with a count of such lines, so a
-// failed reload can be explained by the line Prometheus logged about it.
+// last lines that contain any of the given texts, numbered, so a failed
+// reload can be explained by the lines Prometheus logged about it.
 type logWatch struct {
-	out  io.Writer
-	text string
+	out   io.Writer
+	texts []string
 
 	mu      sync.Mutex
 	partial []byte
-	count   int
-	last    string
-	changed chan struct{} // closed and replaced when count grows
+	count   int      // matching lines written so far
+	lines   []string // the last keep of them
+	changed chan struct{}
 }
 
-func newLogWatch(out io.Writer, text string) *logWatch {
-	return &logWatch{out: out, text: text, changed: make(chan struct{})}
+// keep is how many matching lines a logWatch keeps.
+const keep = 20
+
+func newLogWatch(out io.Writer, texts ...string) *logWatch {
+	return &logWatch{out: out, texts: texts, changed: make(chan struct{})}
 }
 
 func (w *logWatch) Write(p []byte) (int, error) {
@@ -35,21 +38,31 @@ func (w *logWatch) Write(p []byte) (int, error) {
 		}
 		line := string(w.partial[:i])
 		w.partial = w.partial[i+1:]
-		if strings.Contains(line, w.text) {
-			w.count++
-			w.last = line
-			close(w.changed)
-			w.changed = make(chan struct{})
+		for _, t := range w.texts {
+			if strings.Contains(line, t) {
+				w.count++
+				w.lines = append(w.lines, line)
+				if len(w.lines) > keep {
+					w.lines = w.lines[len(w.lines)-keep:]
+				}
+				close(w.changed)
+				w.changed = make(chan struct{})
+				break
+			}
 		}
 	}
 	w.mu.Unlock()
 	return w.out.Write(p)
 }
 
-// seen returns how many matching lines were written, the last one, and a
-// channel closed when another is.
-func (w *logWatch) seen() (int, string, <-chan struct{}) {
+// since returns the count of matching lines, the kept ones written after
+// the first before of them, and a channel closed when another is written.
+func (w *logWatch) since(before int) (int, []string, <-chan struct{}) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.count, w.last, w.changed
+	n := w.count - before
+	if n > len(w.lines) {
+		n = len(w.lines)
+	}
+	return w.count, append([]string(nil), w.lines[len(w.lines)-n:]...), w.changed
 }

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/spherekit/spherekit/testenv"
 	"github.com/spherekit/spherekit/testenv/kubestatemetrics"
 	"github.com/spherekit/spherekit/testenv/prometheus"
@@ -24,6 +27,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	ctrllog.SetLogger(logr.Discard())
+	if os.Getenv(helperEnv) != "" {
+		runHelper()
+		return
+	}
 	if testenv.Fuzzing() {
 		os.Exit(m.Run())
 	}

@@ -4,8 +4,10 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Options configures Start. The zero value runs a Prometheus that scrapes
@@ -187,6 +189,9 @@ func (sc ScrapeConfig) validate(field string) error {
 	if t := sc.TLS; t != nil && (len(t.Cert) == 0) != (len(t.Key) == 0) {
 		return &OptionsError{Field: field + ".TLS", Reason: "a client certificate needs both Cert and Key"}
 	}
+	if f, ok := sc.unwritable(); !ok {
+		return &OptionsError{Field: field + "." + f, Reason: "holds invalid UTF-8 or a character YAML cannot carry"}
+	}
 	labels := []map[string]string{sc.Labels}
 	for _, g := range sc.TargetGroups {
 		labels = append(labels, g.Labels)
@@ -199,4 +204,74 @@ func (sc ScrapeConfig) validate(field string) error {
 		}
 	}
 	return nil
+}
+
+// unwritable returns the first field of sc holding text a YAML file cannot
+// carry (ok false), which Prometheus would fail to read.
+func (sc ScrapeConfig) unwritable() (field string, ok bool) {
+	texts := map[string][]string{
+		"JobName":     {sc.JobName},
+		"Targets":     sc.Targets,
+		"MetricsPath": {sc.MetricsPath},
+		"BearerToken": {sc.BearerToken},
+	}
+	for k, vs := range sc.Params {
+		texts["Params"] = append(texts["Params"], k)
+		texts["Params"] = append(texts["Params"], vs...)
+	}
+	for k, v := range sc.Labels {
+		texts["Labels"] = append(texts["Labels"], k, v)
+	}
+	for _, g := range sc.TargetGroups {
+		texts["TargetGroups"] = append(texts["TargetGroups"], g.Targets...)
+		for k, v := range g.Labels {
+			texts["TargetGroups"] = append(texts["TargetGroups"], k, v)
+		}
+	}
+	if sc.TLS != nil {
+		texts["TLS"] = []string{sc.TLS.ServerName}
+	}
+	for _, rc := range []struct {
+		field string
+		list  []RelabelConfig
+	}{{"RelabelConfigs", sc.RelabelConfigs}, {"MetricRelabelConfigs", sc.MetricRelabelConfigs}} {
+		for _, r := range rc.list {
+			texts[rc.field] = append(texts[rc.field], r.SourceLabels...)
+			texts[rc.field] = append(texts[rc.field], r.Separator, r.Regex, r.TargetLabel, r.Action)
+			if r.Replacement != nil {
+				texts[rc.field] = append(texts[rc.field], *r.Replacement)
+			}
+		}
+	}
+	names := make([]string, 0, len(texts))
+	for f := range texts {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	for _, f := range names {
+		for _, t := range texts[f] {
+			if !yamlText(t) {
+				return f, false
+			}
+		}
+	}
+	return "", true
+}
+
+// yamlText reports whether s is valid UTF-8 made of characters the YAML
+// specification lets a document hold (its printable set).
+func yamlText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		case r >= 0x20 && r <= 0x7e:
+		case r >= 0xa0 && r <= 0xd7ff, r >= 0xe000 && r <= 0xfffd, r >= 0x10000 && r <= 0x10ffff:
+		default:
+			return false
+		}
+	}
+	return true
 }

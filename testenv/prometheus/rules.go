@@ -119,14 +119,14 @@ func writeAtomic(path string, data []byte) error {
 type reloadError struct {
 	status int
 	body   string
-	// logLine is the log line in which Prometheus said why.
-	logLine string
+	// logLines are the lines in which Prometheus said why.
+	logLines []string
 }
 
 func (e *reloadError) Error() string {
 	msg := fmt.Sprintf("reload answered %d: %s", e.status, e.body)
-	if e.logLine != "" {
-		msg += "; " + e.logLine
+	if len(e.logLines) > 0 {
+		msg += "; Prometheus logged:\n" + strings.Join(e.logLines, "\n")
 	}
 	return msg
 }
@@ -138,7 +138,7 @@ func (s *Server) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	before, _, _ := s.failures.seen()
+	before, _, _ := s.failures.since(0)
 	resp, err := s.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("prometheus: reload: %w", err)
@@ -148,27 +148,27 @@ func (s *Server) reload(ctx context.Context) error {
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	return &reloadError{status: resp.StatusCode, body: strings.TrimSpace(string(body)), logLine: s.failureLogLine(ctx, before)}
+	return &reloadError{status: resp.StatusCode, body: strings.TrimSpace(string(body)), logLines: s.failureLogLines(ctx, before)}
 }
 
-// failureLogLine waits a little for Prometheus's log line about a failed
+// failureLogLines waits a little for Prometheus's log lines about a failed
 // reload, which may reach its output pipe after the HTTP answer, and
-// returns it; "" if none comes. before is the count of such lines before
-// the reload.
-func (s *Server) failureLogLine(ctx context.Context, before int) string {
+// returns those written since the count before; what came if the last
+// (failedConfig) does not.
+func (s *Server) failureLogLines(ctx context.Context, before int) []string {
 	timer := time.NewTimer(5 * time.Second)
 	defer timer.Stop()
 	for {
-		n, last, changed := s.failures.seen()
-		if n > before {
-			return last
+		_, lines, changed := s.failures.since(before)
+		if len(lines) > 0 && strings.Contains(lines[len(lines)-1], failedConfig) {
+			return lines
 		}
 		select {
 		case <-changed:
 		case <-timer.C:
-			return ""
+			return lines
 		case <-ctx.Done():
-			return ""
+			return lines
 		}
 	}
 }

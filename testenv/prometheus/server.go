@@ -25,6 +25,13 @@ import (
 // Version is the Prometheus release Start builds and runs.
 const Version = provision.PrometheusRelease
 
+// Messages of the lines Prometheus logs when a reload fails: the rules
+// manager's, naming the file and the error, then the reloader's.
+const (
+	failedRules  = "loading groups failed"
+	failedConfig = "Failed to apply configuration"
+)
+
 // workFolderPrefix names the work folders in the temporary folder; see
 // process.Folder for how a folder left by a killed process is removed.
 const workFolderPrefix = "spherekit-prometheus-"
@@ -37,8 +44,8 @@ type Server struct {
 	folder   *process.Folder
 	proc     *process.Process
 	log      *os.File
-	// failures sees Prometheus's log lines about configurations it could
-	// not apply.
+	// failures sees Prometheus's log lines about configurations and rules
+	// it could not load.
 	failures *logWatch
 	http     *http.Client
 	api      promv1.API
@@ -160,7 +167,7 @@ func (s *Server) start(ctx context.Context, o Options, binary string) error {
 
 // startProcess starts Prometheus and waits until it answers /-/ready.
 func (s *Server) startProcess(ctx context.Context, binary string, args []string) error {
-	s.failures = newLogWatch(s.log, "Failed to apply configuration")
+	s.failures = newLogWatch(s.log, failedConfig, failedRules)
 	p, err := process.Start(binary, args, process.Options{Log: s.failures, Dir: s.dir})
 	if err != nil {
 		return &StartError{Err: err}

@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -55,8 +56,8 @@ func (s *Server) WaitForQuery(ctx context.Context, query string, ok func(model.V
 
 // isBadQuery reports whether Prometheus refused the query itself.
 func isBadQuery(err error) bool {
-	e, ok := err.(*promv1.Error)
-	return ok && e.Type == promv1.ErrBadData
+	var e *promv1.Error
+	return errors.As(err, &e) && e.Type == promv1.ErrBadData
 }
 
 // WaitForTargets waits until every target of the named jobs (of every job

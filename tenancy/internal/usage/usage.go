@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -83,7 +84,35 @@ func PodSpec(spec *corev1.PodSpec) corev1.ResourceList {
 			out[corev1.ResourceName("limits."+string(n))] = v.DeepCopy()
 		}
 	}
+	// Huge pages and extended resources (nvidia.com/gpu) count by their
+	// requests only, as requests.<name>; huge pages under their own name
+	// too. Kubernetes does not overcommit them, so limits equal requests.
+	for n, v := range req {
+		switch {
+		case strings.HasPrefix(string(n), corev1.ResourceHugePagesPrefix):
+			out[n] = v.DeepCopy()
+			out[corev1.ResourceName("requests."+string(n))] = v.DeepCopy()
+		case IsExtendedResource(n):
+			out[corev1.ResourceName("requests."+string(n))] = v.DeepCopy()
+		}
+	}
 	return out
+}
+
+// IsExtendedResource tells whether a container resource name is an
+// extended resource, such as nvidia.com/gpu, as Kubernetes' quota counts
+// them: a name with a domain outside kubernetes.io that stays a qualified
+// name behind "requests.", or a device class's implicit extended resource
+// (deviceclass.resource.kubernetes.io/<class>).
+func IsExtendedResource(n corev1.ResourceName) bool {
+	s := string(n)
+	if strings.HasPrefix(s, "deviceclass.resource.kubernetes.io/") {
+		return true
+	}
+	if !strings.Contains(s, "/") || strings.Contains(s, "kubernetes.io/") || strings.HasPrefix(s, "requests.") {
+		return false
+	}
+	return len(validation.IsQualifiedName("requests."+s)) == 0
 }
 
 // Claim returns what one PersistentVolumeClaim counts: requests.storage,
@@ -146,8 +175,7 @@ func WithDefaults(spec *corev1.PodSpec, ranges []corev1.LimitRange) *corev1.PodS
 
 // Namespace returns the usage of namespace for the given quota names,
 // listing pods, claims and counted objects with r. Names it cannot compute
-// (extended resources, object counts of unknown kinds) are returned in
-// unknown.
+// (object counts of unknown kinds) are returned in unknown.
 func Namespace(ctx context.Context, r client.Reader, mapper interface {
 	KindFor(schema.GroupVersionResource) (schema.GroupVersionKind, error)
 }, namespace string, names []corev1.ResourceName) (used corev1.ResourceList, unknown []corev1.ResourceName, err error) {

@@ -68,6 +68,37 @@ func TestPodSpec(t *testing.T) {
 			want: rl("pods", "1", "count/pods", "1", "requests.memory", "120Mi", "memory", "120Mi", "limits.memory", "120Mi"),
 		},
 		{
+			name: "extended resources count by their requests",
+			spec: corev1.PodSpec{
+				Containers: []corev1.Container{
+					container(rl("nvidia.com/gpu", "1", "cpu", "1"), rl("nvidia.com/gpu", "1")),
+					container(rl("nvidia.com/gpu", "2"), rl("nvidia.com/gpu", "2")),
+				},
+				InitContainers: []corev1.Container{container(rl("nvidia.com/gpu", "1"), rl("nvidia.com/gpu", "1"))},
+			},
+			want: rl("pods", "1", "count/pods", "1", "requests.cpu", "1", "cpu", "1", "requests.nvidia.com/gpu", "3"),
+		},
+		{
+			name: "a device class's implicit extended resource",
+			spec: corev1.PodSpec{Containers: []corev1.Container{
+				container(rl("deviceclass.resource.kubernetes.io/gpu.example.com", "2"), rl("deviceclass.resource.kubernetes.io/gpu.example.com", "2")),
+			}},
+			want: rl("pods", "1", "count/pods", "1", "requests.deviceclass.resource.kubernetes.io/gpu.example.com", "2"),
+		},
+		{
+			name: "huge pages",
+			spec: corev1.PodSpec{Containers: []corev1.Container{
+				container(rl("hugepages-2Mi", "64Mi", "memory", "128Mi"), rl("hugepages-2Mi", "64Mi", "memory", "128Mi")),
+			}},
+			want: rl("pods", "1", "count/pods", "1", "requests.memory", "128Mi", "memory", "128Mi", "limits.memory", "128Mi",
+				"hugepages-2Mi", "64Mi", "requests.hugepages-2Mi", "64Mi"),
+		},
+		{
+			name: "native names with a domain are not extended",
+			spec: corev1.PodSpec{Containers: []corev1.Container{container(rl("example.kubernetes.io/thing", "1"), nil)}},
+			want: rl("pods", "1", "count/pods", "1"),
+		},
+		{
 			name: "nothing requested counts the pod only",
 			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c"}}},
 			want: rl("pods", "1", "count/pods", "1"),

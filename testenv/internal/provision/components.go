@@ -46,10 +46,16 @@ const (
 	// SQLite included), 860 CPU seconds in all, which is 7-8 minutes of a
 	// quiet machine's two cores.
 	typicalGiteaBuild = 8 * time.Minute
-	// typicalPrometheusBuild: TODO measured cold.
-	typicalPrometheusBuild = 4 * time.Minute
-	// typicalKubeStateMetricsBuild: TODO measured cold.
-	typicalKubeStateMetricsBuild = 2 * time.Minute
+	// typicalPrometheusBuild: with an empty build cache and most modules
+	// to download, the Prometheus recipe took 40m15s on a 2-core machine
+	// shared with other builds (load 15): 1,215 CPU seconds (16m25s user,
+	// 3m38s system), which is about 10 minutes of a quiet machine's two
+	// cores. TESTBED.md's 3.5 minutes had the shared dependencies compiled.
+	typicalPrometheusBuild = 10 * time.Minute
+	// typicalKubeStateMetricsBuild: the same machine and load, right after
+	// Prometheus: 16m40s, 368 CPU seconds (4m30s user, 1m38s system), about
+	// 3 minutes of a quiet machine.
+	typicalKubeStateMetricsBuild = 3 * time.Minute
 )
 
 // Etcd builds etcd.
