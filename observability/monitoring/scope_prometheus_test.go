@@ -19,11 +19,10 @@ import (
 	"github.com/spherekit/spherekit/observability/monitoring"
 	"github.com/spherekit/spherekit/testenv"
 	"github.com/spherekit/spherekit/testenv/kubestatemetrics"
-	"github.com/spherekit/spherekit/testenv/prometheus"
 )
 
-// TestScopeOnPrometheus runs scoped queries on a real Prometheus that
-// scrapes a real cluster: kube-state-metrics (kube_pod_info, and
+// TestScopeOnPrometheus runs scoped queries on the package's real
+// Prometheus (see TestMain), which scrapes a real cluster: kube-state-metrics (kube_pod_info, and
 // kube_namespace_labels carrying each namespace's workspace) and kwok's
 // per-container usage. Tenant A is namespace team-a (1 pod, 100m CPU), or
 // workspace ws-a (team-a and team-a2, 3 pods, at most 200m CPU each);
@@ -35,17 +34,6 @@ func TestScopeOnPrometheus(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	cluster, err := testenv.Start(ctx, testenv.Options{Nodes: 1, NodeMetrics: true, Progress: t.Output()})
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, cluster.Stop()) })
-	ksm, err := kubestatemetrics.Start(ctx, cluster.KubeconfigPath(), kubestatemetrics.Options{Resources: []string{"namespaces", "pods"}, Progress: t.Output()})
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, ksm.Stop()) })
-	jobs, err := prometheus.ClusterScrapeConfigs(cluster, prometheus.ClusterTargets{KubeStateMetrics: ksm.Address()})
-	require.NoError(t, err)
-	prom, err := prometheus.Start(ctx, prometheus.Options{ScrapeConfigs: jobs, Progress: t.Output()})
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, prom.Stop()) })
 
 	tenants := []struct {
 		ns, ws string
@@ -70,7 +58,7 @@ func TestScopeOnPrometheus(t *testing.T) {
 	}
 	// Every pod known to kube-state-metrics and measured by the kubelet
 	// job, with at least two samples each for rate.
-	_, err = prom.WaitForQuery(ctx, `count(kube_pod_info{namespace=~"team-.*"}) == 6 and count(count_over_time(container_cpu_usage_seconds_total{namespace=~"team-.*"}[30s]) > 2) == 6 and count(kube_namespace_labels{label_kubesphere_io_workspace=~"ws-.*"}) == 3`, nil)
+	_, err := prom.WaitForQuery(ctx, `count(kube_pod_info{namespace=~"team-.*"}) == 6 and count(count_over_time(container_cpu_usage_seconds_total{namespace=~"team-.*"}[30s]) > 2) == 6 and count(kube_namespace_labels{label_kubesphere_io_workspace=~"ws-.*"}) == 3`, nil)
 	require.NoError(t, err)
 
 	// Every instant query is evaluated at one time, so figures compare
