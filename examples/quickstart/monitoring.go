@@ -13,6 +13,7 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -107,7 +108,12 @@ func monitoringTour(ctx context.Context, out io.Writer, c client.Client, api pro
 					testenv.UsageCPUAnnotation:    tourPodCPU,
 					testenv.UsageMemoryAnnotation: tourPodMemory,
 				}},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.k8s.io/pause:3.10"}}},
+				// Requests, since the workspace quota set before counts
+				// requests.cpu: pods without them are refused.
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.k8s.io/pause:3.10",
+					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+						corev1.ResourceCPU: resource.MustParse(tourPodCPU), corev1.ResourceMemory: resource.MustParse(tourPodMemory),
+					}}}}},
 			},
 		},
 	}
