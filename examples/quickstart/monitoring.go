@@ -135,7 +135,11 @@ func monitoringTour(ctx context.Context, out io.Writer, c client.Client, api pro
 		}
 		select {
 		case <-waitCtx.Done():
-			return fmt.Errorf("project usage never reached %.2f cores and %.0f bytes (last answer %+v, error %v): %w", wantCPU, wantMem, got, err, waitCtx.Err())
+			if err != nil {
+				return fmt.Errorf("project usage never reached %.2f cores and %.0f bytes: %w", wantCPU, wantMem, errors.Join(err, waitCtx.Err()))
+			}
+			return fmt.Errorf("project usage never reached %.2f cores and %.0f bytes (last answer: %.3f cores, %.0f bytes): %w",
+				wantCPU, wantMem, value(got, "namespace_cpu_usage"), value(got, "namespace_memory_usage_wo_cache"), waitCtx.Err())
 		case <-time.After(time.Second):
 		}
 	}
