@@ -3,6 +3,9 @@
 // spherekit's CRDs accept exactly what KubeSphere's accept. go generate runs
 // it after controller-gen (see doc.go at the module root).
 //
+// It also writes every CRD back through a typed round trip, so that the
+// files are the same from run to run (see patchFile).
+//
 // Today there is one such rule: KubeSphere's bindings require
 // roleRef.apiGroup (KubeSphere generated its CRDs with a k8s.io/api in which
 // rbacv1.RoleRef.APIGroup was required; it is optional in the k8s.io/api
@@ -54,7 +57,6 @@ func patchFile(name string) error {
 	if err := yaml.UnmarshalStrict(data, crd); err != nil {
 		return err
 	}
-	changed := false
 	for i := range crd.Spec.Versions {
 		v := &crd.Spec.Versions[i]
 		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
@@ -67,12 +69,12 @@ func patchFile(name string) error {
 		if _, has := ref.Properties["apiGroup"]; has && !slices.Contains(ref.Required, "apiGroup") {
 			ref.Required = append([]string{"apiGroup"}, ref.Required...)
 			v.Schema.OpenAPIV3Schema.Properties["roleRef"] = ref
-			changed = true
 		}
 	}
-	if !changed {
-		return nil
-	}
+	// Every file is written back, patched or not: the typed round trip
+	// orders each schema's properties by name, which controller-gen does
+	// not do reliably (the properties load1m, load5m and load15m of the
+	// alerting CRDs came out in a different order from run to run).
 	out, err := yaml.Marshal(crd)
 	if err != nil {
 		return err
