@@ -100,8 +100,8 @@ func TestTourOnEmbeddedCluster(t *testing.T) {
 	assert.Contains(t, s, "starting an embedded cluster")
 	assert.Contains(t, s, ", 2 nodes.")
 	assert.Regexp(t, `With the kubeconfig spherekit wrote for bob-\w+, kube-apiserver lets him list pods in web-\w+ \(0\) and refuses kube-system.\n`, s)
-	assert.Regexp(t, `Project web-\w+ uses 0.50 CPU cores and 129 MiB of memory in 3 pods`, s)
-	assert.Regexp(t, `Workspace quickstart-\w+ uses 0.50 CPU cores and 130 MiB of memory`, s)
+	assert.Regexp(t, `Project web-\w+ uses 0.5 CPU cores and 129 MiB of memory in 3 pods`, s)
+	assert.Regexp(t, `Workspace quickstart-\w+ uses 0.5 CPU cores and 130 MiB of memory`, s)
 	assert.Contains(t, s, "Tearing down the embedded cluster.")
 }
 

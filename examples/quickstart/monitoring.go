@@ -143,7 +143,7 @@ func monitoringTour(ctx context.Context, out io.Writer, c client.Client, api pro
 		case <-time.After(time.Second):
 		}
 	}
-	fmt.Fprintf(out, "Project %s uses %.2f CPU cores and %s of memory in %s pods (monitoring.Client, KubeSphere's named metrics).\n",
+	fmt.Fprintf(out, "Project %s uses %.1f CPU cores and %s of memory in %s pods (monitoring.Client, KubeSphere's named metrics).\n",
 		project, value(got, "namespace_cpu_usage"), mebibytes(value(got, "namespace_memory_usage_wo_cache")), strconv.FormatFloat(value(got, "namespace_pod_count"), 'f', -1, 64))
 
 	wsMetrics := []string{"workspace_cpu_usage", "workspace_memory_usage_wo_cache"}
@@ -151,7 +151,7 @@ func monitoringTour(ctx context.Context, out io.Writer, c client.Client, api pro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Workspace %s uses %.2f CPU cores and %s of memory (selected by its label, not by listing its projects).\n",
+	fmt.Fprintf(out, "Workspace %s uses %.1f CPU cores and %s of memory (selected by its label, not by listing its projects).\n",
 		ws, value(got, "workspace_cpu_usage"), mebibytes(value(got, "workspace_memory_usage_wo_cache")))
 	return nil
 }
