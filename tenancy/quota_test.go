@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/spherekit/spherekit/tenancy"
@@ -155,12 +156,19 @@ func gpuNode(t *testing.T, n int64) string {
 	node.Labels[corev1.LabelHostname] = node.Name
 	require.NoError(t, env.Client.Create(ctx, node))
 	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), node) })
-	node.Status.Capacity = corev1.ResourceList{
-		corev1.ResourceCPU: resource.MustParse("32"), corev1.ResourceMemory: resource.MustParse("256Gi"),
-		corev1.ResourcePods: resource.MustParse("110"), gpu: *resource.NewQuantity(n, resource.DecimalSI),
-	}
-	node.Status.Allocatable = node.Status.Capacity.DeepCopy()
-	require.NoError(t, env.Client.Status().Update(ctx, node))
+	// kwok starts managing the node at once and writes its status too, so
+	// the capacity is set on the latest version, again on a conflict.
+	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(node), node); err != nil {
+			return err
+		}
+		node.Status.Capacity = corev1.ResourceList{
+			corev1.ResourceCPU: resource.MustParse("32"), corev1.ResourceMemory: resource.MustParse("256Gi"),
+			corev1.ResourcePods: resource.MustParse("110"), gpu: *resource.NewQuantity(n, resource.DecimalSI),
+		}
+		node.Status.Allocatable = node.Status.Capacity.DeepCopy()
+		return env.Client.Status().Update(ctx, node)
+	}))
 	return node.Name
 }
 
