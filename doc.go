@@ -46,6 +46,4 @@ package spherekit
 //go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths={./tenancy/api/...,./network/api/...,./observability/api/...}
 //go:generate go tool controller-gen crd:crdVersions=v1,allowDangerousTypes=true paths={./tenancy/api/...,./network/api/...,./observability/api/...} output:crd:artifacts:config=crds
 //go:generate go run ./hack/crdpatch crds
-// A second pass: the first does not yet settle the property order of the alerting CRDs (load1m/load5m/load15m); two do.
-//go:generate go run ./hack/crdpatch crds
 //go:generate go tool controller-gen applyconfiguration:headerFile=hack/boilerplate.go.txt paths=./tenancy/api/...
