@@ -50,6 +50,8 @@ type Cluster struct {
 	nodes    []string
 	// nodeMetricsAddr is kwok's server address with Options.NodeMetrics.
 	nodeMetricsAddr string
+	// schedulerMetricsAddr is kube-scheduler's secure address in nodes mode.
+	schedulerMetricsAddr string
 
 	mu      sync.Mutex
 	stopped bool

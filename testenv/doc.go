@@ -62,7 +62,9 @@
 // With Options.NodeMetrics the simulated nodes also serve kubelet-style
 // usage metrics (NodeMetricsAddress, NodeCadvisorMetricsPath), set per pod
 // by UsageCPUAnnotation and UsageMemoryAnnotation, for a real Prometheus to
-// scrape (see testenv/prometheus and testenv/kubestatemetrics).
+// scrape (see testenv/prometheus and testenv/kubestatemetrics). In nodes
+// mode kube-scheduler serves its own /metrics over https on loopback
+// (SchedulerMetricsAddress).
 //
 // Or start from Start for a cluster of your own (a program, several clusters, a
 // cluster per test). Every cluster installs the CRDs of every spherekit API

@@ -92,6 +92,15 @@ func (c *Cluster) NodeMetricsAddress() string {
 	return c.nodeMetricsAddr
 }
 
+// SchedulerMetricsAddress is the host:port of kube-scheduler's secure
+// server in nodes mode (empty otherwise). It serves /metrics over https with
+// a self-signed certificate to anyone, without credentials, as
+// --authorization-always-allow-paths lets a scraper in; every other path
+// but the health checks is refused.
+func (c *Cluster) SchedulerMetricsAddress() string {
+	return c.schedulerMetricsAddr
+}
+
 // writeCadvisorMetric writes cadvisorMetric into the cluster folder and
 // returns its path.
 func (c *Cluster) writeCadvisorMetric() (string, error) {

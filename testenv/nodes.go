@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -46,6 +47,15 @@ func (c *Cluster) startNodes(ctx context.Context, bins binaries) error {
 		}
 		kwokArgs = append(kwokArgs, "--config="+bins.kwokUsage, "--config="+cadvisor, "--server-address="+c.nodeMetricsAddr)
 	}
+	schedulerAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	schedulerHost, schedulerPort, err := net.SplitHostPort(schedulerAddr)
+	if err != nil {
+		return fmt.Errorf("testenv: scheduler address %q: %w", schedulerAddr, err)
+	}
+	c.schedulerMetricsAddr = schedulerAddr
 	progressf(c.opts.Progress, "testenv: starting kube-controller-manager, kube-scheduler and kwok with %d simulated nodes", c.opts.Nodes)
 	specs := []struct {
 		name, path string
@@ -69,7 +79,13 @@ func (c *Cluster) startNodes(ctx context.Context, bins binaries) error {
 		{"kube-scheduler", bins.scheduler, []string{
 			"--kubeconfig=" + kubeconfig,
 			"--leader-elect=false",
-			"--secure-port=0",
+			// /metrics over https with a self-signed certificate, open to
+			// anonymous scrapes (see SchedulerMetricsAddress); without an
+			// authorization kubeconfig every other secure path is refused.
+			"--bind-address=" + schedulerHost,
+			"--secure-port=" + schedulerPort,
+			"--cert-dir=" + filepath.Join(c.dir, "kube-scheduler-certs"),
+			"--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics",
 			"--kube-api-qps=500",
 			"--kube-api-burst=1000",
 		}},

@@ -187,7 +187,7 @@ func countRow(level Level, suffix, series, what string) row {
 		r.expr = `count(` + series + `) or vector(0)`
 	case LevelWorkspace:
 		r.help = "Number of " + what + " in the workspace's namespaces."
-		r.expr = `count by (workspace) (` + series + ` * on (namespace) group_left(workspace) ` + wsMap + `) or max by (workspace) (` + wsMap + `) * 0`
+		r.expr = `count by (workspace) (` + series + ` * on (namespace) group_left(workspace) ` + wsMap + `) or sum by (workspace) (workspace:kube_namespace_labels:count{$sel}) * 0`
 	case LevelNamespace:
 		r.help = "Number of " + what + " in the namespace."
 		r.expr = `count by (namespace) (` + series + ` * on (namespace) group_left() ` + nsMap + `) or ` + nsMap + ` * 0`
@@ -319,31 +319,31 @@ func nodeRows() []row {
 
 func workspaceRows() []row {
 	phase := func(name, help, phase string) row {
-		return row{name, UnitCount, help, `sum by (workspace) (kube_pod_status_phase{` + phase + `} * on (namespace) group_left(workspace) ` + wsMap + `) or max by (workspace) (` + wsMap + `) * 0`}
+		return row{name, UnitCount, help, `sum by (workspace) (workspace:kube_pod_status_phase:sum{` + phase + `, $sel}) or sum by (workspace) (workspace:kube_namespace_labels:count{$sel}) * 0`}
 	}
 	rows := []row{
-		{"workspace_cpu_usage", UnitCores, "CPU cores in use by the workspace's containers.", `round(sum by (workspace) (namespace:container_cpu_usage_seconds_total:sum_rate{$sel}), 0.001)`},
-		{"workspace_memory_usage", UnitBytes, "Memory in use by the workspace's containers, page cache included.", `sum by (workspace) (namespace:container_memory_usage_bytes:sum{$sel})`},
-		{"workspace_memory_usage_wo_cache", UnitBytes, "Working-set memory of the workspace's containers (page cache excluded).", `sum by (workspace) (namespace:container_memory_usage_bytes_wo_cache:sum{$sel})`},
-		{"workspace_net_bytes_transmitted", UnitBytesPerSecond, "Bytes sent per second by the workspace's pods.", `sum by (workspace) (namespace:container_network_transmit_bytes:sum_irate{$sel})`},
-		{"workspace_net_bytes_received", UnitBytesPerSecond, "Bytes received per second by the workspace's pods.", `sum by (workspace) (namespace:container_network_receive_bytes:sum_irate{$sel})`},
+		{"workspace_cpu_usage", UnitCores, "CPU cores in use by the workspace's containers.", `round(sum by (workspace) (workspace:container_cpu_usage_seconds_total:sum_rate{$sel}), 0.001)`},
+		{"workspace_memory_usage", UnitBytes, "Memory in use by the workspace's containers, page cache included.", `sum by (workspace) (workspace:container_memory_usage_bytes:sum{$sel})`},
+		{"workspace_memory_usage_wo_cache", UnitBytes, "Working-set memory of the workspace's containers (page cache excluded).", `sum by (workspace) (workspace:container_memory_usage_bytes_wo_cache:sum{$sel})`},
+		{"workspace_net_bytes_transmitted", UnitBytesPerSecond, "Bytes sent per second by the workspace's pods.", `sum by (workspace) (workspace:container_network_transmit_bytes:sum_irate{$sel})`},
+		{"workspace_net_bytes_received", UnitBytesPerSecond, "Bytes received per second by the workspace's pods.", `sum by (workspace) (workspace:container_network_receive_bytes:sum_irate{$sel})`},
 		phase("workspace_pod_count", "Pods in the workspace that have not finished.", `phase!~"Succeeded|Failed"`),
 		phase("workspace_pod_running_count", "Pods in the workspace in phase Running.", `phase="Running"`),
 		phase("workspace_pod_succeeded_count", "Pods in the workspace in phase Succeeded.", `phase="Succeeded"`),
-		{"workspace_pod_abnormal_count", UnitCount, "Abnormal pods in the workspace.", `sum by (workspace) (namespace:pod_abnormal:count{$sel})`},
+		{"workspace_pod_abnormal_count", UnitCount, "Abnormal pods in the workspace.", `sum by (workspace) (workspace:pod_abnormal:count{$sel})`},
 	}
 	rows = append(rows, countRows(LevelWorkspace, "ingresses_extensions_count", "cronjob_count", "pvc_count", "daemonset_count", "deployment_count", "endpoint_count", "hpa_count", "job_count", "statefulset_count", "replicaset_count", "service_count", "secret_count")...)
 	rows = append(rows,
-		row{"workspace_pod_abnormal_ratio", UnitRatio, "Abnormal pods as a fraction of the workspace's pods not succeeded.", `sum by (workspace) (namespace:pod_abnormal:count{$sel}) / sum by (workspace) (namespace:pod_not_succeeded:count{$sel})`},
+		row{"workspace_pod_abnormal_ratio", UnitRatio, "Abnormal pods as a fraction of the workspace's pods not succeeded.", `sum by (workspace) (workspace:pod_abnormal:count{$sel}) / sum by (workspace) (workspace:pod_not_succeeded:count{$sel})`},
 		row{"meter_workspace_cpu_usage", UnitCores, "Billed CPU of the workspace: the larger of the cores requested by its pods (Jobs' excluded) and the cores in use, averaged over the step.",
-			meterMax("workspace", `sum by (workspace) (avg_over_time(namespace:kube_pod_resource_request:sum{owner_kind!="Job", resource="cpu", $sel}[$step]))`, `sum by (workspace) (avg_over_time(namespace:container_cpu_usage_seconds_total:sum_rate{$sel}[$step]))`, "0.001")},
+			meterMax("workspace", `sum by (workspace) (avg_over_time(workspace:kube_pod_resource_request:sum{owner_kind!="Job", resource="cpu", $sel}[$step]))`, `sum by (workspace) (avg_over_time(workspace:container_cpu_usage_seconds_total:sum_rate{$sel}[$step]))`, "0.001")},
 		row{"meter_workspace_memory_usage", UnitBytes, "Billed memory of the workspace: the larger of the memory requested by its pods (Jobs' excluded) and the memory in use, averaged over the step.",
-			meterMax("workspace", `sum by (workspace) (avg_over_time(namespace:kube_pod_resource_request:sum{owner_kind!="Job", resource="memory", $sel}[$step]))`, `sum by (workspace) (avg_over_time(namespace:container_memory_usage_bytes:sum{$sel}[$step]))`, "1")},
+			meterMax("workspace", `sum by (workspace) (avg_over_time(workspace:kube_pod_resource_request:sum{owner_kind!="Job", resource="memory", $sel}[$step]))`, `sum by (workspace) (avg_over_time(workspace:container_memory_usage_bytes:sum{$sel}[$step]))`, "1")},
 		row{"meter_workspace_net_bytes_transmitted", UnitBytes, "Bytes sent by the workspace's pods during the step, per hour.",
 			`round(sum by (workspace) (sum by (namespace) (increase(container_network_transmit_bytes_total{interface!~` + virtualIfaces + `}[$step])) * on (namespace) group_left(workspace) ` + wsMap + `) / $factor, 1)`},
 		row{"meter_workspace_net_bytes_received", UnitBytes, "Bytes received by the workspace's pods during the step, per hour.",
 			`round(sum by (workspace) (sum by (namespace) (increase(container_network_receive_bytes_total{interface!~` + virtualIfaces + `}[$step])) * on (namespace) group_left(workspace) ` + wsMap + `) / $factor, 1)`},
-		row{"meter_workspace_pvc_bytes_total", UnitBytes, "Storage requested by the workspace's claims, averaged over the step.", `sum by (workspace) (avg_over_time(namespace:pvc_bytes_total:sum{$sel}[$step]))`},
+		row{"meter_workspace_pvc_bytes_total", UnitBytes, "Storage requested by the workspace's claims, averaged over the step.", `sum by (workspace) (avg_over_time(workspace:pvc_bytes_total:sum{$sel}[$step]))`},
 	)
 	return rows
 }

@@ -19,6 +19,10 @@
 // Workspace-level metrics never list a workspace's namespaces: the
 // workspace of a namespace comes from kube-state-metrics'
 // kube_namespace_labels (label_kubesphere_io_workspace), joined in the
-// query or in the recording rules, so a query's cost does not grow with
-// the number of namespaces in the workspace.
+// recording rules, which also record one series per workspace
+// (workspace:container_cpu_usage_seconds_total:sum_rate and the like). A
+// workspace's usage, pod and meter metrics read those, so their cost does
+// not grow with the number of namespaces in the workspace; its object
+// counts (workspace_deployment_count and the like) join per query, one
+// series per object.
 package monitoring

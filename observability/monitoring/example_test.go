@@ -17,17 +17,17 @@ func ExampleExpr() {
 	// round(namespace:container_cpu_usage_seconds_total:sum_rate{namespace="demo"}, 0.001)
 }
 
-// A workspace's memory: the workspace label of the recorded series comes
-// from kube_namespace_labels, so the workspace's namespaces are never
-// listed in the query.
+// A workspace's memory reads the one series per workspace that the
+// recording rules record; an object count joins the workspace label from
+// kube_namespace_labels. Neither lists the workspace's namespaces.
 func ExampleExpr_workspace() {
 	expr, _ := monitoring.Expr("workspace_memory_usage_wo_cache", monitoring.Target{Level: monitoring.LevelWorkspace, Workspace: "team-a"})
 	fmt.Println(expr)
 	expr, _ = monitoring.Expr("workspace_deployment_count", monitoring.Target{Level: monitoring.LevelWorkspace, Workspace: "team-a"})
 	fmt.Println(expr)
 	// Output:
-	// sum by (workspace) (namespace:container_memory_usage_bytes_wo_cache:sum{workspace="team-a"})
-	// count by (workspace) (kube_deployment_created * on (namespace) group_left(workspace) max by (namespace, workspace) (label_replace(kube_namespace_labels{label_kubesphere_io_workspace="team-a"}, "workspace", "$1", "label_kubesphere_io_workspace", "(.+)"))) or max by (workspace) (max by (namespace, workspace) (label_replace(kube_namespace_labels{label_kubesphere_io_workspace="team-a"}, "workspace", "$1", "label_kubesphere_io_workspace", "(.+)"))) * 0
+	// sum by (workspace) (workspace:container_memory_usage_bytes_wo_cache:sum{workspace="team-a"})
+	// count by (workspace) (kube_deployment_created * on (namespace) group_left(workspace) max by (namespace, workspace) (label_replace(kube_namespace_labels{label_kubesphere_io_workspace="team-a"}, "workspace", "$1", "label_kubesphere_io_workspace", "(.+)"))) or sum by (workspace) (workspace:kube_namespace_labels:count{workspace="team-a"}) * 0
 }
 
 // Workloads of one kind, filtered by name, as KubeSphere's workload

@@ -204,6 +204,9 @@ func TestValues(t *testing.T) {
 		eventually(t, c, tgt, "workspace_memory_usage_wo_cache", "workspace", map[string]float64{tn.workspace: 176 * mi}, 0)
 		eventually(t, c, tgt, "workspace_memory_usage", "workspace", map[string]float64{tn.workspace: 176 * mi}, 0)
 		eventually(t, c, tgt, "workspace_pod_count", "workspace", map[string]float64{tn.workspace: 4}, 0)
+		eventually(t, c, tgt, "workspace_pod_running_count", "workspace", map[string]float64{tn.workspace: 4}, 0)
+		eventually(t, c, tgt, "workspace_pod_succeeded_count", "workspace", map[string]float64{tn.workspace: 0}, 0)
+		eventually(t, c, tgt, "workspace_pod_abnormal_ratio", "workspace", map[string]float64{tn.workspace: 0}, 0)
 		eventually(t, c, tgt, "workspace_deployment_count", "workspace", map[string]float64{tn.workspace: 2}, 0)
 	})
 	t.Run("workload", func(t *testing.T) {
@@ -266,6 +269,7 @@ func TestValues(t *testing.T) {
 		eventually(t, c, monitoring.Target{Level: monitoring.LevelComponent, Component: monitoring.ComponentEtcd}, "etcd_server_total", "", map[string]float64{"": 1}, 0)
 		eventually(t, c, monitoring.Target{Level: monitoring.LevelComponent, Component: monitoring.ComponentEtcd}, "etcd_server_up_total", "", map[string]float64{"": 1}, 0)
 		eventually(t, c, monitoring.Target{Level: monitoring.LevelComponent, Component: monitoring.ComponentAPIServer}, "apiserver_up_sum", "", map[string]float64{"": 1}, 0)
+		eventually(t, c, monitoring.Target{Level: monitoring.LevelComponent, Component: monitoring.ComponentScheduler}, "scheduler_up_sum", "", map[string]float64{"": 1}, 0)
 	})
 	t.Run("sorted and paged", func(t *testing.T) {
 		m, err := c.Query(context.Background(), monitoring.Target{Level: monitoring.LevelNamespace, Workspace: tn.workspace},

@@ -19,18 +19,21 @@ import (
 // workspace of N namespaces, evaluated by Prometheus's own engine over an
 // in-memory TSDB, two ways:
 //
-//   - spherekit: the expression monitoring.Expr builds, which selects the
-//     recorded per-namespace series by the workspace label the package's
-//     recording rules attach (from kube_namespace_labels), so its text does
-//     not grow with the workspace;
+//   - spherekit: the expression monitoring.Expr builds, which reads the
+//     one series per workspace that the package's recording rules record
+//     (summing the per-namespace series, which carry the workspace label
+//     the rules join from kube_namespace_labels), so neither its text nor
+//     the series it reads grow with the workspace;
 //   - regexp: KubeSphere's way when it has the namespaces' names, the same
 //     template over {namespace=~"ns1|ns2|...|nsN"}, its text built for each
 //     query as KubeSphere's handler does, so building and parsing the
 //     alternation are counted.
 //
 // The TSDB also holds as many namespaces again in other workspaces. Both
-// answers are checked equal before timing. The recording rules' own cost
-// (evaluated once per interval, not per query) is not part of this.
+// answers are checked equal before timing, which also checks the
+// synthesized per-workspace series against the per-namespace ones. The
+// recording rules' own cost (evaluated once per interval, not per query) is
+// not part of this.
 //
 //	go test -run '^$' -bench WorkspaceQuery -benchtime 2s ./observability/monitoring/
 func BenchmarkWorkspaceQuery(b *testing.B) {
@@ -87,15 +90,21 @@ var kubeSphereWorkspaceTemplates = map[string]string{
 func benchNamespace(ws string, i int) string { return fmt.Sprintf("%s-project-%04d", ws, i) }
 
 // workspaceWorld is a load script with n namespaces in workspace ws-a and
-// n more spread over ten other workspaces: for each, the recorded series
-// the workspace metrics read, labelled as the recording rules label them,
-// and the kube-state-metrics series the rules take the workspace from.
+// n more spread over ten other workspaces: for each namespace, the recorded
+// series the workspace metrics read, labelled as the recording rules label
+// them, and the kube-state-metrics series the rules take the workspace
+// from; for each workspace, the per-workspace sums the rules record.
 func workspaceWorld(n int) string {
 	var b strings.Builder
 	b.WriteString("load 30s\n")
+	milliCPU := map[string]int{} // per workspace, in thousandths of a core
+	memory := map[string]int{}
 	add := func(ns, ws string, i int) {
-		fmt.Fprintf(&b, "  namespace:container_cpu_usage_seconds_total:sum_rate{namespace=%q,workspace=%q} %d.%03dx20\n", ns, ws, i%4, i%1000)
-		fmt.Fprintf(&b, "  namespace:container_memory_usage_bytes_wo_cache:sum{namespace=%q,workspace=%q} %dx20\n", ns, ws, 1<<20+i*4096)
+		cpu, mem := (i%4)*1000+i%1000, 1<<20+i*4096
+		milliCPU[ws] += cpu
+		memory[ws] += mem
+		fmt.Fprintf(&b, "  namespace:container_cpu_usage_seconds_total:sum_rate{namespace=%q,workspace=%q} %d.%03dx20\n", ns, ws, cpu/1000, cpu%1000)
+		fmt.Fprintf(&b, "  namespace:container_memory_usage_bytes_wo_cache:sum{namespace=%q,workspace=%q} %dx20\n", ns, ws, mem)
 		fmt.Fprintf(&b, "  kube_namespace_labels{namespace=%q,label_kubesphere_io_workspace=%q,job=\"kube-state-metrics\"} 1x20\n", ns, ws)
 	}
 	for i := range n {
@@ -104,6 +113,10 @@ func workspaceWorld(n int) string {
 	for i := range n {
 		ws := fmt.Sprintf("ws-other-%d", i%10)
 		add(benchNamespace(ws, i), ws, i)
+	}
+	for ws, cpu := range milliCPU {
+		fmt.Fprintf(&b, "  workspace:container_cpu_usage_seconds_total:sum_rate{workspace=%q} %d.%03dx20\n", ws, cpu/1000, cpu%1000)
+		fmt.Fprintf(&b, "  workspace:container_memory_usage_bytes_wo_cache:sum{workspace=%q} %dx20\n", ws, memory[ws])
 	}
 	return b.String()
 }

@@ -14,6 +14,7 @@ const (
 	JobEtcd             = "etcd"
 	JobKubelet          = "kubelet"
 	JobKubeStateMetrics = "kube-state-metrics"
+	JobScheduler        = "kube-scheduler"
 )
 
 // ClusterTargets names the servers beside a testenv cluster that
@@ -38,6 +39,9 @@ type ClusterTargets struct {
 //     container_cpu_usage_seconds_total and
 //     container_memory_working_set_bytes carry node, namespace, pod,
 //     container and image like the kubelet's.
+//   - JobScheduler, in nodes mode: kube-scheduler's /metrics over https
+//     (testenv.Cluster.SchedulerMetricsAddress; its certificate is
+//     self-signed, so it is not checked).
 //   - JobKubeStateMetrics, when t names it: honouring the exporter's own
 //     namespace, pod and node labels, and copying
 //     label_kubesphere_io_workspace (kube_namespace_labels, with
@@ -45,8 +49,8 @@ type ClusterTargets struct {
 //     kubesphere.io/workspace, the kubestatemetrics package's default) into
 //     the workspace label that KubeSphere's workspace queries join on.
 //
-// kube-scheduler and kube-controller-manager run without a secure port in
-// testenv, so they have no job.
+// kube-controller-manager runs without a secure port in testenv, so it has
+// no job.
 func ClusterScrapeConfigs(c *testenv.Cluster, t ClusterTargets) ([]ScrapeConfig, error) {
 	if c == nil || c.Config == nil {
 		return nil, &OptionsError{Field: "cluster", Reason: "no cluster"}
@@ -75,6 +79,9 @@ func ClusterScrapeConfigs(c *testenv.Cluster, t ClusterTargets) ([]ScrapeConfig,
 	configs := []ScrapeConfig{api, {JobName: JobEtcd, Scheme: etcdURL.Scheme, Targets: []string{etcdURL.Host}}}
 	if addr := c.NodeMetricsAddress(); addr != "" && len(c.NodeNames()) > 0 {
 		configs = append(configs, KubeletScrapeConfig(addr, c.NodeNames()))
+	}
+	if addr := c.SchedulerMetricsAddress(); addr != "" {
+		configs = append(configs, ScrapeConfig{JobName: JobScheduler, Scheme: "https", Targets: []string{addr}, TLS: &TLSConfig{InsecureSkipVerify: true}})
 	}
 	if t.KubeStateMetrics != "" {
 		configs = append(configs, KubeStateMetricsScrapeConfig(t.KubeStateMetrics))

@@ -33,11 +33,12 @@ func timeout(t *testing.T) context.Context {
 }
 
 // TestClusterJobsAreUp checks that every job of ClusterScrapeConfigs is
-// scraped: kube-apiserver with the administrator's certificate, etcd, each
-// simulated node's kubelet endpoint and kube-state-metrics.
+// scraped: kube-apiserver with the administrator's certificate, etcd,
+// kube-scheduler, each simulated node's kubelet endpoint and
+// kube-state-metrics.
 func TestClusterJobsAreUp(t *testing.T) {
 	ctx := timeout(t)
-	jobs := []string{prometheus.JobAPIServer, prometheus.JobEtcd, prometheus.JobKubelet, prometheus.JobKubeStateMetrics}
+	jobs := []string{prometheus.JobAPIServer, prometheus.JobEtcd, prometheus.JobScheduler, prometheus.JobKubelet, prometheus.JobKubeStateMetrics}
 	require.NoError(t, prom.WaitForTargets(ctx, jobs...))
 	for _, job := range jobs {
 		want := 1
@@ -62,6 +63,9 @@ func TestClusterJobsAreUp(t *testing.T) {
 	_, err = prom.WaitForQuery(ctx, `apiserver_request_total{job="apiserver"}`, nil)
 	require.NoError(t, err)
 	_, err = prom.WaitForQuery(ctx, `etcd_server_has_leader{job="etcd"} == 1`, nil)
+	require.NoError(t, err)
+	// The scheduler scheduled testenv's probe pod before the cluster started.
+	_, err = prom.WaitForQuery(ctx, `scheduler_schedule_attempts_total{job="kube-scheduler", result="scheduled"} > 0`, nil)
 	require.NoError(t, err)
 }
 

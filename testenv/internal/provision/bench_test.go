@@ -12,8 +12,10 @@ import (
 // that has run `go mod download`. Each iteration takes minutes, so run one:
 //
 //	go test ./testenv/internal/provision -run '^$' -bench ColdBuild -benchtime 1x -timeout 60m
+//
+// One component: -bench ColdBuild/prometheus.
 func BenchmarkColdBuild(b *testing.B) {
-	for _, comp := range []Component{Etcd(), Kubernetes(), Kwok()} {
+	for _, comp := range []Component{Etcd(), Kubernetes(), Kwok(), Gitea(), Prometheus(), KubeStateMetrics()} {
 		b.Run(comp.Name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
