@@ -1,7 +1,6 @@
 package monitoring_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -124,19 +123,9 @@ func workspaceWorld(n int) string {
 // instantValue evaluates q at 5 minutes into the loaded data and returns
 // its single sample.
 func instantValue(tb testing.TB, engine *promql.Engine, db storage.Storage, q string) promql.Sample {
-	ctx := context.Background()
-	qry, err := engine.NewInstantQuery(ctx, db, nil, q, time.Unix(300, 0))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer qry.Close()
-	res := qry.Exec(ctx)
-	if res.Err != nil {
-		tb.Fatal(res.Err)
-	}
-	v, ok := res.Value.(promql.Vector)
-	if !ok || len(v) != 1 {
-		tb.Fatalf("%s: want one sample, got %v", q, res.Value)
+	v := instantVector(tb, engine, db, q)
+	if len(v) != 1 {
+		tb.Fatalf("%s: want one sample, got %v", q, v)
 	}
 	return v[0]
 }
