@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/internal/actor"
 	"github.com/spherekit/spherekit/internal/fielderr"
 	networkv1alpha1 "github.com/spherekit/spherekit/network/api/v1alpha1"
 	"github.com/spherekit/spherekit/resources"
@@ -76,9 +76,9 @@ type IsolationSettings struct {
 type Client struct {
 	c          client.Client
 	fieldOwner string
-	actor      *authz.User
-	az         *authz.Authorizer
-	isolation  IsolationSettings
+	// gate decides for the user of ClientOptions.OnBehalfOf.
+	gate      actor.Gate
+	isolation IsolationSettings
 }
 
 // NewClient returns a Client over c, whose scheme must know the built-in
@@ -92,20 +92,15 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 			return nil, &InvalidError{Field: "c", Reason: "its scheme lacks the spherekit API groups; register them with spherekit.AddToScheme", Err: err}
 		}
 	}
-	if opts.OnBehalfOf != nil && opts.Authorizer == nil {
-		return nil, &InvalidError{Field: "Authorizer", Reason: "OnBehalfOf needs an Authorizer to decide for the user"}
+	gate, err := actor.New(opts.OnBehalfOf, opts.Authorizer)
+	if err != nil {
+		return nil, err
 	}
 	owner := opts.FieldOwner
 	if owner == "" {
 		owner = DefaultFieldOwner
 	}
-	var actor *authz.User
-	if opts.OnBehalfOf != nil {
-		u := *opts.OnBehalfOf
-		u.Groups = slices.Clone(u.Groups)
-		actor = &u
-	}
-	return &Client{c: c, fieldOwner: owner, actor: actor, az: opts.Authorizer, isolation: opts.Isolation}, nil
+	return &Client{c: c, fieldOwner: owner, gate: gate, isolation: opts.Isolation}, nil
 }
 
 // authorize is the Client's one choke point for acting for a user: every
@@ -113,20 +108,7 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 // about to make, reads included, before making any. It does nothing when
 // the Client acts for nobody.
 func (c *Client) authorize(ctx context.Context, requests ...authz.Attributes) error {
-	if c.actor == nil {
-		return nil
-	}
-	for _, a := range requests {
-		a.User = *c.actor
-		d, err := c.az.Explain(ctx, a)
-		if err != nil {
-			return fmt.Errorf("authorize %s %s: %w", a.Verb, a.Resource, err)
-		}
-		if !d.Allowed {
-			return &ForbiddenError{User: c.actor.Name, Reason: d.String()}
-		}
-	}
-	return nil
+	return c.gate.Check(ctx, requests...)
 }
 
 func inNamespace(verb, group, resource, name, namespace string) authz.Attributes {

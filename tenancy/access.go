@@ -42,38 +42,19 @@ func inNamespace(ns string) authz.Grant {
 }
 
 // actingFor reports whether the Client acts for an end user.
-func (c *Client) actingFor() bool { return c.actor != nil }
+func (c *Client) actingFor() bool { return c.gate.Acting() }
 
 // isActor reports whether user is the one the Client acts for.
-func (c *Client) isActor(user string) bool { return c.actor != nil && c.actor.Name == user }
+func (c *Client) isActor(user string) bool { return c.gate.Is(user) }
 
 // authorize checks, when the Client acts for a user, that the user may make
 // every one of writes; it refuses with a *ForbiddenError naming the first
-// that is denied. With ClientOptions.LiveReader, each allowing decision is
+// that is denied, and refuses a call that names no write, which could not be
+// checked. With ClientOptions.LiveReader, each allowing decision is
 // confirmed against the API server (see confirm). It does nothing when the
 // Client acts for nobody.
 func (c *Client) authorize(ctx context.Context, writes ...authz.Attributes) error {
-	if c.actor == nil {
-		return nil
-	}
-	if len(writes) == 0 {
-		// A write without attributes cannot be checked: refuse it.
-		return &ForbiddenError{User: c.actor.Name, Reason: "the operation names no write to check"}
-	}
-	for _, w := range writes {
-		w.User = *c.actor
-		d, err := c.az.Explain(ctx, w)
-		if err != nil {
-			return fmt.Errorf("authorize %s %s: %w", w.Verb, w.Resource, err)
-		}
-		if !d.Allowed {
-			return &ForbiddenError{User: c.actor.Name, Reason: d.String()}
-		}
-		if err := c.confirm(ctx, &d); err != nil {
-			return err
-		}
-	}
-	return nil
+	return c.gate.CheckEach(ctx, c.confirm, writes...)
 }
 
 // confirm re-reads, with ClientOptions.LiveReader, the binding and the role
@@ -86,7 +67,7 @@ func (c *Client) confirm(ctx context.Context, d *authz.Decision) error {
 		return nil
 	}
 	stale := func(why string) error {
-		return &ForbiddenError{User: c.actor.Name, Reason: fmt.Sprintf("%s no longer allows it (%s, confirmed with a live read)", d.Binding, why)}
+		return c.gate.Forbidden(fmt.Sprintf("%s no longer allows it (%s, confirmed with a live read)", d.Binding, why))
 	}
 	var binding struct {
 		RoleRef  rbacv1.RoleRef   `json:"roleRef"`
@@ -152,15 +133,5 @@ func (c *Client) readLive(ctx context.Context, ref authz.Ref, out any) (bool, er
 // (of roleKind, as found at key) at g does not escalate the user's
 // privileges: Kubernetes' RBAC rule, see authz.Authorizer.CanGrant.
 func (c *Client) mayGrantRole(ctx context.Context, roleKind string, key client.ObjectKey, g authz.Grant) error {
-	if c.actor == nil {
-		return nil
-	}
-	check, err := c.az.CanGrant(ctx, *c.actor, authz.Ref{APIGroup: iamv1beta1.GroupName, Kind: roleKind, Namespace: key.Namespace, Name: key.Name}, g)
-	if err != nil {
-		return fmt.Errorf("check grant of %s %q: %w", roleKind, key.Name, err)
-	}
-	if !check.Allowed {
-		return &ForbiddenError{User: c.actor.Name, Reason: fmt.Sprintf("may not grant %s %q: %s", roleKind, key.Name, check)}
-	}
-	return nil
+	return c.gate.MayGrant(ctx, authz.Ref{APIGroup: iamv1beta1.GroupName, Kind: roleKind, Namespace: key.Namespace, Name: key.Name}, g)
 }

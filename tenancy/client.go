@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/internal/actor"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	quotav1alpha2 "github.com/spherekit/spherekit/tenancy/api/quota/v1alpha2"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
@@ -54,9 +54,9 @@ type ClientOptions struct {
 type Client struct {
 	c          client.Client
 	fieldOwner string
-	actor      *authz.User
-	az         *authz.Authorizer
-	live       client.Reader
+	// gate decides for the user of ClientOptions.OnBehalfOf.
+	gate actor.Gate
+	live client.Reader
 }
 
 // NewClient returns a Client over c, whose scheme must know the built-in
@@ -70,8 +70,9 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 			return nil, &InvalidError{Field: "c", Reason: fmt.Sprintf("its scheme lacks the spherekit API groups (%v); register them with spherekit.AddToScheme", err)}
 		}
 	}
-	if opts.OnBehalfOf != nil && opts.Authorizer == nil {
-		return nil, &InvalidError{Field: "Authorizer", Reason: "OnBehalfOf needs an Authorizer to decide for the user"}
+	gate, err := actor.New(opts.OnBehalfOf, opts.Authorizer)
+	if err != nil {
+		return nil, err
 	}
 	owner := opts.FieldOwner
 	if owner == "" {
@@ -80,13 +81,7 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 	if opts.LiveReader != nil && opts.OnBehalfOf == nil {
 		return nil, &InvalidError{Field: "LiveReader", Reason: "only confirms decisions for OnBehalfOf, which is not set"}
 	}
-	var actor *authz.User
-	if opts.OnBehalfOf != nil {
-		u := *opts.OnBehalfOf
-		u.Groups = slices.Clone(u.Groups)
-		actor = &u
-	}
-	return &Client{c: c, fieldOwner: owner, actor: actor, az: opts.Authorizer, live: opts.LiveReader}, nil
+	return &Client{c: c, fieldOwner: owner, gate: gate, live: opts.LiveReader}, nil
 }
 
 // mustExist gets key into obj, turning NotFound into a *NotFoundError naming

@@ -1,9 +1,6 @@
 package tenancy
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spherekit/spherekit/internal/fielderr"
 )
 
@@ -11,24 +8,13 @@ import (
 var ErrNotFound = fielderr.ErrNotFound
 
 // ErrForbidden is matched (errors.Is) by every *ForbiddenError.
-var ErrForbidden = errors.New("forbidden")
+var ErrForbidden = fielderr.ErrForbidden
 
 // ForbiddenError reports an operation the user a Client acts for
 // (ClientOptions.OnBehalfOf) may not perform, such as granting a role with
-// permissions they do not hold. Nothing was written.
-type ForbiddenError struct {
-	// User is who the Client acts for.
-	User string
-	// Reason says what they lack, from the Authorizer's explanation.
-	Reason string
-}
-
-func (e *ForbiddenError) Error() string {
-	return fmt.Sprintf("forbidden: user %q: %s", e.User, e.Reason)
-}
-
-// Is makes errors.Is(err, ErrForbidden) true.
-func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
+// permissions they do not hold. Nothing was written. It is the SDK's one
+// refusal shape: every Client that acts for a user refuses with it.
+type ForbiddenError = fielderr.Forbidden
 
 // InvalidError reports an input an operation refuses, naming the input
 // (Field) and why (Reason). Nothing was written when an operation returns

@@ -7,4 +7,8 @@
 // authz.InvalidError, resources.InvalidError and tenancy.NotFoundError are
 // aliases of the types here), so a caller branches on one type whichever
 // package refused the input.
+//
+// Forbidden is the one shape of a refusal of the user a Client acts for
+// (tenancy.ForbiddenError and the other domains' ForbiddenError are
+// aliases of it); internal/actor's Gate makes it.
 package fielderr

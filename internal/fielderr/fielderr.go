@@ -69,3 +69,22 @@ func (e *Conflict) Error() string {
 
 // Unwrap returns the error behind the conflict.
 func (e *Conflict) Unwrap() error { return e.Err }
+
+// ErrForbidden is matched (errors.Is) by every *Forbidden.
+var ErrForbidden = errors.New("forbidden")
+
+// Forbidden reports an operation the user a Client acts for may not make.
+// Nothing was written when an operation returns it.
+type Forbidden struct {
+	// User is who the Client acts for.
+	User string
+	// Reason says what they lack, from the authorizer's explanation.
+	Reason string
+}
+
+func (e *Forbidden) Error() string {
+	return fmt.Sprintf("forbidden: user %q: %s", e.User, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrForbidden) true.
+func (e *Forbidden) Is(target error) bool { return target == ErrForbidden }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -12,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/spherekit/spherekit/internal/actor"
 	gatewayv1alpha2 "github.com/spherekit/spherekit/network/api/gateway/v1alpha2"
 	"github.com/spherekit/spherekit/tenancy"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
@@ -54,8 +54,8 @@ type Client struct {
 	fieldOwner string
 	className  string
 	selectors  *selectorCache
-	actor      *authz.User
-	az         *authz.Authorizer
+	// gate decides for the user of ClientOptions.OnBehalfOf.
+	gate actor.Gate
 }
 
 // NewClient returns a Client over c. c's scheme must know the built-in
@@ -82,20 +82,15 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 			return nil, err
 		}
 	}
-	if opts.OnBehalfOf != nil && opts.Authorizer == nil {
-		return nil, &InvalidError{Field: "Authorizer", Reason: "OnBehalfOf needs an Authorizer to decide for the user"}
+	gate, err := actor.New(opts.OnBehalfOf, opts.Authorizer)
+	if err != nil {
+		return nil, err
 	}
 	owner := opts.FieldOwner
 	if owner == "" {
 		owner = DefaultFieldOwner
 	}
-	var actor *authz.User
-	if opts.OnBehalfOf != nil {
-		u := *opts.OnBehalfOf
-		u.Groups = slices.Clone(u.Groups)
-		actor = &u
-	}
-	return &Client{c: c, fieldOwner: owner, className: opts.GatewayClassName, selectors: &selectorCache{}, actor: actor, az: opts.Authorizer}, nil
+	return &Client{c: c, fieldOwner: owner, className: opts.GatewayClassName, selectors: &selectorCache{}, gate: gate}, nil
 }
 
 // authorize is the Client's one choke point for acting for a user: every
@@ -106,23 +101,7 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 // acts for nobody, and refuses a call that names no request, which could
 // not be checked.
 func (c *Client) authorize(ctx context.Context, requests ...authz.Attributes) error {
-	if c.actor == nil {
-		return nil
-	}
-	if len(requests) == 0 {
-		return &ForbiddenError{User: c.actor.Name, Reason: "the operation names no request to check"}
-	}
-	for _, a := range requests {
-		a.User = *c.actor
-		d, err := c.az.Explain(ctx, a)
-		if err != nil {
-			return fmt.Errorf("authorize %s %s: %w", a.Verb, a.Resource, err)
-		}
-		if !d.Allowed {
-			return &ForbiddenError{User: c.actor.Name, Reason: d.String()}
-		}
-	}
-	return nil
+	return c.gate.Check(ctx, requests...)
 }
 
 // mayRead reports whether the user the Client acts for (anyone, when it

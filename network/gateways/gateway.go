@@ -355,8 +355,8 @@ func gatewayRequests(scope tenancy.Scope, key client.ObjectKey, verbs ...string)
 // workspace's default one, so that one workspace cannot touch, nor learn
 // of, another's Gateway there.
 func (c *Client) authorizeGateway(ctx context.Context, scope tenancy.Scope, key client.ObjectKey, verbs ...string) error {
-	if _, ok := scope.WorkspaceName(); ok && c.actor != nil && key.Namespace == DefaultWorkspaceGatewayNamespace && key.Name != DefaultGatewayName(scope) {
-		return &ForbiddenError{User: c.actor.Name, Reason: fmt.Sprintf("acting for a user, the gateway of %s in the shared namespace %s is named %s, not %s", scope, key.Namespace, DefaultGatewayName(scope), key.Name)}
+	if _, ok := scope.WorkspaceName(); ok && c.gate.Acting() && key.Namespace == DefaultWorkspaceGatewayNamespace && key.Name != DefaultGatewayName(scope) {
+		return c.gate.Forbidden(fmt.Sprintf("acting for a user, the gateway of %s in the shared namespace %s is named %s, not %s", scope, key.Namespace, DefaultGatewayName(scope), key.Name))
 	}
 	return c.authorize(ctx, gatewayRequests(scope, key, verbs...)...)
 }

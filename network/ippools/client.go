@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/internal/actor"
 	"github.com/spherekit/spherekit/internal/fielderr"
 	networkv1alpha1 "github.com/spherekit/spherekit/network/api/v1alpha1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
@@ -54,8 +54,8 @@ type Client struct {
 	c          client.Client
 	r          client.Reader
 	fieldOwner string
-	actor      *authz.User
-	az         *authz.Authorizer
+	// gate decides for the user of ClientOptions.OnBehalfOf.
+	gate actor.Gate
 }
 
 // NewClient returns a Client over c, whose scheme must know the built-in
@@ -69,8 +69,9 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 			return nil, &InvalidError{Field: "c", Reason: fmt.Sprintf("its scheme lacks the spherekit API groups (%v); register them with spherekit.AddToScheme", err)}
 		}
 	}
-	if opts.OnBehalfOf != nil && opts.Authorizer == nil {
-		return nil, &InvalidError{Field: "Authorizer", Reason: "OnBehalfOf needs an Authorizer to decide for the user"}
+	gate, err := actor.New(opts.OnBehalfOf, opts.Authorizer)
+	if err != nil {
+		return nil, err
 	}
 	owner := opts.FieldOwner
 	if owner == "" {
@@ -80,13 +81,7 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 	if r == nil {
 		r = c
 	}
-	var actor *authz.User
-	if opts.OnBehalfOf != nil {
-		u := *opts.OnBehalfOf
-		u.Groups = slices.Clone(u.Groups)
-		actor = &u
-	}
-	return &Client{c: c, r: r, fieldOwner: owner, actor: actor, az: opts.Authorizer}, nil
+	return &Client{c: c, r: r, fieldOwner: owner, gate: gate}, nil
 }
 
 // authorize is the Client's one choke point for acting for a user: every
@@ -97,23 +92,7 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 // Client acts for nobody, and refuses a call that names no request, which
 // could not be checked.
 func (c *Client) authorize(ctx context.Context, requests ...authz.Attributes) error {
-	if c.actor == nil {
-		return nil
-	}
-	if len(requests) == 0 {
-		return &ForbiddenError{User: c.actor.Name, Reason: "the operation names no request to check"}
-	}
-	for _, a := range requests {
-		a.User = *c.actor
-		d, err := c.az.Explain(ctx, a)
-		if err != nil {
-			return fmt.Errorf("authorize %s %s: %w", a.Verb, a.Resource, err)
-		}
-		if !d.Allowed {
-			return &ForbiddenError{User: c.actor.Name, Reason: d.String()}
-		}
-	}
-	return nil
+	return c.gate.Check(ctx, requests...)
 }
 
 // resourceIPPools is the resource name of IPPool.

@@ -3,11 +3,11 @@ package alerting
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/internal/actor"
 	alertingv2beta1 "github.com/spherekit/spherekit/observability/api/alerting/v2beta1"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
@@ -44,8 +44,8 @@ type Client struct {
 	c          client.Client
 	fieldOwner string
 	prom       promv1.API
-	actor      *authz.User
-	az         *authz.Authorizer
+	// gate decides for the user of ClientOptions.OnBehalfOf.
+	gate actor.Gate
 }
 
 // NewClient returns a Client over c, whose scheme must know the built-in
@@ -57,20 +57,15 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 	if _, err := c.GroupVersionKindFor(&alertingv2beta1.RuleGroup{}); err != nil {
 		return nil, &InvalidError{Field: "c", Reason: "its scheme lacks the spherekit API groups; register them with spherekit.AddToScheme", Err: err}
 	}
-	if opts.OnBehalfOf != nil && opts.Authorizer == nil {
-		return nil, &InvalidError{Field: "Authorizer", Reason: "OnBehalfOf needs an Authorizer to decide for the user"}
+	gate, err := actor.New(opts.OnBehalfOf, opts.Authorizer)
+	if err != nil {
+		return nil, err
 	}
 	owner := opts.FieldOwner
 	if owner == "" {
 		owner = DefaultFieldOwner
 	}
-	var actor *authz.User
-	if opts.OnBehalfOf != nil {
-		u := *opts.OnBehalfOf
-		u.Groups = slices.Clone(u.Groups)
-		actor = &u
-	}
-	return &Client{c: c, fieldOwner: owner, prom: opts.Prometheus, actor: actor, az: opts.Authorizer}, nil
+	return &Client{c: c, fieldOwner: owner, prom: opts.Prometheus, gate: gate}, nil
 }
 
 // authorize is the Client's one choke point for acting for a user: every
@@ -78,35 +73,13 @@ func NewClient(c client.Client, opts ClientOptions) (*Client, error) {
 // attributes of each request it is about to make, reads included, before
 // making any. It does nothing when the Client acts for nobody.
 func (c *Client) authorize(ctx context.Context, requests ...authz.Attributes) error {
-	for _, a := range requests {
-		ok, reason, err := c.decide(ctx, a)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return &ForbiddenError{User: c.actor.Name, Reason: reason}
-		}
-	}
-	return nil
+	return c.gate.Check(ctx, requests...)
 }
 
 // allowed is authorize for one request whose refusal filters rather than
 // fails.
 func (c *Client) allowed(ctx context.Context, a authz.Attributes) (bool, error) {
-	ok, _, err := c.decide(ctx, a)
-	return ok, err
-}
-
-func (c *Client) decide(ctx context.Context, a authz.Attributes) (bool, string, error) {
-	if c.actor == nil {
-		return true, "", nil
-	}
-	a.User = *c.actor
-	d, err := c.az.Explain(ctx, a)
-	if err != nil {
-		return false, "", fmt.Errorf("authorize %s %s: %w", a.Verb, a.Resource, err)
-	}
-	return d.Allowed, d.String(), nil
+	return c.gate.Allowed(ctx, a)
 }
 
 // attributes is the request verb on resource at scope s: in s's namespace,
