@@ -24,8 +24,9 @@
 // (csi-driver-host-path, csi-driver-nfs and local-path-provisioner are
 // refused). Volumes are folders under Driver.Root, capacities are recorded
 // numbers, snapshots are copies of a volume's folder, restores and clones
-// copy files; staging and publishing on a node are symbolic links, no
-// mounts (testenv's nodes are kwok's, no kubelet ever mounts a volume). It
+// copy files; publishing on a node makes a symbolic link, with no staging
+// and no mounts (testenv's nodes are kwok's: no kubelet ever mounts a
+// volume, and csi-sanity is the only caller of the node service). It
 // runs in the test process and speaks CSI over unix sockets in a work
 // folder. The CSI project's conformance suite, csi-sanity
 // (github.com/kubernetes-csi/csi-test/v5 v5.4.0), checks it in this
