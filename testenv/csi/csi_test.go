@@ -12,6 +12,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -126,9 +127,14 @@ func TestExpand(t *testing.T) {
 	pvc, pv := boundClaim(t, ctx, full, ns, "data", claimSpec(class, "1Gi", nil))
 	for _, size := range []string{"2Gi", "5Gi"} {
 		t.Run("to "+size, func(t *testing.T) {
-			require.NoError(t, cluster.Client.Get(ctx, client.ObjectKeyFromObject(pvc), pvc))
-			pvc.Spec.Resources.Requests[corev1.ResourceStorage] = quantity(size)
-			require.NoError(t, cluster.Client.Update(ctx, pvc))
+			// kube-controller-manager writes the claim's status too.
+			require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				if err := cluster.Client.Get(ctx, client.ObjectKeyFromObject(pvc), pvc); err != nil {
+					return err
+				}
+				pvc.Spec.Resources.Requests[corev1.ResourceStorage] = quantity(size)
+				return cluster.Client.Update(ctx, pvc)
+			}))
 
 			err := cluster.WaitFor(ctx, pvc, func(o client.Object) (bool, error) {
 				c := o.(*corev1.PersistentVolumeClaim)
