@@ -66,6 +66,11 @@
 // mode kube-scheduler serves its own /metrics over https on loopback
 // (SchedulerMetricsAddress).
 //
+// For storage, testenv/csi runs a CSI driver (spherekit's own hostpath
+// driver) with the real Kubernetes CSI sidecars and the snapshot CRDs on a
+// cluster with nodes, so claims are really provisioned, snapshotted,
+// restored, cloned and expanded.
+//
 // Or start from Start for a cluster of your own (a program, several clusters, a
 // cluster per test). Every cluster installs the CRDs of every spherekit API
 // group. testenv needs a unix system (it uses file locks and process groups)

@@ -15,7 +15,8 @@ import (
 //
 // One component: -bench ColdBuild/prometheus.
 func BenchmarkColdBuild(b *testing.B) {
-	for _, comp := range []Component{Etcd(), Kubernetes(), Kwok(), Gitea(), Prometheus(), KubeStateMetrics()} {
+	for _, comp := range []Component{Etcd(), Kubernetes(), Kwok(), Gitea(), Prometheus(), KubeStateMetrics(),
+		CSIProvisioner(), CSISnapshotter(), CSIResizer(), CSISanity()} {
 		b.Run(comp.Name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
