@@ -89,8 +89,7 @@ type StorageClassCapabilityList struct {
 }
 
 // ProvisionerCapability says what a CSI driver can do. It is named after
-// the driver, with characters a name cannot hold replaced (see
-// storage/controllers).
+// the driver.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:scope=Cluster

@@ -5,7 +5,7 @@
 //     ProvisionerCapability (one per CSI driver), cluster-scoped objects that
 //     say what a class or driver can do. KubeSphere defined them and never
 //     filled them in; storage/controllers keeps them populated from what the
-//     cluster says (storage.Capabilities is the same answer without the
+//     cluster says (storage.CapabilitiesOf is the same answer without the
 //     objects).
 //   - Accessor, a cluster-scoped rule limiting which projects and workspaces
 //     may claim volumes of one StorageClass. storage.CheckAccessor evaluates
