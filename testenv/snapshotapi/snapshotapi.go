@@ -15,8 +15,7 @@ import (
 const ModulePath = "github.com/kubernetes-csi/external-snapshotter/client/v8"
 
 // CRDs returns every CRD of config/crd (its kustomization.yaml aside) in
-// the selected module version,
-// sorted by name.
+// the selected module version, sorted by name.
 func CRDs(ctx context.Context) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	m, err := modcrds.Selected(ctx, ModulePath, (*snapshotv1.VolumeSnapshot).DeepCopy)
 	if err != nil {
