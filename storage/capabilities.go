@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	storagev1alpha1 "github.com/spherekit/spherekit/storage/api/v1alpha1"
@@ -133,13 +134,16 @@ func CapabilitiesOf(ctx context.Context, r client.Reader, sc *storagev1.StorageC
 	c := &Capabilities{StorageClass: sc.Name, Provisioner: sc.Provisioner, AccessModes: accessModes(sc.Annotations[storagev1alpha1.SupportedAccessModesAnnotation])}
 	c.Expansion = supportOf(sc.AllowVolumeExpansion != nil && *sc.AllowVolumeExpansion)
 
+	// A provisioner that cannot be an object's name (in-tree ones hold a
+	// "/") has no CSIDriver and no ProvisionerCapability.
+	named := sc.Provisioner != "" && len(validation.IsDNS1123Subdomain(sc.Provisioner)) == 0
 	driver := &storagev1.CSIDriver{}
 	var err error
-	if sc.Provisioner != "" {
+	if named {
 		err = r.Get(ctx, client.ObjectKey{Name: sc.Provisioner}, driver)
 	}
 	switch {
-	case sc.Provisioner == "" || apierrors.IsNotFound(err):
+	case !named || apierrors.IsNotFound(err):
 	case err != nil:
 		return nil, fmt.Errorf("get csi driver %s: %w", sc.Provisioner, err)
 	default:
@@ -163,7 +167,7 @@ func CapabilitiesOf(ctx context.Context, r client.Reader, sc *storagev1.StorageC
 	}
 
 	c.ExpandMode = storagev1alpha1.ExpandModeUnknown
-	if c.Expansion == Supported && sc.Provisioner != "" {
+	if c.Expansion == Supported && named {
 		pc := &storagev1alpha1.ProvisionerCapability{}
 		switch err := r.Get(ctx, client.ObjectKey{Name: sc.Provisioner}, pc); {
 		case err == nil:

@@ -82,7 +82,7 @@ func (r *ProvisionerCapabilityReconciler) Reconcile(ctx context.Context, req rec
 			Features:   caps.Features(),
 		},
 	}
-	if err := controllerutil.SetOwnerReference(driver, pc, r.Scheme); err != nil {
+	if err := controllerutil.SetControllerReference(driver, pc, r.Scheme); err != nil {
 		return reconcile.Result{}, err
 	}
 	return reconcile.Result{}, ensure.Object(ctx, r.Client, pc, r.fieldOwner())
