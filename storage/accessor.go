@@ -43,31 +43,43 @@ const (
 // CheckAccessor reads only its arguments; it is what AccessorIndex
 // computes for every Accessor of a class, without the index.
 func CheckAccessor(a *storagev1alpha1.Accessor, ns *corev1.Namespace, ws *metav1.ObjectMeta) error {
-	deny := func(field, reason string) error {
-		e := &AccessDeniedError{Accessor: a.Name, StorageClass: a.Spec.StorageClassName, Namespace: ns.Name, Field: field, Reason: reason}
-		if ws != nil {
-			e.Workspace = ws.Name
-		}
-		return e
-	}
 	sel := a.Spec.NamespaceSelector
 	if !fieldRulesPass(sel.FieldSelector, ns.Name, string(ns.Status.Phase), true) {
-		return deny(fieldNamespaceFields, fmt.Sprintf("namespace %q (phase %q) matches none of its %d rules", ns.Name, ns.Status.Phase, len(sel.FieldSelector)))
+		return denial(a, ns, ws, fieldNamespaceFields)
 	}
 	if !labelRulesPass(sel.LabelSelector, ns.Labels) {
-		return deny(fieldNamespaceLabels, fmt.Sprintf("the labels of namespace %q match none of its %d rules", ns.Name, len(sel.LabelSelector)))
+		return denial(a, ns, ws, fieldNamespaceLabels)
 	}
 	if ws == nil {
 		return nil
 	}
 	sel = a.Spec.WorkspaceSelector
 	if !fieldRulesPass(sel.FieldSelector, ws.Name, "", false) {
-		return deny(fieldWorkspaceFields, fmt.Sprintf("workspace %q matches none of its %d rules", ws.Name, len(sel.FieldSelector)))
+		return denial(a, ns, ws, fieldWorkspaceFields)
 	}
 	if !labelRulesPass(sel.LabelSelector, ws.Labels) {
-		return deny(fieldWorkspaceLabels, fmt.Sprintf("the labels of workspace %q match none of its %d rules", ws.Name, len(sel.LabelSelector)))
+		return denial(a, ns, ws, fieldWorkspaceLabels)
 	}
 	return nil
+}
+
+// denial is the refusal of Accessor a by the selector list field.
+func denial(a *storagev1alpha1.Accessor, ns *corev1.Namespace, ws *metav1.ObjectMeta, field string) error {
+	e := &AccessDeniedError{Accessor: a.Name, StorageClass: a.Spec.StorageClassName, Namespace: ns.Name, Field: field}
+	if ws != nil {
+		e.Workspace = ws.Name
+	}
+	switch field {
+	case fieldNamespaceFields:
+		e.Reason = fmt.Sprintf("namespace %q (phase %q) matches none of its %d rules", ns.Name, ns.Status.Phase, len(a.Spec.NamespaceSelector.FieldSelector))
+	case fieldNamespaceLabels:
+		e.Reason = fmt.Sprintf("the labels of namespace %q match none of its %d rules", ns.Name, len(a.Spec.NamespaceSelector.LabelSelector))
+	case fieldWorkspaceFields:
+		e.Reason = fmt.Sprintf("workspace %q matches none of its %d rules", ws.Name, len(a.Spec.WorkspaceSelector.FieldSelector))
+	case fieldWorkspaceLabels:
+		e.Reason = fmt.Sprintf("the labels of workspace %q match none of its %d rules", ws.Name, len(a.Spec.WorkspaceSelector.LabelSelector))
+	}
+	return e
 }
 
 func labelRulesPass(rules []storagev1alpha1.LabelRule, labels map[string]string) bool {
@@ -156,11 +168,11 @@ type AccessorIndex struct {
 }
 
 type compiledAccessor struct {
-	src        *storagev1alpha1.Accessor
-	nsLabels   [][]compiledExpr
-	nsFields   [][]compiledExpr
-	wsLabels   [][]compiledExpr
-	wsFields   [][]compiledExpr
+	src      *storagev1alpha1.Accessor
+	nsLabels [][]compiledExpr
+	nsFields [][]compiledExpr
+	wsLabels [][]compiledExpr
+	wsFields [][]compiledExpr
 }
 
 // compiledExpr is one expression with values: key is the label key, or
@@ -313,16 +325,17 @@ func (x *AccessorIndex) Restricted(class string) bool { return len(x.byClass[cla
 // does not.
 func (x *AccessorIndex) Check(class string, ns *corev1.Namespace, ws *metav1.ObjectMeta) error {
 	for _, c := range x.byClass[class] {
-		if fieldsPass(c.nsFields, ns.Name, string(ns.Status.Phase)) &&
-			labelsPass(c.nsLabels, ns.Labels) &&
-			(ws == nil || (fieldsPass(c.wsFields, ws.Name, "") && labelsPass(c.wsLabels, ws.Labels))) {
-			continue
+		switch {
+		case !fieldsPass(c.nsFields, ns.Name, string(ns.Status.Phase)):
+			return denial(c.src, ns, ws, fieldNamespaceFields)
+		case !labelsPass(c.nsLabels, ns.Labels):
+			return denial(c.src, ns, ws, fieldNamespaceLabels)
+		case ws == nil:
+		case !fieldsPass(c.wsFields, ws.Name, ""):
+			return denial(c.src, ns, ws, fieldWorkspaceFields)
+		case !labelsPass(c.wsLabels, ws.Labels):
+			return denial(c.src, ns, ws, fieldWorkspaceLabels)
 		}
-		// Denied: CheckAccessor words the reason.
-		if err := CheckAccessor(c.src, ns, ws); err != nil {
-			return err
-		}
-		return &AccessDeniedError{Accessor: c.src.Name, StorageClass: class, Namespace: ns.Name, Field: "spec", Reason: "the index and CheckAccessor disagree; report this as a bug"}
 	}
 	return nil
 }

@@ -73,11 +73,11 @@ func TestCheckAccessor(t *testing.T) {
 	none := storagev1alpha1.AccessorSelector{}
 	active := corev1.NamespaceActive
 	tests := []struct {
-		name      string
-		accessor  *storagev1alpha1.Accessor
-		ns        *corev1.Namespace
-		ws        *metav1.ObjectMeta
-		deniedBy  string // the field of the refusal; empty: admitted
+		name     string
+		accessor *storagev1alpha1.Accessor
+		ns       *corev1.Namespace
+		ws       *metav1.ObjectMeta
+		deniedBy string // the field of the refusal; empty: admitted
 	}{
 		{"example: name and both app labels", exampleAccessor(), namespace("default", active, map[string]string{"app": "test-app", "role": "user"}), ws("system-workspace", nil), ""},
 		{"example: active and app2", exampleAccessor(), namespace("other", active, map[string]string{"app": "test-app2"}), ws("system-workspace", nil), ""},

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"testing"
 
-	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	"github.com/google/go-cmp/cmp"
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -97,7 +97,7 @@ func TestCapabilities(t *testing.T) {
 				Volume: storagev1alpha1.VolumeFeature{Create: true, Attach: true, Clone: true, Expand: storagev1alpha1.ExpandModeUnknown}},
 		},
 		{
-			name:  "topology from a CSINode with keys, access modes from the annotation",
+			name: "topology from a CSINode with keys, access modes from the annotation",
 			world: world{csiDriver: defaults, nodeListed: true, nodeTopology: []string{"topology.example.com/zone"}, class: func(c *storagev1.StorageClass) {
 				c.Annotations = map[string]string{storagev1alpha1.SupportedAccessModesAnnotation: `["ReadWriteOnce","ReadOnlyMany"]`}
 			}},
@@ -111,7 +111,7 @@ func TestCapabilities(t *testing.T) {
 				Volume: storagev1alpha1.VolumeFeature{Create: true, Attach: true, Clone: true, Expand: storagev1alpha1.ExpandModeUnknown}},
 		},
 		{
-			name:  "a CSINode without topology keys, an access-modes annotation that does not parse",
+			name: "a CSINode without topology keys, an access-modes annotation that does not parse",
 			world: world{csiDriver: defaults, nodeListed: true, class: func(c *storagev1.StorageClass) {
 				c.Annotations = map[string]string{storagev1alpha1.SupportedAccessModesAnnotation: `["ReadWriteSometimes"]`}
 			}},
@@ -127,7 +127,7 @@ func TestCapabilities(t *testing.T) {
 			name:   "in-tree provisioner: honest unknowns",
 			inTree: "kubernetes.io/aws-ebs",
 			world:  world{class: expandable},
-			want: storage.Capabilities{Expansion: storage.Supported, ExpandMode: storagev1alpha1.ExpandModeUnknown},
+			want:   storage.Capabilities{Expansion: storage.Supported, ExpandMode: storagev1alpha1.ExpandModeUnknown},
 			features: storagev1alpha1.CapabilityFeatures{
 				Volume: storagev1alpha1.VolumeFeature{Create: true, Expand: storagev1alpha1.ExpandModeUnknown}},
 		},

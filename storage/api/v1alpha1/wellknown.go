@@ -29,4 +29,3 @@ const (
 	// API says whether it may be snapshotted.
 	ClaimAllowSnapshotAnnotation = "kubesphere.io/allow-snapshot"
 )
-
