@@ -102,7 +102,7 @@ func labelRulePasses(r storagev1alpha1.LabelRule, labels map[string]string) bool
 		v, present := labels[e.Key]
 		switch e.Operator {
 		case storagev1alpha1.In:
-			if !present || !(slices.Contains(e.Values, wildcard) || slices.Contains(e.Values, v)) {
+			if !present || (!slices.Contains(e.Values, wildcard) && !slices.Contains(e.Values, v)) {
 				return false
 			}
 		case storagev1alpha1.NotIn:

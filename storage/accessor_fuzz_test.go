@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"errors"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -108,7 +109,8 @@ func FuzzCheckAccessor(f *testing.F) {
 			if (want == nil) != (got == nil) || (want != nil && want.Error() != got.Error()) {
 				t.Fatalf("class %s: plain loop says %v, index says %v", class, want, got)
 			}
-			if d, ok := got.(*storage.AccessDeniedError); ok && d.Field == "" {
+			var d *storage.AccessDeniedError
+			if errors.As(got, &d) && d.Field == "" {
 				t.Fatalf("a refusal without a field: %v", d)
 			}
 		}

@@ -20,7 +20,7 @@ func ownedAnnotations(obj metav1.Object, manager string) map[string]bool {
 				Annotations map[string]json.RawMessage `json:"f:annotations"`
 			} `json:"f:metadata"`
 		}
-		if err := json.Unmarshal(mf.FieldsV1.Raw, &fields); err != nil {
+		if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &fields); err != nil {
 			continue
 		}
 		for k := range fields.Metadata.Annotations {
