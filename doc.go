@@ -27,8 +27,13 @@
 //     PrometheusRules or a Prometheus rules file by
 //     observability/alerting/controllers, and the firing alerts a user may
 //     see. The API types are in observability/api/alerting/v2beta1.
-//   - devops, appstore, mesh, storage: planned domains with the same
-//     layout; nothing is there yet
+//   - storage: what each StorageClass can do (storage.Capabilities, kept
+//     in KubeSphere's StorageClassCapability and ProvisionerCapability
+//     objects and StorageClass annotations by storage/controllers), and
+//     which projects may use a class (Accessors, enforced on claims by
+//     storage/webhooks). The API types are in storage/api/v1alpha1.
+//   - devops, appstore, mesh: planned domains with the same layout;
+//     nothing is there yet
 //
 // Supporting packages:
 //
@@ -43,7 +48,7 @@
 // client-go's clientgoscheme.AddToScheme for the built-in kinds.
 package spherekit
 
-//go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths={./tenancy/api/...,./network/api/...,./observability/api/...}
-//go:generate go tool controller-gen crd:crdVersions=v1,allowDangerousTypes=true paths={./tenancy/api/...,./network/api/...,./observability/api/...} output:crd:artifacts:config=crds
+//go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths={./tenancy/api/...,./network/api/...,./observability/api/...,./storage/api/...}
+//go:generate go tool controller-gen crd:crdVersions=v1,allowDangerousTypes=true paths={./tenancy/api/...,./network/api/...,./observability/api/...,./storage/api/...} output:crd:artifacts:config=crds
 //go:generate go run ./hack/crdpatch crds
 //go:generate go tool controller-gen applyconfiguration:headerFile=hack/boilerplate.go.txt paths=./tenancy/api/...

@@ -16,6 +16,7 @@ func ExampleAll() {
 		fmt.Println(d.Name, d.Spec.Scope)
 	}
 	// Output:
+	// accessors.storage.kubesphere.io Cluster
 	// builtinroles.iam.kubesphere.io Cluster
 	// categories.iam.kubesphere.io Cluster
 	// clusterrolebindings.iam.kubesphere.io Cluster
@@ -32,11 +33,13 @@ func ExampleAll() {
 	// ippools.network.kubesphere.io Cluster
 	// loginrecords.iam.kubesphere.io Cluster
 	// namespacenetworkpolicies.network.kubesphere.io Namespaced
+	// provisionercapabilities.storage.kubesphere.io Cluster
 	// resourcequotas.quota.kubesphere.io Cluster
 	// rolebindings.iam.kubesphere.io Namespaced
 	// roles.iam.kubesphere.io Namespaced
 	// roletemplates.iam.kubesphere.io Cluster
 	// rulegroups.alerting.kubesphere.io Namespaced
+	// storageclasscapabilities.storage.kubesphere.io Cluster
 	// users.iam.kubesphere.io Cluster
 	// workspacerolebindings.iam.kubesphere.io Cluster
 	// workspaceroles.iam.kubesphere.io Cluster

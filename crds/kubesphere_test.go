@@ -27,7 +27,8 @@ var kubesphereReleases = []struct {
 	kinds int
 }{
 	{dir: "testdata/kubesphere-v4.1.3", kinds: 19}, // iam, tenant, quota, gateway
-	{dir: "testdata/kubesphere-v3.4.1", kinds: 7},  // network, alerting
+	{dir: "testdata/kubesphere-v3.4.1", kinds: 9},  // network, alerting, storage capabilities
+	{dir: "testdata/storageclass-accessor", kinds: 1},
 }
 
 // TestSchemasAreKubeSpheres: for every kind KubeSphere has in spherekit's
@@ -75,6 +76,11 @@ func normalize(spec apiextensionsv1.CustomResourceDefinitionSpec) apiextensionsv
 	slices.SortFunc(spec.Versions, func(a, b apiextensionsv1.CustomResourceDefinitionVersion) int { return strings.Compare(a.Name, b.Name) })
 	for i := range spec.Versions {
 		v := &spec.Versions[i]
+		// "subresources: {}" (KubeSphere's capabilities) enables no
+		// subresource, as no subresources field does.
+		if v.Subresources != nil && v.Subresources.Status == nil && v.Subresources.Scale == nil {
+			v.Subresources = nil
+		}
 		for j := range v.AdditionalPrinterColumns {
 			v.AdditionalPrinterColumns[j].Description = ""
 		}
