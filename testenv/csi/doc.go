@@ -51,7 +51,8 @@
 //     a kubelet;
 //   - the VolumeSnapshot, VolumeSnapshotContent and VolumeSnapshotClass
 //     CRDs (snapshot.storage.k8s.io/v1) come from the external-snapshotter
-//     client module (SnapshotCRDs); Start installs them when missing.
+//     client module in the version go.mod selects (testenv/snapshotapi);
+//     Start installs them when missing.
 //
 // Start creates the CSIDriver object (attachRequired false, Persistent
 // volumes); Stop deletes it and ends the sidecars. Options.DisableSnapshots,
