@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -386,6 +387,13 @@ func (m *matcher) kindFilters(obj client.Object) bool {
 			if class != v {
 				return false
 			}
+		}
+	case *snapshotv1.VolumeSnapshot:
+		if v := f[FilterVolumeSnapshotClassName]; v != "" && (o.Spec.VolumeSnapshotClassName == nil || *o.Spec.VolumeSnapshotClassName != v) {
+			return false
+		}
+		if v := f[FilterPersistentVolumeClaimName]; v != "" && (o.Spec.Source.PersistentVolumeClaimName == nil || *o.Spec.Source.PersistentVolumeClaimName != v) {
+			return false
 		}
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		return m.targetMatches(o.Spec.ScaleTargetRef.Kind, o.Spec.ScaleTargetRef.Name)

@@ -6,15 +6,20 @@ import (
 	"os"
 	"testing"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/spherekit/spherekit/resources"
 	"github.com/spherekit/spherekit/testenv"
+	"github.com/spherekit/spherekit/testenv/snapshotapi"
 )
 
-// env is an API-only control plane: nothing reconciles, so tests set the
+// env is an API-only control plane with the snapshot API's CRDs: nothing reconciles, so tests set the
 // status of pods and workloads themselves through the status subresource.
 // cc is its manager's cache, with StripForCache, which the tests query as a
 // host program would. In a fuzzing run no cluster starts and both are nil.
@@ -24,8 +29,29 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.RunWithManager(context.Background(), testenv.RunInput{
-		M: m,
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx := context.Background()
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, snapshotv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	var defs []*apiextensionsv1.CustomResourceDefinition
+	if !testenv.Fuzzing() {
+		var err error
+		if defs, err = snapshotapi.CRDs(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	return testenv.RunWithManager(ctx, testenv.RunInput{
+		M:       m,
+		Options: testenv.Options{Scheme: scheme, CRDs: defs},
 		ManagerOptions: func(o *ctrl.Options) {
 			o.Cache = cache.Options{DefaultTransform: resources.StripForCache}
 		},
@@ -33,7 +59,7 @@ func TestMain(m *testing.M) {
 			env, cc = e, e.Manager.GetCache()
 			return nil
 		},
-	}))
+	})
 }
 
 // needCluster skips t in a fuzzing run, which starts no cluster; in a normal

@@ -49,12 +49,19 @@ const (
 	// by spec.scaleTargetRef.
 	FilterTargetKind = "targetKind"
 	FilterTargetName = "targetName"
+	// FilterVolumeSnapshotClassName matches VolumeSnapshots by
+	// spec.volumeSnapshotClassName.
+	FilterVolumeSnapshotClassName = "volumeSnapshotClassName"
+	// FilterPersistentVolumeClaimName matches VolumeSnapshots by their source
+	// claim, spec.source.persistentVolumeClaimName.
+	FilterPersistentVolumeClaimName = "persistentVolumeClaimName"
 )
 
 // filterKeys are the per-kind keys ParseQuery copies into Query.Filters.
 var filterKeys = []string{
 	FilterNodeName, FilterPVCName, FilterServiceName, FilterPhase,
 	FilterStorageClassName, FilterTargetKind, FilterTargetName,
+	FilterVolumeSnapshotClassName, FilterPersistentVolumeClaimName,
 }
 
 // Sort fields. Any other value sorts like SortByCreationTimestamp.
@@ -139,7 +146,8 @@ type Query struct {
 	// "completed" or "failed"; for CronJobs "running" or "paused"; for Pods
 	// the reason kubectl's STATUS column shows ("Running", "Completed",
 	// "CrashLoopBackOff", "Init:0/1" ...); for PersistentVolumeClaims the
-	// phase. Comparison ignores case.
+	// phase; for VolumeSnapshots "creating", "ready" or "deleting".
+	// Comparison ignores case.
 	Status string
 
 	// Filters holds the per-kind filters by key (FilterNodeName ...).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -22,6 +23,15 @@ const (
 	StatusPaused    = "paused"
 )
 
+// VolumeSnapshot status values of Query.Status, as KubeSphere derives them:
+// deleting once the snapshot has a deletion timestamp, else ready when
+// status.readyToUse is true, else creating.
+const (
+	StatusCreating = "creating"
+	StatusReady    = "ready"
+	StatusDeleting = "deleting"
+)
+
 // StorageClassAnnotation is the legacy way a claim names its storage class.
 const StorageClassAnnotation = "volume.beta.kubernetes.io/storage-class"
 
@@ -37,13 +47,18 @@ type kindRules struct {
 var (
 	workloadRules = []string{StatusStopped, StatusRunning, StatusUpdating}
 	rulesByKind   = map[string]kindRules{
-		"Deployment":              {status: true, statuses: workloadRules},
-		"StatefulSet":             {status: true, statuses: workloadRules},
-		"DaemonSet":               {status: true, statuses: workloadRules},
-		"Job":                     {status: true, statuses: []string{StatusRunning, StatusCompleted, StatusFailed}},
-		"CronJob":                 {status: true, statuses: []string{StatusRunning, StatusPaused}},
-		"Pod":                     {status: true, filters: []string{FilterNodeName, FilterPVCName, FilterServiceName, FilterPhase}},
-		"PersistentVolumeClaim":   {status: true, filters: []string{FilterStorageClassName}},
+		"Deployment":            {status: true, statuses: workloadRules},
+		"StatefulSet":           {status: true, statuses: workloadRules},
+		"DaemonSet":             {status: true, statuses: workloadRules},
+		"Job":                   {status: true, statuses: []string{StatusRunning, StatusCompleted, StatusFailed}},
+		"CronJob":               {status: true, statuses: []string{StatusRunning, StatusPaused}},
+		"Pod":                   {status: true, filters: []string{FilterNodeName, FilterPVCName, FilterServiceName, FilterPhase}},
+		"PersistentVolumeClaim": {status: true, filters: []string{FilterStorageClassName}},
+		"VolumeSnapshot": {
+			status:   true,
+			statuses: []string{StatusCreating, StatusReady, StatusDeleting},
+			filters:  []string{FilterVolumeSnapshotClassName, FilterPersistentVolumeClaimName},
+		},
 		"HorizontalPodAutoscaler": {filters: []string{FilterTargetKind, FilterTargetName}},
 	}
 )
@@ -66,6 +81,8 @@ func listItemKind(list runtime.Object) string {
 		return "Pod"
 	case *corev1.PersistentVolumeClaimList:
 		return "PersistentVolumeClaim"
+	case *snapshotv1.VolumeSnapshotList:
+		return "VolumeSnapshot"
 	case *autoscalingv1.HorizontalPodAutoscalerList, *autoscalingv2.HorizontalPodAutoscalerList:
 		return "HorizontalPodAutoscaler"
 	}
@@ -146,8 +163,23 @@ func statusOf(obj runtime.Object) string {
 		return PodStatus(o)
 	case *corev1.PersistentVolumeClaim:
 		return string(o.Status.Phase)
+	case *snapshotv1.VolumeSnapshot:
+		return SnapshotStatus(o)
 	}
 	return ""
+}
+
+// SnapshotStatus is the status of a VolumeSnapshot as Query.Status matches
+// it: StatusDeleting, StatusReady or StatusCreating.
+func SnapshotStatus(s *snapshotv1.VolumeSnapshot) string {
+	switch {
+	case s.DeletionTimestamp != nil:
+		return StatusDeleting
+	case s.Status != nil && s.Status.ReadyToUse != nil && *s.Status.ReadyToUse:
+		return StatusReady
+	default:
+		return StatusCreating
+	}
 }
 
 // updateTime is the SortByUpdateTime key of obj: its latest condition's

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -86,6 +87,10 @@ func metaItems(list client.ObjectList) ([]client.Object, error) {
 			out = append(out, &l.Items[i])
 		}
 	case *autoscalingv2.HorizontalPodAutoscalerList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	case *snapshotv1.VolumeSnapshotList:
 		for i := range l.Items {
 			out = append(out, &l.Items[i])
 		}
@@ -435,4 +440,50 @@ func TestPVCAndHPAFilters(t *testing.T) {
 		{name: "hpa targetName", list: hpas, q: f(resources.FilterTargetName, "db"), want: []string{"h-db"}},
 		{name: "hpa both", list: hpas, q: f(resources.FilterTargetKind, "StatefulSet", resources.FilterTargetName, "web"), want: nil},
 	})
+}
+
+// TestSnapshotStatus checks the creating, ready and deleting statuses of
+// VolumeSnapshots (KubeSphere's rule) and the snapshot class and source
+// claim filters.
+func TestSnapshotStatus(t *testing.T) {
+	needCluster(t)
+	ns := env.NewNamespace(t)
+	snap := func(name, class, claim string) *snapshotv1.VolumeSnapshot {
+		return &snapshotv1.VolumeSnapshot{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: snapshotv1.VolumeSnapshotSpec{
+				VolumeSnapshotClassName: ptr.To(class),
+				Source:                  snapshotv1.VolumeSnapshotSource{PersistentVolumeClaimName: ptr.To(claim)},
+			},
+		}
+	}
+	creating, ready, deleting := snap("creating", "fast", "data"), snap("ready", "fast", "logs"), snap("deleting", "slow", "data")
+	deleting.Finalizers = []string{"spherekit.io/test"}
+	create(t, creating, ready, deleting)
+	ready.Status = &snapshotv1.VolumeSnapshotStatus{ReadyToUse: ptr.To(true)}
+	updateStatus(t, ready)
+	require.NoError(t, env.Client.Delete(context.Background(), deleting))
+	require.NoError(t, env.Client.Get(context.Background(), client.ObjectKeyFromObject(deleting), deleting))
+	t.Cleanup(func() {
+		deleting.Finalizers = nil
+		_ = env.Client.Update(context.Background(), deleting)
+	})
+	synced(t, creating, ready, deleting)
+
+	snaps := func() client.ObjectList { return &snapshotv1.VolumeSnapshotList{} }
+	f := func(k, v string) resources.Query { return resources.Query{Filters: map[string]string{k: v}} }
+	runStatusCases(t, ns, []statusCase{
+		{name: "creating", list: snaps, q: resources.Query{Status: resources.StatusCreating}, want: []string{"creating"}},
+		{name: "ready", list: snaps, q: resources.Query{Status: "Ready"}, want: []string{"ready"}},
+		{name: "deleting", list: snaps, q: resources.Query{Status: resources.StatusDeleting}, want: []string{"deleting"}},
+		{name: "snapshot class", list: snaps, q: f(resources.FilterVolumeSnapshotClassName, "fast"), want: []string{"creating", "ready"}},
+		{name: "source claim", list: snaps, q: f(resources.FilterPersistentVolumeClaimName, "data"), want: []string{"creating", "deleting"}},
+	})
+
+	_, err := resources.List(context.Background(), cc, &snapshotv1.VolumeSnapshotList{}, resources.Query{Namespace: ns, Status: "bound"})
+	var invalid *resources.InvalidError
+	require.ErrorAs(t, err, &invalid)
+	assert.Equal(t, resources.ParamStatus, invalid.Field)
+	_, err = resources.List(context.Background(), cc, &corev1.PersistentVolumeClaimList{}, f(resources.FilterPersistentVolumeClaimName, "data"))
+	require.ErrorAs(t, err, &invalid)
 }
