@@ -69,6 +69,13 @@ func (c *Client) GrantClass(ctx context.Context, class string, to Grantees) (*st
 	if len(to.Workspaces)+len(to.Projects) == 0 {
 		return nil, &InvalidError{Field: "to", Reason: "name at least one workspace or project"}
 	}
+	name := GrantAccessorName(class)
+	if err := c.authorize(ctx,
+		cluster("get", storagev1.GroupName, "storageclasses", class),
+		cluster("create", storagev1alpha1.GroupName, "accessors", name),
+		cluster("update", storagev1alpha1.GroupName, "accessors", name)); err != nil {
+		return nil, err
+	}
 	for i, ws := range to.Workspaces {
 		if err := dnsLabel(fmt.Sprintf("to.Workspaces[%d]", i), ws); err != nil {
 			return nil, err
@@ -92,7 +99,6 @@ func (c *Client) GrantClass(ctx context.Context, class string, to Grantees) (*st
 			return nil, err
 		}
 	}
-	name := GrantAccessorName(class)
 	a := &storagev1alpha1.Accessor{}
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		err := c.c.Get(ctx, client.ObjectKey{Name: name}, a)
@@ -170,6 +176,11 @@ func (c *Client) UsableClasses(ctx context.Context, namespace string) ([]storage
 	if err := dnsLabel("namespace", namespace); err != nil {
 		return nil, err
 	}
+	// Who may claim volumes in the namespace may know which classes they
+	// can claim: the answer reads Accessors and classes on their behalf.
+	if err := c.authorize(ctx, inProject("create", "", claimsResource, "", namespace)); err != nil {
+		return nil, err
+	}
 	ns := &corev1.Namespace{}
 	if err := c.mustExist(ctx, "namespace", "Namespace", namespace, ns); err != nil {
 		return nil, err
@@ -229,6 +240,9 @@ func (c *Client) ValidateAccessor(ctx context.Context, a *storagev1alpha1.Access
 	if a == nil {
 		return &InvalidError{Field: "a", Reason: "an Accessor is required"}
 	}
+	if err := c.authorize(ctx, cluster("create", storagev1alpha1.GroupName, "accessors", a.Name)); err != nil {
+		return err
+	}
 	for _, s := range []struct {
 		field string
 		sel   storagev1alpha1.AccessorSelector
@@ -276,6 +290,13 @@ func (c *Client) mustExist(ctx context.Context, field, kind, name string, obj cl
 			return &NotFoundError{Field: field, Kind: kind, Name: name, Err: err}
 		}
 		return fmt.Errorf("get %s %s: %w", strings.ToLower(kind), name, err)
+	}
+	return nil
+}
+
+func dnsSubdomain(field, name string) error {
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return &InvalidError{Field: field, Reason: fmt.Sprintf("%q: %s", name, strings.Join(errs, "; "))}
 	}
 	return nil
 }

@@ -256,3 +256,9 @@ func accessModes(s string) []corev1.PersistentVolumeAccessMode {
 	}
 	return modes
 }
+
+// noSnapshotAPI reports whether err says the snapshot API is not there:
+// not in the client's scheme, or not served by the cluster.
+func noSnapshotAPI(err error) bool {
+	return runtime.IsNotRegisteredError(err) || meta.IsNoMatchError(err)
+}

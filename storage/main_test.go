@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -15,23 +16,36 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/rand"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/spherekit/spherekit"
 	"github.com/spherekit/spherekit/storage"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 	"github.com/spherekit/spherekit/testenv"
+	"github.com/spherekit/spherekit/testenv/csi"
 	"github.com/spherekit/spherekit/testenv/snapshotapi"
 )
 
-// env is an API-only control plane with the snapshot API's CRDs; no
-// controller or webhook runs. The tests create CSIDrivers, CSINodes,
-// StorageClasses and VolumeSnapshotClasses as plain objects: no driver
-// runs, and none is needed for what the Client reads.
+// env is a control plane with one simulated node and the snapshot API's
+// CRDs; no spherekit controller or webhook runs. Capability and accessor
+// tests create CSIDrivers, CSINodes, StorageClasses and
+// VolumeSnapshotClasses as plain objects. Volume tests run on two real CSI
+// stacks (testenv/csi: spherekit's own hostpath driver behind the real
+// external-provisioner, external-snapshotter and external-resizer):
+// fullClass's driver snapshots, clones and expands; limitedClass's does
+// none of them, and its class does not allow expansion.
 var env *testenv.Environment
 
 // sc is the storage.Client under test, over env's direct client.
 var sc *storage.Client
+
+// The real drivers and their classes.
+var (
+	full, limited           *csi.Driver
+	fullClass, limitedClass string
+	fullSnapshotClass       string
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -51,13 +65,53 @@ func run(m *testing.M) int {
 	}
 	return testenv.RunWithManager(ctx, testenv.RunInput{
 		M:       m,
-		Options: testenv.Options{Scheme: scheme, CRDs: defs},
-		SetupEnv: func(_ context.Context, e *testenv.Environment) error {
+		Options: testenv.Options{Scheme: scheme, CRDs: defs, Nodes: 1},
+		SetupEnv: func(ctx context.Context, e *testenv.Environment) error {
 			env = e
 			sc, err = storage.NewClient(e.Client, storage.ClientOptions{})
-			return err
+			if err != nil {
+				return err
+			}
+			return startDrivers(ctx, e)
+		},
+		TeardownEnv: func(*testenv.Environment) error {
+			var errs []error
+			for _, d := range []*csi.Driver{full, limited} {
+				if d != nil {
+					errs = append(errs, d.Stop())
+				}
+			}
+			return errors.Join(errs...)
 		},
 	})
+}
+
+// startDrivers starts the two CSI stacks and creates their classes.
+func startDrivers(ctx context.Context, e *testenv.Environment) error {
+	var err error
+	if full, err = csi.Start(ctx, e.Cluster, csi.Options{Name: "full.csi.spherekit.io", Progress: os.Stderr}); err != nil {
+		return err
+	}
+	if limited, err = csi.Start(ctx, e.Cluster, csi.Options{Name: "limited.csi.spherekit.io",
+		DisableSnapshots: true, DisableClones: true, DisableExpansion: true, Progress: os.Stderr}); err != nil {
+		return err
+	}
+	fullClass, limitedClass, fullSnapshotClass = "csi-full", "csi-limited", "csi-full-snapshots"
+	immediate := storagev1.VolumeBindingImmediate
+	objs := []client.Object{
+		&storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: fullClass}, Provisioner: full.Name(),
+			AllowVolumeExpansion: ptr.To(true), VolumeBindingMode: &immediate},
+		&storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: limitedClass}, Provisioner: limited.Name(),
+			VolumeBindingMode: &immediate},
+		&snapshotv1.VolumeSnapshotClass{ObjectMeta: metav1.ObjectMeta{Name: fullSnapshotClass}, Driver: full.Name(),
+			DeletionPolicy: snapshotv1.VolumeSnapshotContentDelete},
+	}
+	for _, o := range objs {
+		if err := e.Client.Create(ctx, o); err != nil {
+			return fmt.Errorf("create %T %s: %w", o, o.GetName(), err)
+		}
+	}
+	return nil
 }
 
 func newScheme() (*runtime.Scheme, error) {

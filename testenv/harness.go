@@ -41,6 +41,11 @@ type RunInput struct {
 	// package variable and creates what the tests share. An error fails
 	// the run before any test.
 	SetupEnv func(ctx context.Context, env *Environment) error
+	// TeardownEnv runs after the tests, while the cluster and the manager
+	// still run (and after a failed SetupEnv): the place to stop servers
+	// SetupEnv started against the cluster, such as a CSI driver. Its error
+	// fails the run.
+	TeardownEnv func(env *Environment) error
 }
 
 // Environment is a package's cluster with the manager RunWithManager runs
@@ -82,6 +87,16 @@ func RunWithManager(ctx context.Context, in RunInput) int {
 		e, stop, err := startManager(ctx, c, in)
 		if err != nil {
 			return nil, err
+		}
+		if in.TeardownEnv != nil {
+			stopManager := stop
+			stop = func() error {
+				var errs []error
+				if err := in.TeardownEnv(e); err != nil {
+					errs = append(errs, fmt.Errorf("teardown env: %w", err))
+				}
+				return errors.Join(append(errs, stopManager())...)
+			}
 		}
 		if in.SetupEnv != nil {
 			if err := in.SetupEnv(ctx, e); err != nil {
