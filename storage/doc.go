@@ -16,6 +16,23 @@
 //     "which classes may project P use?"; ValidateAccessor checks an
 //     Accessor before it is written.
 //
+//   - Volumes: CreateSnapshot, RestoreSnapshot (a new claim from a
+//     snapshot), CloneVolume and ExpandVolume refuse, before writing, what
+//     the class cannot do (an *InvalidError wrapping ErrUnsupported) and bad
+//     input (an *InvalidError naming the field), and a class the project
+//     may not use (*AccessDeniedError). With Wait they wait, bounded by
+//     ctx, for the snapshot to be ready or the claim to be bound; what did
+//     not get there is deleted and reported as a *FailedError carrying what
+//     the cluster said. ExpandVolume always waits for the new capacity.
+//     WaitForSnapshot, WaitForClaim, DeleteSnapshot, ListSnapshots and
+//     ListVolumes (the resources API's query semantics, with KubeSphere's
+//     snapshot statuses and its in-use and allow-snapshot annotations) and
+//     VolumeUsers complete them.
+//
+// ClientOptions.OnBehalfOf makes a Client act for a portal's user: every
+// operation asks the authorizer about each request it needs, reads
+// included, and refuses with a *ForbiddenError before doing anything.
+//
 // CheckAccessor is the evaluation of one Accessor, pure and exported, and
 // AccessorIndex the same decision over many, indexed by class with values
 // compiled into sets (the webhook's hot path; see BENCHMARKS.md).
@@ -25,6 +42,9 @@
 // storage/webhooks refuses claims an Accessor forbids. The API types are in
 // storage/api/v1alpha1.
 //
-// Snapshot, restore, clone and expansion operations come later: they need
-// a CSI driver and its sidecars in the tests.
+// The tests run every volume operation on a real CSI stack: the
+// external-provisioner, external-snapshotter and external-resizer sidecars
+// and the snapshot-controller, built from their modules, in front of
+// testenv/csi's hostpath driver, which is spherekit's own (no ready-made
+// driver can be built here) and passes the CSI project's csi-sanity.
 package storage

@@ -2,14 +2,18 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/resources"
 	"github.com/spherekit/spherekit/storage"
 	storagev1alpha1 "github.com/spherekit/spherekit/storage/api/v1alpha1"
+	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // An Accessor that keeps class "fast" to gold-tier projects: a namespace
@@ -121,4 +125,47 @@ func ExampleAccessorIndex_Admit() {
 	}
 	err := storage.NewAccessorIndex(list.Items).Admit(context.Background(), c, "fast", "shop")
 	fmt.Println(err)
+}
+
+// Snapshot a claim, restore the snapshot into a new claim, and grow the
+// new one; each call waits, bounded by ctx, and refuses what the class
+// cannot do with an error wrapping storage.ErrUnsupported.
+func ExampleClient_CreateSnapshot() {
+	var c client.Client // a controller-runtime client, e.g. a manager's
+	sc, err := storage.NewClient(c, storage.ClientOptions{})
+	if err != nil {
+		return
+	}
+	ctx := context.Background()
+	snap, err := sc.CreateSnapshot(ctx, "shop", "db-data", storage.CreateSnapshotOptions{Wait: true})
+	if errors.Is(err, storage.ErrUnsupported) {
+		fmt.Println("the class of db-data cannot snapshot")
+		return
+	} else if err != nil {
+		return
+	}
+	restored, err := sc.RestoreSnapshot(ctx, "shop", snap.Name, "db-data-copy", storage.RestoreOptions{Wait: true})
+	if err != nil {
+		return // a *storage.FailedError says what the provisioner reported; the claim is removed
+	}
+	grown, err := sc.ExpandVolume(ctx, "shop", restored.Name, resource.MustParse("20Gi"))
+	if err != nil {
+		return
+	}
+	fmt.Println(grown.Status.Capacity.Storage())
+}
+
+// A portal acts for its user: every call is checked by the authorizer
+// first, and a refusal is a *storage.ForbiddenError with nothing done.
+func ExampleClientOptions_onBehalfOf() {
+	var c client.Client
+	var az *authz.Authorizer // fed by a cache of KubeSphere's roles and bindings
+	sc, err := storage.NewClient(c, storage.ClientOptions{OnBehalfOf: &authz.User{Name: "alice"}, Authorizer: az})
+	if err != nil {
+		return
+	}
+	_, _, err = sc.ListVolumes(context.Background(), "shop", resources.Query{Status: "Bound"})
+	if errors.Is(err, storage.ErrForbidden) {
+		fmt.Println("alice may not list the claims of shop")
+	}
 }

@@ -7,8 +7,9 @@
 // spherekit does, then creates users, a workspace with a manager, a project
 // with members and a workspace quota, asks whether workloads would fit, logs
 // a user in (and, on the embedded cluster, uses the kubeconfig spherekit
-// writes for him, which kube-apiserver itself accepts), and removes what it
-// created.
+// writes for him, which kube-apiserver itself accepts), describes what each
+// storage class can do (and, on the embedded cluster, snapshots a volume on
+// a real CSI stack, restores and expands it), and removes what it created.
 //
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart --kubeconfig ~/.kube/config
@@ -26,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
 	corev1 "k8s.io/api/core/v1"
@@ -59,6 +61,7 @@ import (
 	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/tenancy/controllers"
 	"github.com/spherekit/spherekit/testenv"
+	"github.com/spherekit/spherekit/testenv/csi"
 )
 
 // tourPassword is the password of the tour's users.
@@ -110,11 +113,16 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 	if err := spherekit.AddToScheme(scheme); err != nil {
 		return err
 	}
+	if err := snapshotv1.AddToScheme(scheme); err != nil {
+		return err
+	}
 
 	var cfg *rest.Config
 	var c client.Client
 	var iss *issuer
 	var promAPI promv1.API
+	var driver *csi.Driver
+	var class string
 	if o.prometheus != "" {
 		if promAPI, err = prometheusAPI(o.prometheus); err != nil {
 			return err
@@ -151,6 +159,13 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 			defer func() { err = errors.Join(err, stack.stop()) }()
 			promAPI = stack.prom.API()
 		}
+		if nodes > 0 {
+			fmt.Fprintln(out, "Starting a CSI driver with the real provisioner, snapshotter and resizer sidecars (built from source the first time).")
+			if driver, class, err = startStorage(ctx, cluster, os.Stderr); err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, driver.Stop()) }()
+		}
 	} else {
 		fmt.Fprintf(out, "Using the cluster of %s.\n", kubeconfig)
 		cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
@@ -184,13 +199,13 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 	}
 	fmt.Fprintf(out, "Server version %s, %d nodes.\n", version.GitVersion, len(nodeList.Items))
 
-	return tour(ctx, out, cfg, c, iss, promAPI)
+	return tour(ctx, out, cfg, c, iss, promAPI, driver, class)
 }
 
 // tour runs the tenancy controllers in this process, as a host program
 // embedding spherekit would, and walks through workspaces, projects, members
 // and quotas.
-func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client, iss *issuer, promAPI promv1.API) (err error) {
+func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client, iss *issuer, promAPI promv1.API, driver *csi.Driver, class string) (err error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: c.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -304,6 +319,10 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client,
 			continue
 		}
 		fmt.Fprintf(out, "Would %d replicas of 1 CPU fit in %s? no: %s\n", replicas, project, fit.Shortfalls[0])
+	}
+
+	if err := storageTour(ctx, out, c, driver, class, project); err != nil {
+		return err
 	}
 
 	if promAPI == nil {
