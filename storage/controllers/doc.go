@@ -10,6 +10,10 @@
 //   - VolumeSnapshotClassReconciler keeps kubesphere.io/snapshot-count on
 //     every VolumeSnapshotClass (when the snapshot API is installed).
 //
+// AutoResizer, which a host adds on its own (it needs a VolumeStatsSource
+// such as PrometheusVolumeStats), expands claims whose free space runs low
+// by KubeSphere's pvc-autoresizer annotations (storage.ResizePolicyOf).
+//
 // What they write is storage.CapabilitiesOf's answer. Objects are named
 // after their class or driver, so restarts converge on the same objects;
 // a class's capability is owned by the class and removed with it.
