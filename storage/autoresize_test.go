@@ -69,7 +69,7 @@ func TestResizePolicyOf(t *testing.T) {
 		{name: "the class's limit wins", pvc: claim(on), sc: class(map[string]string{storage.StorageLimitAnnotation: "20Gi"}, true),
 			want: storage.ResizePolicy{Threshold: "10%", InodesThreshold: "10%", Increase: "10%", Limit: resource.MustParse("20Gi")}, enabled: true},
 		{name: "the claim's threshold and increase win", pvc: claim(with(on, storage.ResizeThresholdAnnotation, "1Gi", storage.ResizeIncreaseAnnotation, "2Gi")),
-			sc: class(map[string]string{storage.ResizeThresholdAnnotation: "50%", storage.ResizeIncreaseAnnotation: "50%"}, true),
+			sc:   class(map[string]string{storage.ResizeThresholdAnnotation: "50%", storage.ResizeIncreaseAnnotation: "50%"}, true),
 			want: storage.ResizePolicy{Threshold: "1Gi", InodesThreshold: "10%", Increase: "2Gi", Limit: resource.MustParse("10Gi")}, enabled: true},
 		{name: "the class's threshold", pvc: claim(on), sc: class(map[string]string{storage.ResizeThresholdAnnotation: "50%"}, true),
 			want: storage.ResizePolicy{Threshold: "50%", InodesThreshold: "10%", Increase: "10%", Limit: resource.MustParse("10Gi")}, enabled: true},

@@ -10,6 +10,7 @@
 //     the driver's VolumeSnapshotClasses, clone support by KubeSphere's rule
 //     (a CSIDriver exists) and the expand mode when the cluster says it.
 //     What the cluster does not say is SupportUnknown, never a guess.
+//
 //   - GrantClass and UsableClasses: Accessors (storage.kubesphere.io), the
 //     rules kubesphere/storageclass-accessor enforces on claims. GrantClass
 //     lets workspaces and projects use a class; UsableClasses answers
