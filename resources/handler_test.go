@@ -318,6 +318,8 @@ func TestHandlerServesOnlyListedResources(t *testing.T) {
 	}
 	byDefault := newHandler(nil)
 	noSecrets := newHandler([]schema.GroupResource{{Resource: "configmaps"}, {Resource: "pods"}})
+	// Served, but no API of this cluster has the kind.
+	withApplications := newHandler([]schema.GroupResource{{Group: "app.k8s.io", Resource: "applications"}})
 	tests := []struct {
 		name  string
 		h     http.Handler
@@ -339,7 +341,7 @@ func TestHandlerServesOnlyListedResources(t *testing.T) {
 		{"endpoints", byDefault, "namespaces/" + ns + "/endpoints/kubernetes", 404, nil, nil},
 		{"controllerrevisions", byDefault, "controllerrevisions", 404, nil, nil},
 		{"served but not installed", byDefault, "clusters", 404, nil, nil},
-		{"served but not installed, namespaced path", byDefault, "namespaces/" + ns + "/volumesnapshots", 404, nil, nil},
+		{"served but not installed, namespaced path", withApplications, "namespaces/" + ns + "/applications", 404, nil, nil},
 		{"unknown", byDefault, "widgets", 404, nil, nil},
 		{"group-qualified", byDefault, "deployments.apps", 404, nil, nil},
 	}
