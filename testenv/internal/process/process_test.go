@@ -120,7 +120,11 @@ func TestChildSurvivesThreadChurn(t *testing.T) {
 				var err error
 				for range 50 {
 					errs := make(chan error, 1)
-					go func() {
+					// startOff starts cmd from a goroutine locked to a thread
+					// other than the main one; while it runs, the main thread
+					// is held by a locked goroutine, so the scheduler cannot
+					// put it there.
+					startOff := func() {
 						runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
 						if gettid() == os.Getpid() {
 							runtime.UnlockOSThread()
@@ -128,6 +132,24 @@ func TestChildSurvivesThreadChurn(t *testing.T) {
 							return
 						}
 						errs <- cmd.Start()
+					}
+					go func() {
+						runtime.LockOSThread()
+						if gettid() != os.Getpid() {
+							runtime.UnlockOSThread()
+							go startOff()
+							return
+						}
+						// This goroutine holds the main thread until the start
+						// is done on another one.
+						held := make(chan error, 1)
+						inner := errs
+						errs = held
+						go startOff()
+						err := <-held
+						errs = inner
+						runtime.UnlockOSThread()
+						errs <- err
 					}()
 					if err = <-errs; !errors.Is(err, errMainThread) {
 						break
