@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,35 +64,10 @@ func startSidecar(ctx context.Context, name, binary, dir string, args []string) 
 }
 
 func (s *sidecar) wait(ctx context.Context) error {
-	c := &http.Client{Timeout: 5 * time.Second}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if answers(ctx, c, "http://"+s.addr+"/metrics") {
-			return nil
-		}
-		select {
-		case <-s.proc.Done():
-			return &StartError{Component: s.name, LogTail: s.proc.LogTail(), Err: fmt.Errorf("exited while starting: %w", s.proc.Err())}
-		case <-ctx.Done():
-			return &StartError{Component: s.name, LogTail: s.proc.LogTail(), Err: fmt.Errorf("not answering http://%s/metrics: %w", s.addr, ctx.Err())}
-		case <-tick.C:
-		}
+	if err := s.proc.WaitHTTP(ctx, nil, "http://"+s.addr+"/metrics", 100*time.Millisecond); err != nil {
+		return &StartError{Component: s.name, LogTail: s.proc.LogTail(), Err: err}
 	}
-}
-
-func answers(ctx context.Context, c *http.Client, url string) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return false
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return nil
 }
 
 // stop ends the sidecar (SIGTERM, then SIGKILL after a grace period).

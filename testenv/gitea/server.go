@@ -167,33 +167,12 @@ func (s *Server) startWeb(ctx context.Context, binary, iniPath string) error {
 	if err != nil {
 		return &StartError{Step: "web", Err: err}
 	}
-	s.web = p
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/api/healthz", nil)
-		if err != nil {
-			return err
-		}
-		resp, err := s.client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-p.Done():
-			s.web = nil
-			return &StartError{Step: "web", LogTail: p.LogTail(), Err: fmt.Errorf("exited while starting: %w", p.Err())}
-		case <-ctx.Done():
-			p.Stop(5 * time.Second)
-			s.web = nil
-			return &StartError{Step: "web", LogTail: p.LogTail(), Err: fmt.Errorf("not answering %s/api/healthz: %w", s.url, ctx.Err())}
-		case <-tick.C:
-		}
+	if err := p.WaitHTTP(ctx, s.client, s.url+"/api/healthz", 100*time.Millisecond); err != nil {
+		p.Stop(5 * time.Second)
+		return &StartError{Step: "web", LogTail: p.LogTail(), Err: err}
 	}
+	s.web = p
+	return nil
 }
 
 // Stop ends the web server and removes its work folder. It is safe to call

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -128,39 +127,12 @@ func (s *Server) startProcess(ctx context.Context, binary string, args []string)
 	if err != nil {
 		return &StartError{Err: err}
 	}
+	if err := p.WaitHTTP(ctx, nil, "http://"+s.addr+"/healthz", 50*time.Millisecond); err != nil {
+		p.Stop(5 * time.Second)
+		return &StartError{LogTail: p.LogTail(), Err: err}
+	}
 	s.proc = p
-	client := &http.Client{Timeout: 5 * time.Second}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if healthy(ctx, client, "http://"+s.addr+"/healthz") {
-			return nil
-		}
-		select {
-		case <-p.Done():
-			s.proc = nil
-			return &StartError{LogTail: p.LogTail(), Err: fmt.Errorf("exited while starting: %w", p.Err())}
-		case <-ctx.Done():
-			p.Stop(5 * time.Second)
-			s.proc = nil
-			return &StartError{LogTail: p.LogTail(), Err: fmt.Errorf("not answering http://%s/healthz: %w", s.addr, ctx.Err())}
-		case <-tick.C:
-		}
-	}
-}
-
-func healthy(ctx context.Context, c *http.Client, url string) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return false
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return nil
 }
 
 // Stop ends the server and removes its work folder. It is safe to call

@@ -172,24 +172,12 @@ func (s *Server) startProcess(ctx context.Context, binary string, args []string)
 	if err != nil {
 		return &StartError{Err: err}
 	}
-	s.proc = p
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if s.get(ctx, "/-/ready") == nil {
-			return nil
-		}
-		select {
-		case <-p.Done():
-			s.proc = nil
-			return &StartError{LogTail: p.LogTail(), Err: fmt.Errorf("exited while starting: %w", p.Err())}
-		case <-ctx.Done():
-			p.Stop(5 * time.Second)
-			s.proc = nil
-			return &StartError{LogTail: p.LogTail(), Err: fmt.Errorf("not ready at %s/-/ready: %w", s.url, ctx.Err())}
-		case <-tick.C:
-		}
+	if err := p.WaitHTTP(ctx, s.http, s.url+"/-/ready", 50*time.Millisecond); err != nil {
+		p.Stop(5 * time.Second)
+		return &StartError{LogTail: p.LogTail(), Err: err}
 	}
+	s.proc = p
+	return nil
 }
 
 // get requests path and returns an error unless the answer is 200.
