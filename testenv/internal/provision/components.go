@@ -30,6 +30,10 @@ const (
 	CSIResizerVersion     = "v1.14.0"
 	CSISanityVersion      = "v5.4.0"
 
+	// VictoriaLogsVersion is the log database spherekit's logging,
+	// events and auditing store records in.
+	VictoriaLogsVersion = "v1.52.1"
+
 	// KwokStagesFile is the file, in the kwok cache entry, holding the Stage
 	// objects kwok needs to move simulated nodes and pods through their
 	// lifecycle.
@@ -76,6 +80,10 @@ const (
 	typicalCSISnapshotterBuild = 4 * time.Minute
 	typicalCSIResizerBuild     = 1 * time.Minute
 	typicalCSISanityBuild      = 2 * time.Minute
+	// typicalVictoriaLogsBuild: VictoriaLogs needs little beyond the
+	// VictoriaMetrics libraries (no cloud SDKs, no client-go); an estimate
+	// until this machine records a build.
+	typicalVictoriaLogsBuild = 2 * time.Minute
 )
 
 // Etcd builds etcd.
@@ -214,6 +222,20 @@ func CSISanity() Component {
 		Binaries:     map[string]string{"csi-sanity": "github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity"},
 		LDFlags:      []string{"-X main.VERSION=" + CSISanityVersion},
 		TypicalBuild: typicalCSISanityBuild,
+	}
+}
+
+// VictoriaLogs builds the single-node VictoriaLogs server, without cgo (its
+// zstd codec then is the pure-Go one, as in upstream's own tests). The
+// binary reports its version at /select/buildinfo.
+func VictoriaLogs() Component {
+	return Component{
+		Name:         "victoria-logs",
+		Module:       "github.com/VictoriaMetrics/VictoriaLogs",
+		Version:      VictoriaLogsVersion,
+		Binaries:     map[string]string{"victoria-logs": "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs"},
+		LDFlags:      []string{"-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-" + VictoriaLogsVersion},
+		TypicalBuild: typicalVictoriaLogsBuild,
 	}
 }
 
