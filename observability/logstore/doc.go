@@ -6,7 +6,7 @@
 //
 // A Record is a time, a message and string fields. Queries select records
 // with a Filter built from Equal, HasPrefix, ContainsFold, Matches,
-// NotBefore, And, Or and Not. A Filter is data, never text: the backend
+// NotBefore, Before, And, Or and Not. A Filter is data, never text: the backend
 // renders it in its own query language and quotes every value there, so
 // no value a user types (quotes, pipes, operators) can widen a query. That
 // is what lets a tenant's scope be one more Filter ANDed into the user's.

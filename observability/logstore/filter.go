@@ -34,6 +34,7 @@ const (
 	opContainsFold
 	opMatches
 	opNotBefore
+	opBefore
 	opAnd
 	opOr
 	opNot
@@ -98,6 +99,14 @@ func NotBefore(t time.Time) Filter {
 		return Everything()
 	}
 	return Filter{op: opNotBefore, time: t.UTC()}
+}
+
+// Before selects records whose time is before t.
+func Before(t time.Time) Filter {
+	if t.IsZero() {
+		return Everything()
+	}
+	return Filter{op: opBefore, time: t.UTC()}
 }
 
 // And selects records every filter selects.
@@ -226,6 +235,8 @@ func (f Filter) logsQL(b *strings.Builder) {
 		b.WriteString(q(f.field) + ":~" + q(anchored(f.values[0])))
 	case opNotBefore:
 		b.WriteString("_time:>=" + f.time.Format(time.RFC3339Nano))
+	case opBefore:
+		b.WriteString("_time:<" + f.time.Format(time.RFC3339Nano))
 	case opAnd, opOr:
 		sep := " and "
 		if f.op == opOr {
@@ -268,6 +279,8 @@ func (f Filter) Match(r Record) bool {
 		return regexp.MustCompile(anchored(f.values[0])).MatchString(r.field(f.field))
 	case opNotBefore:
 		return !r.Time.Before(f.time)
+	case opBefore:
+		return r.Time.Before(f.time)
 	case opAnd:
 		for _, s := range f.subs {
 			if !s.Match(r) {

@@ -27,6 +27,7 @@ func TestFilterLogsQL(t *testing.T) {
 		{"substrings ignore case and are literal", ContainsFold(MessageField, "a.b", "(x"), `"_msg":~"(?i)(?:\\(x|a\\.b)"`},
 		{"a regexp matches whole values", Matches("pod", regexp.MustCompile(`web-[0-9]+`)), `"pod":~"^(?:web-[0-9]+)$"`},
 		{"time bound in UTC", NotBefore(at), `_time:>=2024-03-01T11:00:00.0000005Z`},
+		{"upper time bound", Before(at), `_time:<2024-03-01T11:00:00.0000005Z`},
 		{"and", And(Equal("a", "1"), Equal("b", "2")), `(("a":="1") and ("b":="2"))`},
 		{"or", Or(Equal("a", "1"), Equal("b", "2")), `(("a":="1") or ("b":="2"))`},
 		{"not", Not(Equal("a", "1")), `!("a":="1")`},
@@ -49,6 +50,7 @@ func TestFilterSimplifies(t *testing.T) {
 		{"an empty prefix selects everything", HasPrefix("a", "x", ""), Everything()},
 		{"an empty substring selects everything", ContainsFold("a", ""), Everything()},
 		{"a zero time bounds nothing", NotBefore(time.Time{}), Everything()},
+		{"a zero upper bound bounds nothing", Before(time.Time{}), Everything()},
 		{"and with nothing", And(a, Nothing()), Nothing()},
 		{"and drops everything", And(a, Everything()), a},
 		{"empty and", And(), Everything()},
@@ -86,6 +88,8 @@ func TestFilterMatch(t *testing.T) {
 		{Matches("pod", regexp.MustCompile(`web`)), false}, // anchored
 		{NotBefore(r.Time), true},
 		{NotBefore(r.Time.Add(time.Nanosecond)), false},
+		{Before(r.Time), false},
+		{Before(r.Time.Add(time.Nanosecond)), true},
 		{And(Equal("namespace", "demo"), Not(HasPrefix("pod", "web-"))), false},
 		{Or(Equal("namespace", "x"), HasPrefix("pod", "web-")), true},
 	}

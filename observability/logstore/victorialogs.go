@@ -257,7 +257,9 @@ func (v *VictoriaLogs) Histogram(ctx context.Context, f Filter, start, end time.
 	if f.IsNothing() {
 		return buckets, nil
 	}
-	args := timeArgs(f.LogsQL(), start, end)
+	// The hits API widens start to its bucket's; the filter cuts the
+	// first bucket at start again.
+	args := timeArgs(And(f, NotBefore(start), Before(end)).LogsQL(), start, end)
 	args.Set("step", strconv.FormatInt(sec, 10)+"s")
 	resp, err := v.do(ctx, "histogram", http.MethodPost, "/select/logsql/hits", args, nil)
 	if err != nil {

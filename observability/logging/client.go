@@ -1,0 +1,283 @@
+package logging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/spherekit/spherekit/observability/logstore"
+	"github.com/spherekit/spherekit/tenancy/authz"
+)
+
+// The fields of a container log record in the store (logstore.Record
+// fields; the log line is the record's message). A collector writes them;
+// see Ingest for the shape it accepts.
+const (
+	FieldCluster     = "cluster"
+	FieldWorkspace   = "workspace"
+	FieldNamespace   = "namespace"
+	FieldPod         = "pod"
+	FieldContainer   = "container"
+	FieldContainerID = "container_id"
+	FieldNode        = "node"
+)
+
+// StreamFields are the fields a log store should group records by
+// (logstore.VictoriaLogsOptions.StreamFields): the tenant fields every
+// scoped query selects on.
+var StreamFields = []string{FieldCluster, FieldWorkspace, FieldNamespace}
+
+// DefaultExportLimit is how many lines an export writes at most when
+// ClientOptions.ExportLimit is zero, as KubeSphere's default.
+const DefaultExportLimit = 100_000
+
+// DefaultHistogramSpan is how far back a histogram without a start time
+// reaches from its end.
+const DefaultHistogramSpan = 24 * time.Hour
+
+// ClientOptions configures NewClient.
+type ClientOptions struct {
+	// Store holds the records. Required.
+	Store logstore.Store
+	// Authorizer decides what each user may read. Required.
+	Authorizer *authz.Authorizer
+	// Reader reads Namespaces and WorkspaceTemplates for their creation
+	// times, typically the cache the Authorizer is fed by. Required.
+	Reader client.Reader
+	// Cluster, when set, confines every query to the records of this
+	// cluster (the cluster field). Set it when one store holds several
+	// clusters' records: a namespace name means nothing across clusters.
+	Cluster string
+	// ExportLimit bounds an export's lines; zero means DefaultExportLimit.
+	ExportLimit int
+	// Now is the clock for default time ranges; nil means time.Now.
+	Now func() time.Time
+}
+
+// Client answers container log queries for users, each scoped to what the
+// user may read. Its methods are safe for concurrent use.
+type Client struct {
+	opts ClientOptions
+}
+
+// NewClient returns a Client, or an *InvalidError naming a missing or bad
+// option.
+func NewClient(opts ClientOptions) (*Client, error) {
+	switch {
+	case opts.Store == nil:
+		return nil, &InvalidError{Field: "Store", Reason: "required"}
+	case opts.Authorizer == nil:
+		return nil, &InvalidError{Field: "Authorizer", Reason: "required"}
+	case opts.Reader == nil:
+		return nil, &InvalidError{Field: "Reader", Reason: "required"}
+	case opts.ExportLimit < 0:
+		return nil, &InvalidError{Field: "ExportLimit", Reason: "is negative"}
+	}
+	if opts.ExportLimit == 0 {
+		opts.ExportLimit = DefaultExportLimit
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Client{opts: opts}, nil
+}
+
+// Response is a log query's answer in KubeSphere's shape: one of its
+// fields is set, after the operation.
+type Response struct {
+	Query      *Logs       `json:"query,omitempty"`
+	Statistics *Statistics `json:"statistics,omitempty"`
+	Histogram  *Histogram  `json:"histogram,omitempty"`
+}
+
+// Logs is a page of log records with the total.
+type Logs struct {
+	Total   int64       `json:"total"`
+	Records []LogRecord `json:"records,omitempty"`
+}
+
+// LogRecord is one log line, as KubeSphere answers it.
+type LogRecord struct {
+	Log       string `json:"log,omitempty"`
+	Time      string `json:"time,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	Pod       string `json:"pod,omitempty"`
+	Container string `json:"container,omitempty"`
+}
+
+// Statistics counts the matching log records and the containers they came
+// from.
+type Statistics struct {
+	Containers int64 `json:"containers"`
+	Logs       int64 `json:"logs"`
+}
+
+// Histogram counts the matching records per interval.
+type Histogram struct {
+	Total   int64    `json:"total"`
+	Buckets []Bucket `json:"histograms"`
+}
+
+// Bucket is one interval of a Histogram: its start in milliseconds since
+// the epoch and its count.
+type Bucket struct {
+	Time  int64 `json:"time"`
+	Count int64 `json:"count"`
+}
+
+// Scope is the scope user reads logs in (ScopeOf with ReadPodLogs).
+func (c *Client) Scope(ctx context.Context, user authz.User) (Scope, error) {
+	return ScopeOf(ctx, c.opts.Authorizer, c.opts.Reader, user, ReadPodLogs)
+}
+
+// Filter is the store filter of q for user: what q asks ANDed with the
+// user's scope (and the Client's cluster). Every query goes through it.
+func (c *Client) Filter(ctx context.Context, user authz.User, q LogQuery) (logstore.Filter, error) {
+	scope, err := c.Scope(ctx, user)
+	if err != nil {
+		return logstore.Filter{}, err
+	}
+	parts := []logstore.Filter{scope.Filter(), q.filter()}
+	if c.opts.Cluster != "" {
+		parts = append(parts, logstore.Equal(FieldCluster, c.opts.Cluster))
+	}
+	return logstore.And(parts...), nil
+}
+
+// filter is what q asks, without a scope.
+func (q LogQuery) filter() logstore.Filter {
+	parts := []logstore.Filter{
+		listFilter(logstore.Equal, FieldNamespace, q.Namespaces),
+		listFilter(logstore.ContainsFold, FieldNamespace, q.NamespaceQuery),
+		listFilter(logstore.ContainsFold, FieldPod, q.WorkloadQuery),
+		listFilter(logstore.Equal, FieldPod, q.Pods),
+		listFilter(logstore.ContainsFold, FieldPod, q.PodQuery),
+		listFilter(logstore.Equal, FieldContainer, q.Containers),
+		listFilter(logstore.ContainsFold, FieldContainer, q.ContainerQuery),
+		listFilter(logstore.ContainsFold, logstore.MessageField, q.Keywords),
+	}
+	if len(q.Workloads) > 0 {
+		var ws []logstore.Filter
+		for _, w := range q.Workloads {
+			ws = append(ws, logstore.Matches(FieldPod, WorkloadPodName(w)))
+		}
+		parts = append(parts, logstore.Or(ws...))
+	}
+	return logstore.And(parts...)
+}
+
+// listFilter is f(field, values...), or no condition for an empty list.
+func listFilter(f func(string, ...string) logstore.Filter, field string, values []string) logstore.Filter {
+	if len(values) == 0 {
+		return logstore.Everything()
+	}
+	return f(field, values...)
+}
+
+// storeRange turns KubeSphere's inclusive [start, end] in seconds into the
+// store's [start, end).
+func storeRange(q LogQuery) (time.Time, time.Time) {
+	end := q.End
+	if !end.IsZero() {
+		end = end.Add(time.Second)
+	}
+	return q.Start, end
+}
+
+// Query answers q for user: a page, statistics or a histogram, after
+// q.Operation. For OperationExport use Export.
+func (c *Client) Query(ctx context.Context, user authz.User, q LogQuery) (*Response, error) {
+	f, err := c.Filter(ctx, user, q)
+	if err != nil {
+		return nil, err
+	}
+	start, end := storeRange(q)
+	switch q.Operation {
+	case "", OperationQuery:
+		size := q.Size
+		if size == 0 {
+			size = DefaultSize
+		}
+		page, err := c.opts.Store.Search(ctx, logstore.Query{Filter: f, Start: start, End: end, Oldest: q.Ascending, Offset: q.From, Limit: size})
+		if err != nil {
+			return nil, err
+		}
+		logs := &Logs{Total: page.Total}
+		for _, r := range page.Records {
+			logs.Records = append(logs.Records, logRecord(r))
+		}
+		return &Response{Query: logs}, nil
+	case OperationStatistics:
+		counts, err := c.opts.Store.Count(ctx, f, start, end, FieldContainerID)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Statistics: &Statistics{Containers: counts.Distinct, Logs: counts.Records}}, nil
+	case OperationHistogram:
+		if end.IsZero() {
+			end = c.opts.Now().Truncate(time.Second).Add(time.Second)
+		}
+		if start.IsZero() {
+			start = end.Add(-DefaultHistogramSpan)
+		}
+		interval := q.Interval
+		if interval == 0 {
+			interval = DefaultInterval
+		}
+		buckets, err := c.opts.Store.Histogram(ctx, f, start, end, interval)
+		if err != nil {
+			var inv *InvalidError
+			if errors.As(err, &inv) && inv.Field == "step" {
+				return nil, &InvalidError{Field: "interval", Reason: inv.Reason}
+			}
+			return nil, err
+		}
+		h := &Histogram{}
+		for _, b := range buckets {
+			h.Total += b.Count
+			h.Buckets = append(h.Buckets, Bucket{Time: b.Time.UnixMilli(), Count: b.Count})
+		}
+		return &Response{Histogram: h}, nil
+	}
+	return nil, &InvalidError{Field: "operation", Reason: fmt.Sprintf("%q is answered by Export", q.Operation)}
+}
+
+// Export writes the log line of every record q selects for user to w,
+// newest first (oldest first with Ascending), each ending in a newline
+// and without terminal colour codes, at most ClientOptions.ExportLimit of
+// them. Paging (From, Size) does not apply.
+func (c *Client) Export(ctx context.Context, user authz.User, q LogQuery, w io.Writer) error {
+	f, err := c.Filter(ctx, user, q)
+	if err != nil {
+		return err
+	}
+	return c.export(ctx, f, q, w)
+}
+
+// export writes the records f selects, as Export does.
+func (c *Client) export(ctx context.Context, f logstore.Filter, q LogQuery, w io.Writer) error {
+	start, end := storeRange(q)
+	return c.opts.Store.Export(ctx, logstore.Query{Filter: f, Start: start, End: end, Oldest: q.Ascending, Limit: c.opts.ExportLimit}, func(r logstore.Record) error {
+		line := stripANSI(r.Message)
+		if !strings.HasSuffix(line, "\n") {
+			line += "\n"
+		}
+		_, err := io.WriteString(w, line)
+		return err
+	})
+}
+
+func logRecord(r logstore.Record) LogRecord {
+	return LogRecord{
+		Log:       r.Message,
+		Time:      r.Time.UTC().Format(time.RFC3339Nano),
+		Namespace: r.Fields[FieldNamespace],
+		Pod:       r.Fields[FieldPod],
+		Container: r.Fields[FieldContainer],
+	}
+}
