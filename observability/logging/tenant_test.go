@@ -110,22 +110,28 @@ func setupTenants(t *testing.T) *tenants {
 	// namespaces exist; a1 also has lines from before it existed.
 	now := time.Now().UTC().Truncate(time.Second)
 	var body bytes.Buffer
-	ship := func(ns, pod, container, msg string, at time.Time, extra string) {
-		fmt.Fprintf(&body, `{"time":%q,"log":%q,"kubernetes":{"namespace_name":%q,"pod_name":%q,"container_name":%q,"docker_id":%q,"host":"node-1"}%s}`+"\n",
-			at.Format(time.RFC3339Nano), msg, ns, pod, container, ns+"/"+pod+"/"+container, extra)
+	ship := func(ns, pod, container, msg string, at time.Time, extra map[string]any) {
+		line := map[string]any{"time": at.Format(time.RFC3339Nano), "log": msg, "kubernetes": map[string]string{
+			"namespace_name": ns, "pod_name": pod, "container_name": container, "docker_id": ns + "/" + pod + "/" + container, "host": "node-1"}}
+		for k, v := range extra {
+			line[k] = v
+		}
+		b, err := json.Marshal(line)
+		require.NoError(t, err)
+		body.Write(append(b, '\n'))
 	}
 	for i, ns := range []string{tn.a1, tn.a2, tn.b1, tn.loose} {
 		for j := range 4 {
 			msg := fmt.Sprintf("%s line %d \x1b[31mERROR\x1b[0m timeout=%d", ns, j, j)
-			ship(ns, "web-6d4cf56db6-x7k2p", []string{"web", "sidecar"}[j%2], msg, now.Add(time.Duration(i*4+j)*time.Second), "")
+			ship(ns, "web-6d4cf56db6-x7k2p", []string{"web", "sidecar"}[j%2], msg, now.Add(time.Duration(i*4+j)*time.Second), nil)
 			tn.lines[ns] = append(tn.lines[ns], msg)
 		}
 	}
 	tn.earlierA1 = tn.a1 + " earlier namespace line"
-	ship(tn.a1, "web-6d4cf56db6-old00", "web", tn.earlierA1, tn.created.Add(-time.Hour), "")
+	ship(tn.a1, "web-6d4cf56db6-old00", "web", tn.earlierA1, tn.created.Add(-time.Hour), nil)
 	// A shipper cannot choose the workspace: the cluster says which.
 	tn.forgedLog = tn.b1 + " forged into workspace A"
-	ship(tn.b1, "web-6d4cf56db6-x7k2p", "web", tn.forgedLog, now.Add(20*time.Second), fmt.Sprintf(`,"workspace":%q`, tn.wsA))
+	ship(tn.b1, "web-6d4cf56db6-x7k2p", "web", tn.forgedLog, now.Add(20*time.Second), map[string]any{"workspace": tn.wsA})
 	tn.lines[tn.b1] = append(tn.lines[tn.b1], tn.forgedLog)
 	r := httptest.NewRequest(http.MethodPost, "/ingest", &body)
 	r.Header.Set("Authorization", "Bearer "+tn.token)
