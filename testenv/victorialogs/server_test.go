@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +16,7 @@ import (
 )
 
 func TestServer(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	s, err := victorialogs.Start(ctx, victorialogs.Options{Progress: os.Stderr})
-	require.NoError(t, err)
-	defer func() { assert.NoError(t, s.Stop()) }()
-
+	s := server
 	get := func(path string, args url.Values) string {
 		t.Helper()
 		resp, err := http.Get(s.URL() + path + "?" + args.Encode())
@@ -49,12 +43,15 @@ func TestServer(t *testing.T) {
 		assert.Contains(t, out, `"_msg":"hello from the past"`)
 		assert.Contains(t, out, `"_time":"2020-05-16T16:00:42.608962452Z"`)
 	})
-	t.Run("Stop ends it, removes its folder and can be called again", func(t *testing.T) {
-		require.NoError(t, s.Stop())
-		require.NoError(t, s.Stop())
-		_, err := http.Get(s.URL() + "/health")
-		assert.Error(t, err)
-	})
+}
+
+func TestStop(t *testing.T) {
+	s, err := victorialogs.Start(context.Background(), victorialogs.Options{})
+	require.NoError(t, err)
+	require.NoError(t, s.Stop())
+	require.NoError(t, s.Stop(), "a second Stop")
+	_, err = http.Get(s.URL() + "/health")
+	assert.Error(t, err, "nothing answers after Stop")
 }
 
 func TestStartRefusesANegativeTimeout(t *testing.T) {
