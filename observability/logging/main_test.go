@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ var (
 	vlogs   *victorialogs.Server
 	store   *logstore.VictoriaLogs
 )
+
+const maxQueryLength = 1 << 20
 
 func TestMain(m *testing.M) {
 	if testenv.Fuzzing() {
@@ -40,11 +43,14 @@ func run(m *testing.M) int {
 		return fail(err)
 	}
 	defer func() { _ = cluster.Stop() }()
-	if vlogs, err = victorialogs.Start(ctx, victorialogs.Options{Progress: os.Stderr}); err != nil {
+	// Queries of a user granted many namespaces one by one, and the
+	// benchmark's per-namespace anchor, are longer than VictoriaLogs'
+	// default limit.
+	if vlogs, err = victorialogs.Start(ctx, victorialogs.Options{Progress: os.Stderr, ExtraFlags: []string{"-search.maxQueryLen=" + strconv.Itoa(maxQueryLength)}}); err != nil {
 		return fail(err)
 	}
 	defer func() { _ = vlogs.Stop() }()
-	if store, err = logstore.NewVictoriaLogs(vlogs.URL(), logstore.VictoriaLogsOptions{StreamFields: logging.StreamFields}); err != nil {
+	if store, err = logstore.NewVictoriaLogs(vlogs.URL(), logstore.VictoriaLogsOptions{StreamFields: logging.StreamFields, MaxQueryLength: maxQueryLength}); err != nil {
 		return fail(err)
 	}
 	return m.Run()

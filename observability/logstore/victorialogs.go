@@ -21,7 +21,12 @@ type VictoriaLogs struct {
 	base         *url.URL
 	client       *http.Client
 	streamFields string
+	maxQueryLen  int
 }
+
+// DefaultMaxQueryLength is VictoriaLogs' default limit on a query's length
+// (its -search.maxQueryLen flag).
+const DefaultMaxQueryLength = 16 * 1024
 
 // VictoriaLogsOptions are the optional settings of NewVictoriaLogs.
 type VictoriaLogsOptions struct {
@@ -34,6 +39,12 @@ type VictoriaLogsOptions struct {
 	// few distinct values that queries always filter on, such as the
 	// tenant fields (cluster, workspace, namespace).
 	StreamFields []string
+	// MaxQueryLength is the server's -search.maxQueryLen; zero means
+	// DefaultMaxQueryLength. A query longer than it is refused before it is
+	// sent, with an *InvalidError (Field "Filter"). A filter grows with the
+	// values it names, such as the namespaces a user was granted one by
+	// one: raise both where users hold many.
+	MaxQueryLength int
 }
 
 // NewVictoriaLogs returns a Store on the VictoriaLogs server at address,
@@ -48,11 +59,17 @@ func NewVictoriaLogs(address string, opts VictoriaLogsOptions) (*VictoriaLogs, e
 			return nil, &InvalidError{Field: "StreamFields", Reason: err.Error()}
 		}
 	}
+	if opts.MaxQueryLength < 0 {
+		return nil, &InvalidError{Field: "MaxQueryLength", Reason: "is negative"}
+	}
+	if opts.MaxQueryLength == 0 {
+		opts.MaxQueryLength = DefaultMaxQueryLength
+	}
 	c := opts.HTTPClient
 	if c == nil {
 		c = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &VictoriaLogs{base: u, client: c, streamFields: strings.Join(opts.StreamFields, ",")}, nil
+	return &VictoriaLogs{base: u, client: c, streamFields: strings.Join(opts.StreamFields, ","), maxQueryLen: opts.MaxQueryLength}, nil
 }
 
 var _ Store = (*VictoriaLogs)(nil)
@@ -158,6 +175,9 @@ func (v *VictoriaLogs) Export(ctx context.Context, q Query, each func(Record) er
 	if q.Limit > 0 {
 		logsql += " limit " + strconv.Itoa(q.Limit)
 	}
+	if err := v.checkLength(logsql); err != nil {
+		return err
+	}
 	resp, err := v.do(ctx, "export", http.MethodPost, "/select/logsql/query", timeArgs(logsql, q.Start, q.End), nil)
 	if err != nil {
 		return err
@@ -198,6 +218,9 @@ func (v *VictoriaLogs) Count(ctx context.Context, f Filter, start, end time.Time
 	if field != "" {
 		// count_uniq counts the distinct non-empty values.
 		logsql += ", count_uniq(" + strconv.Quote(field) + ") distinct"
+	}
+	if err := v.checkLength(logsql); err != nil {
+		return Counts{}, err
 	}
 	resp, err := v.do(ctx, "count", http.MethodPost, "/select/logsql/stats_query", timeArgs(logsql, start, end), nil)
 	if err != nil {
@@ -259,7 +282,11 @@ func (v *VictoriaLogs) Histogram(ctx context.Context, f Filter, start, end time.
 	}
 	// The hits API widens start to its bucket's; the filter cuts the
 	// first bucket at start again.
-	args := timeArgs(And(f, NotBefore(start), Before(end)).LogsQL(), start, end)
+	logsql := And(f, NotBefore(start), Before(end)).LogsQL()
+	if err := v.checkLength(logsql); err != nil {
+		return nil, err
+	}
+	args := timeArgs(logsql, start, end)
 	args.Set("step", strconv.FormatInt(sec, 10)+"s")
 	resp, err := v.do(ctx, "histogram", http.MethodPost, "/select/logsql/hits", args, nil)
 	if err != nil {
@@ -288,6 +315,14 @@ func (v *VictoriaLogs) Histogram(ctx context.Context, f Filter, start, end time.
 		}
 	}
 	return buckets, nil
+}
+
+// checkLength refuses a query the server would refuse for its length.
+func (v *VictoriaLogs) checkLength(logsql string) error {
+	if len(logsql) > v.maxQueryLen {
+		return &InvalidError{Field: "Filter", Reason: fmt.Sprintf("renders as %d bytes of LogsQL, over the server's limit of %d (raise -search.maxQueryLen and MaxQueryLength)", len(logsql), v.maxQueryLen)}
+	}
+	return nil
 }
 
 // maxBuckets bounds a histogram's length.

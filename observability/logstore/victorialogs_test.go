@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,6 +215,12 @@ func TestRefusals(t *testing.T) {
 	t.Run("a reserved stream field", func(t *testing.T) {
 		_, err := logstore.NewVictoriaLogs(server.URL(), logstore.VictoriaLogsOptions{StreamFields: []string{"_msg"}})
 		assert.Equal(t, "StreamFields", field(t, err))
+	})
+	t.Run("a query longer than the server allows", func(t *testing.T) {
+		short, err := logstore.NewVictoriaLogs(server.URL(), logstore.VictoriaLogsOptions{MaxQueryLength: 64})
+		require.NoError(t, err)
+		_, err = short.Search(ctx, logstore.Query{Filter: logstore.Equal("namespace", strings.Repeat("n", 100)), Limit: 1})
+		assert.Equal(t, "Filter", field(t, err))
 	})
 	t.Run("the database's refusal is a ServerError", func(t *testing.T) {
 		wrong, err := logstore.NewVictoriaLogs(server.URL()+"/no/such/prefix", logstore.VictoriaLogsOptions{})
