@@ -69,7 +69,8 @@
 // For storage, testenv/csi runs a CSI driver (spherekit's own hostpath
 // driver) with the real Kubernetes CSI sidecars and the snapshot CRDs on a
 // cluster with nodes, so claims are really provisioned, snapshotted,
-// restored, cloned and expanded.
+// restored, cloned and expanded. For logs, testenv/victorialogs runs the
+// log database observability/logstore writes to.
 //
 // Or start from Start for a cluster of your own (a program, several clusters, a
 // cluster per test). Every cluster installs the CRDs of every spherekit API
