@@ -2,9 +2,11 @@ package provision
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -382,4 +384,15 @@ func versionLDFlags(v string) []string {
 		)
 	}
 	return flags
+}
+
+// All is every component testenv and its server packages build, longest
+// typical build first: the order a warm-up with a few workers should take
+// them in, so that the longest builds start first and the short ones fill
+// the gaps.
+func All() []Component {
+	all := []Component{Etcd(), Kubernetes(), Kwok(), Pdeathsig(), Gitea(), Prometheus(), KubeStateMetrics(),
+		CSIProvisioner(), CSISnapshotter(), CSIResizer(), CSISanity(), VictoriaLogs()}
+	slices.SortStableFunc(all, func(a, b Component) int { return cmp.Compare(b.TypicalBuild, a.TypicalBuild) })
+	return all
 }
