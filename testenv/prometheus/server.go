@@ -180,24 +180,6 @@ func (s *Server) startProcess(ctx context.Context, binary string, args []string)
 	return nil
 }
 
-// get requests path and returns an error unless the answer is 200.
-func (s *Server) get(ctx context.Context, path string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
-	}
-	return nil
-}
-
 // Stop ends Prometheus and removes its work folder. It is safe to call more
 // than once.
 func (s *Server) Stop() error {
