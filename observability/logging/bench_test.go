@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spherekit/spherekit/observability/logging"
+	"github.com/spherekit/spherekit/observability/logscope"
 	"github.com/spherekit/spherekit/observability/logstore"
 )
 
@@ -43,10 +44,10 @@ func benchData(b *testing.B) {
 				Time:    benchStart.Add(time.Duration(i) * step),
 				Message: fmt.Sprintf("GET /api/items/%d 200 %dms", i%977, i%300),
 				Fields: map[string]string{
-					logging.FieldNamespace: fmt.Sprintf("bench-ns-%04d", ns),
-					logging.FieldWorkspace: fmt.Sprintf("bench-ws-%02d", ns/benchPerWS),
-					logging.FieldPod:       fmt.Sprintf("web-6d4cf56db6-%05d", i%50),
-					logging.FieldContainer: "web",
+					logscope.FieldNamespace: fmt.Sprintf("bench-ns-%04d", ns),
+					logscope.FieldWorkspace: fmt.Sprintf("bench-ws-%02d", ns/benchPerWS),
+					logging.FieldPod:        fmt.Sprintf("web-6d4cf56db6-%05d", i%50),
+					logging.FieldContainer:  "web",
 				},
 			})
 			if len(records) == batch {
@@ -72,12 +73,12 @@ func BenchmarkScopedQuery(b *testing.B) {
 	benchData(b)
 	ctx := context.Background()
 	for _, n := range []int{100, 500, 2000} {
-		var byWorkspace, byNamespace logging.Scope
+		var byWorkspace, byNamespace logscope.Scope
 		for ws := range n / benchPerWS {
-			byWorkspace.Workspaces = append(byWorkspace.Workspaces, logging.ScopeItem{Name: fmt.Sprintf("bench-ws-%02d", ws), Created: benchCreated})
+			byWorkspace.Workspaces = append(byWorkspace.Workspaces, logscope.ScopeItem{Name: fmt.Sprintf("bench-ws-%02d", ws), Created: benchCreated})
 		}
 		for ns := range n {
-			byNamespace.Namespaces = append(byNamespace.Namespaces, logging.ScopeItem{Name: fmt.Sprintf("bench-ns-%04d", ns), Created: benchCreated})
+			byNamespace.Namespaces = append(byNamespace.Namespaces, logscope.ScopeItem{Name: fmt.Sprintf("bench-ns-%04d", ns), Created: benchCreated})
 		}
 		// Two questions: a keyword over all the user's logs (the data read
 		// grows with n for both), and one namespace of theirs (the same
@@ -87,9 +88,9 @@ func BenchmarkScopedQuery(b *testing.B) {
 			filter logstore.Filter
 		}{
 			{"keyword", logstore.ContainsFold(logstore.MessageField, "/api/items/42 ")},
-			{"one-namespace", logstore.Equal(logging.FieldNamespace, "bench-ns-0042")},
+			{"one-namespace", logstore.Equal(logscope.FieldNamespace, "bench-ns-0042")},
 		} {
-			query := func(s logging.Scope) logstore.Query {
+			query := func(s logscope.Scope) logstore.Query {
 				return logstore.Query{Filter: logstore.And(s.Filter(), asked.filter), Start: benchStart, End: benchStart.Add(24 * time.Hour), Limit: 10}
 			}
 			a, err := store.Search(ctx, query(byWorkspace))
@@ -101,7 +102,7 @@ func BenchmarkScopedQuery(b *testing.B) {
 			require.NotZero(b, a.Total)
 			for _, c := range []struct {
 				name  string
-				scope logging.Scope
+				scope logscope.Scope
 			}{{"spherekit-workspaces", byWorkspace}, {"kubesphere-namespaces", byNamespace}} {
 				b.Run(fmt.Sprintf("%s/%s/namespaces=%d", asked.name, c.name, n), func(b *testing.B) {
 					q := query(c.scope)

@@ -10,27 +10,25 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/observability/logscope"
 	"github.com/spherekit/spherekit/observability/logstore"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
 // The fields of a container log record in the store (logstore.Record
-// fields; the log line is the record's message). A collector writes them;
-// see Ingest for the shape it accepts.
+// fields; the log line is the record's message), besides the tenant
+// fields of logscope (cluster, workspace, namespace). NewIngester writes
+// them.
 const (
-	FieldCluster     = "cluster"
-	FieldWorkspace   = "workspace"
-	FieldNamespace   = "namespace"
 	FieldPod         = "pod"
 	FieldContainer   = "container"
 	FieldContainerID = "container_id"
 	FieldNode        = "node"
 )
 
-// StreamFields are the fields a log store should group records by
-// (logstore.VictoriaLogsOptions.StreamFields): the tenant fields every
-// scoped query selects on.
-var StreamFields = []string{FieldCluster, FieldWorkspace, FieldNamespace}
+// ReadPodLogs is the permission to read container logs: get pods/log, as
+// in KubeSphere.
+var ReadPodLogs = logscope.Permission{Verb: "get", Resource: "pods", Subresource: "log"}
 
 // DefaultExportLimit is how many lines an export writes at most when
 // ClientOptions.ExportLimit is zero, as KubeSphere's default.
@@ -130,9 +128,9 @@ type Bucket struct {
 	Count int64 `json:"count"`
 }
 
-// Scope is the scope user reads logs in (ScopeOf with ReadPodLogs).
-func (c *Client) Scope(ctx context.Context, user authz.User) (Scope, error) {
-	return ScopeOf(ctx, c.opts.Authorizer, c.opts.Reader, user, ReadPodLogs)
+// Scope is the scope user reads logs in (logscope.Of with ReadPodLogs).
+func (c *Client) Scope(ctx context.Context, user authz.User) (logscope.Scope, error) {
+	return logscope.Of(ctx, c.opts.Authorizer, c.opts.Reader, user, ReadPodLogs)
 }
 
 // Filter is the store filter of q for user: what q asks ANDed with the
@@ -144,7 +142,7 @@ func (c *Client) Filter(ctx context.Context, user authz.User, q LogQuery) (logst
 	}
 	parts := []logstore.Filter{scope.Filter(), q.filter()}
 	if c.opts.Cluster != "" {
-		parts = append(parts, logstore.Equal(FieldCluster, c.opts.Cluster))
+		parts = append(parts, logstore.Equal(logscope.FieldCluster, c.opts.Cluster))
 	}
 	return logstore.And(parts...), nil
 }
@@ -152,8 +150,8 @@ func (c *Client) Filter(ctx context.Context, user authz.User, q LogQuery) (logst
 // filter is what q asks, without a scope.
 func (q LogQuery) filter() logstore.Filter {
 	parts := []logstore.Filter{
-		listFilter(logstore.Equal, FieldNamespace, q.Namespaces),
-		listFilter(logstore.ContainsFold, FieldNamespace, q.NamespaceQuery),
+		listFilter(logstore.Equal, logscope.FieldNamespace, q.Namespaces),
+		listFilter(logstore.ContainsFold, logscope.FieldNamespace, q.NamespaceQuery),
 		listFilter(logstore.ContainsFold, FieldPod, q.WorkloadQuery),
 		listFilter(logstore.Equal, FieldPod, q.Pods),
 		listFilter(logstore.ContainsFold, FieldPod, q.PodQuery),
@@ -276,7 +274,7 @@ func logRecord(r logstore.Record) LogRecord {
 	return LogRecord{
 		Log:       r.Message,
 		Time:      r.Time.UTC().Format(time.RFC3339Nano),
-		Namespace: r.Fields[FieldNamespace],
+		Namespace: r.Fields[logscope.FieldNamespace],
 		Pod:       r.Fields[FieldPod],
 		Container: r.Fields[FieldContainer],
 	}

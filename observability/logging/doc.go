@@ -17,9 +17,10 @@
 //
 // # Tenant scope
 //
-// Every query is ANDed with the user's Scope: everything for a user who
-// may get pods/log cluster-wide; otherwise the workspaces where they may
-// do so workspace-wide, each from the workspace's creation, and the other
+// Every query is ANDed with the user's scope (observability/logscope):
+// everything for a user who may get pods/log cluster-wide; otherwise the
+// workspaces where they may do so workspace-wide, each from the
+// workspace's creation, and the other
 // namespaces where they may, each from the namespace's creation, so logs
 // of an earlier namespace with the same name never show. The scope is
 // expressed on the records' workspace and namespace fields: a workspace

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/spherekit/spherekit/internal/apistatus"
+	"github.com/spherekit/spherekit/observability/logscope"
 	"github.com/spherekit/spherekit/observability/logstore"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
 )
@@ -193,13 +194,13 @@ func (in *ingester) records(ctx context.Context, lines []shipped) ([]logstore.Re
 			msg = *l.Message
 		}
 		fields := map[string]string{
-			FieldNamespace:   ns,
-			FieldPod:         k.PodName,
-			FieldContainer:   k.ContainerName,
-			FieldContainerID: first(k.DockerID, k.ContainerID),
-			FieldNode:        first(k.Host, k.PodNodeName),
-			FieldWorkspace:   ws,
-			FieldCluster:     in.opts.Cluster,
+			logscope.FieldNamespace: ns,
+			FieldPod:                k.PodName,
+			FieldContainer:          k.ContainerName,
+			FieldContainerID:        first(k.DockerID, k.ContainerID),
+			FieldNode:               first(k.Host, k.PodNodeName),
+			logscope.FieldWorkspace: ws,
+			logscope.FieldCluster:   in.opts.Cluster,
 		}
 		for name, v := range fields {
 			if v == "" {

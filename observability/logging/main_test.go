@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spherekit/spherekit/observability/logging"
+	"github.com/spherekit/spherekit/observability/logscope"
 	"github.com/spherekit/spherekit/observability/logstore"
 	"github.com/spherekit/spherekit/testenv"
 	"github.com/spherekit/spherekit/testenv/victorialogs"
@@ -50,7 +50,7 @@ func run(m *testing.M) int {
 		return fail(err)
 	}
 	defer func() { _ = vlogs.Stop() }()
-	if store, err = logstore.NewVictoriaLogs(vlogs.URL(), logstore.VictoriaLogsOptions{StreamFields: logging.StreamFields, MaxQueryLength: maxQueryLength}); err != nil {
+	if store, err = logstore.NewVictoriaLogs(vlogs.URL(), logstore.VictoriaLogsOptions{StreamFields: logscope.StreamFields, MaxQueryLength: maxQueryLength}); err != nil {
 		return fail(err)
 	}
 	return m.Run()

@@ -1,4 +1,4 @@
-package logging
+package logscope
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 
 // Scope is what a user may read of the records: everything (Cluster), or
 // the records of some workspaces and some namespaces, each from the time
-// it was created. It is computed from the user's roles for each query.
+// it was created. Of computes it from the user's roles.
 type Scope struct {
 	// Cluster is true for a user who may read the records of every
 	// namespace.
@@ -65,18 +65,14 @@ type Permission struct {
 	Verb, APIGroup, Resource, Subresource string
 }
 
-// ReadPodLogs is the permission to read container logs: get pods/log, as
-// in KubeSphere.
-var ReadPodLogs = Permission{Verb: "get", Resource: "pods", Subresource: "log"}
-
-// ScopeOf computes what user may read with permission p: the whole
+// Of computes what user may read with permission p: the whole
 // cluster if allowed at cluster scope; else every workspace user sees
 // (authz.VisibleWorkspaces) where p is allowed at workspace scope, and
 // every namespace user sees (authz.VisibleProjects) outside those where p
 // is allowed in the namespace. Creation times come from r (the
 // WorkspaceTemplates and Namespaces); a workspace or namespace that no
 // longer exists is left out.
-func ScopeOf(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz.User, p Permission) (Scope, error) {
+func Of(ctx context.Context, az *authz.Authorizer, r client.Reader, user authz.User, p Permission) (Scope, error) {
 	allowed := func(a authz.Attributes) (bool, error) {
 		a.User, a.Verb, a.APIGroup, a.Resource, a.Subresource = user, p.Verb, p.APIGroup, p.Resource, p.Subresource
 		d, err := az.Authorize(ctx, a)
