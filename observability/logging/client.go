@@ -2,7 +2,6 @@ package logging
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/spherekit/spherekit/observability/internal/kapi"
 	"github.com/spherekit/spherekit/observability/logscope"
 	"github.com/spherekit/spherekit/observability/logstore"
 	"github.com/spherekit/spherekit/tenancy/authz"
@@ -60,7 +60,8 @@ type ClientOptions struct {
 // Client answers container log queries for users, each scoped to what the
 // user may read. Its methods are safe for concurrent use.
 type Client struct {
-	opts ClientOptions
+	opts   ClientOptions
+	scoped kapi.Scoped
 }
 
 // NewClient returns a Client, or an *InvalidError naming a missing or bad
@@ -82,7 +83,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Client{opts: opts}, nil
+	return &Client{opts: opts, scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadPodLogs, Cluster: opts.Cluster}}, nil
 }
 
 // Response is a log query's answer in KubeSphere's shape: one of its
@@ -115,17 +116,11 @@ type Statistics struct {
 	Logs       int64 `json:"logs"`
 }
 
-// Histogram counts the matching records per interval.
+// Histogram counts the matching records per interval (KubeSphere's key
+// is histograms here, buckets for events and auditing).
 type Histogram struct {
-	Total   int64    `json:"total"`
-	Buckets []Bucket `json:"histograms"`
-}
-
-// Bucket is one interval of a Histogram: its start in milliseconds since
-// the epoch and its count.
-type Bucket struct {
-	Time  int64 `json:"time"`
-	Count int64 `json:"count"`
+	Total   int64         `json:"total"`
+	Buckets []kapi.Bucket `json:"histograms"`
 }
 
 // Scope is the scope user reads logs in (logscope.Of with ReadPodLogs).
@@ -136,15 +131,7 @@ func (c *Client) Scope(ctx context.Context, user authz.User) (logscope.Scope, er
 // Filter is the store filter of q for user: what q asks ANDed with the
 // user's scope (and the Client's cluster). Every query goes through it.
 func (c *Client) Filter(ctx context.Context, user authz.User, q LogQuery) (logstore.Filter, error) {
-	scope, err := c.Scope(ctx, user)
-	if err != nil {
-		return logstore.Filter{}, err
-	}
-	parts := []logstore.Filter{scope.Filter(), q.filter()}
-	if c.opts.Cluster != "" {
-		parts = append(parts, logstore.Equal(logscope.FieldCluster, c.opts.Cluster))
-	}
-	return logstore.And(parts...), nil
+	return c.scoped.Filter(ctx, user, q.filter())
 }
 
 // filter is what q asks, without a scope.
@@ -177,16 +164,6 @@ func listFilter(f func(string, ...string) logstore.Filter, field string, values 
 	return f(field, values...)
 }
 
-// storeRange turns KubeSphere's inclusive [start, end] in seconds into the
-// store's [start, end).
-func storeRange(q LogQuery) (time.Time, time.Time) {
-	end := q.End
-	if !end.IsZero() {
-		end = end.Add(time.Second)
-	}
-	return q.Start, end
-}
-
 // Query answers q for user: a page, statistics or a histogram, after
 // q.Operation. For OperationExport use Export.
 func (c *Client) Query(ctx context.Context, user authz.User, q LogQuery) (*Response, error) {
@@ -194,7 +171,7 @@ func (c *Client) Query(ctx context.Context, user authz.User, q LogQuery) (*Respo
 	if err != nil {
 		return nil, err
 	}
-	start, end := storeRange(q)
+	start, end := kapi.StoreRange(q.Start, q.End)
 	switch q.Operation {
 	case "", OperationQuery:
 		size := q.Size
@@ -217,30 +194,11 @@ func (c *Client) Query(ctx context.Context, user authz.User, q LogQuery) (*Respo
 		}
 		return &Response{Statistics: &Statistics{Containers: counts.Distinct, Logs: counts.Records}}, nil
 	case OperationHistogram:
-		if end.IsZero() {
-			end = c.opts.Now().Truncate(time.Second).Add(time.Second)
-		}
-		if start.IsZero() {
-			start = end.Add(-DefaultHistogramSpan)
-		}
-		interval := q.Interval
-		if interval == 0 {
-			interval = DefaultInterval
-		}
-		buckets, err := c.opts.Store.Histogram(ctx, f, start, end, interval)
+		total, buckets, err := kapi.Histogram(ctx, c.opts.Store, f, q.Start, q.End, q.Interval, DefaultHistogramSpan, c.opts.Now)
 		if err != nil {
-			var inv *InvalidError
-			if errors.As(err, &inv) && inv.Field == "step" {
-				return nil, &InvalidError{Field: "interval", Reason: inv.Reason}
-			}
 			return nil, err
 		}
-		h := &Histogram{}
-		for _, b := range buckets {
-			h.Total += b.Count
-			h.Buckets = append(h.Buckets, Bucket{Time: b.Time.UnixMilli(), Count: b.Count})
-		}
-		return &Response{Histogram: h}, nil
+		return &Response{Histogram: &Histogram{Total: total, Buckets: buckets}}, nil
 	}
 	return nil, &InvalidError{Field: "operation", Reason: fmt.Sprintf("%q is answered by Export", q.Operation)}
 }
@@ -259,7 +217,7 @@ func (c *Client) Export(ctx context.Context, user authz.User, q LogQuery, w io.W
 
 // export writes the records f selects, as Export does.
 func (c *Client) export(ctx context.Context, f logstore.Filter, q LogQuery, w io.Writer) error {
-	start, end := storeRange(q)
+	start, end := kapi.StoreRange(q.Start, q.End)
 	return c.opts.Store.Export(ctx, logstore.Query{Filter: f, Start: start, End: end, Oldest: q.Ascending, Limit: c.opts.ExportLimit}, func(r logstore.Record) error {
 		line := stripANSI(r.Message)
 		if !strings.HasSuffix(line, "\n") {

@@ -1,12 +1,10 @@
 package logging
 
 import (
-	"errors"
 	"net/http"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/spherekit/spherekit/internal/apistatus"
+	"github.com/spherekit/spherekit/observability/internal/kapi"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
 
@@ -43,65 +41,36 @@ func NewHandler(opts HandlerOptions) (http.Handler, error) {
 	case opts.Caller == nil:
 		return nil, &InvalidError{Field: "Caller", Reason: "required"}
 	}
-	return &handler{opts: opts}, nil
+	return kapi.Endpoint[LogQuery]{
+		Paths:  []string{TenantPath, LoggingPath},
+		Parse:  ParseLogQuery,
+		Caller: opts.Caller,
+		Serve: func(w http.ResponseWriter, r *http.Request, user authz.User, q LogQuery) error {
+			if q.Operation == OperationExport {
+				return export(w, r, opts.Client, user, q)
+			}
+			res, err := opts.Client.Query(r.Context(), user, q)
+			if err == nil {
+				apistatus.WriteJSON(w, http.StatusOK, res)
+			}
+			return err
+		},
+	}, nil
 }
 
-type handler struct{ opts HandlerOptions }
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != TenantPath && r.URL.Path != LoggingPath {
-		apistatus.WriteFailure(w, http.StatusNotFound, metav1.StatusReasonNotFound, "no route for "+r.URL.Path)
-		return
-	}
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		apistatus.WriteFailure(w, http.StatusMethodNotAllowed, metav1.StatusReasonMethodNotAllowed, "method "+r.Method+" is not allowed; this API is read-only")
-		return
-	}
-	q, err := ParseLogQuery(r.URL.Query())
+// export streams the log lines as an attachment. The scope is computed
+// before anything is written, so that its failure still gets a status.
+func export(w http.ResponseWriter, r *http.Request, c *Client, user authz.User, q LogQuery) error {
+	f, err := c.Filter(r.Context(), user, q)
 	if err != nil {
-		apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, err.Error())
-		return
-	}
-	user, err := h.opts.Caller(r)
-	if err != nil {
-		apistatus.WriteFailure(w, http.StatusUnauthorized, metav1.StatusReasonUnauthorized, "identify the caller: "+err.Error())
-		return
-	}
-	if q.Operation == OperationExport {
-		h.export(w, r, user, q)
-		return
-	}
-	res, err := h.opts.Client.Query(r.Context(), user, q)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	apistatus.WriteJSON(w, http.StatusOK, res)
-}
-
-func (h *handler) export(w http.ResponseWriter, r *http.Request, user authz.User, q LogQuery) {
-	// The scope is computed before anything is written, so that its
-	// failure still gets a status.
-	f, err := h.opts.Client.Filter(r.Context(), user, q)
-	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Disposition", "attachment")
 	w.WriteHeader(http.StatusOK)
-	if err := h.opts.Client.export(r.Context(), f, q, w); err != nil {
+	if err := c.export(r.Context(), f, q, w); err != nil {
 		// The status is sent; as KubeSphere does, say so in the body.
 		_, _ = w.Write([]byte("\nexport failed: " + err.Error() + "\n"))
 	}
-}
-
-func writeError(w http.ResponseWriter, err error) {
-	var inv *InvalidError
-	if errors.As(err, &inv) {
-		apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, err.Error())
-		return
-	}
-	apistatus.WriteFailure(w, http.StatusInternalServerError, metav1.StatusReasonInternalError, err.Error())
+	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/spherekit/spherekit/internal/apistatus"
+	"github.com/spherekit/spherekit/observability/internal/kapi"
 	"github.com/spherekit/spherekit/observability/logscope"
 	"github.com/spherekit/spherekit/observability/logstore"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
@@ -122,11 +123,11 @@ func (in *ingester) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	records, err := in.records(r.Context(), lines)
 	if err != nil {
-		writeError(w, err)
+		kapi.WriteError(w, err)
 		return
 	}
 	if err := in.opts.Store.Write(r.Context(), records); err != nil {
-		writeError(w, err)
+		kapi.WriteError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -3,12 +3,10 @@ package logging
 import (
 	"fmt"
 	"net/url"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spherekit/spherekit/internal/fielderr"
+	"github.com/spherekit/spherekit/observability/internal/kapi"
 )
 
 // InvalidError reports an input the package refuses, naming the input
@@ -85,11 +83,6 @@ type LogQuery struct {
 	From, Size int
 }
 
-// intervalRE is the interval syntax this package accepts: KubeSphere's
-// units but the calendar ones (M, q, y), whose buckets are not of one
-// width.
-var intervalRE = regexp.MustCompile(`^([1-9][0-9]{0,5})([smhdw])$`)
-
 // ParseLogQuery reads a log query from KubeSphere's query parameters:
 // operation, namespaces, namespace_query, workloads, workload_query, pods,
 // pod_query, containers, container_query, log_query, start_time, end_time,
@@ -121,92 +114,30 @@ func ParseLogQuery(v url.Values) (LogQuery, error) {
 		{"log_query", &q.Keywords},
 	}
 	for _, l := range lists {
-		if *l.dst, err = splitList(l.name, v.Get(l.name)); err != nil {
+		if *l.dst, err = kapi.List(l.name, v.Get(l.name), MaxListItems); err != nil {
 			return LogQuery{}, err
 		}
 	}
-	if q.Start, err = parseSeconds("start_time", v.Get("start_time")); err != nil {
+	if q.Start, err = kapi.Seconds("start_time", v.Get("start_time")); err != nil {
 		return LogQuery{}, err
 	}
-	if q.End, err = parseSeconds("end_time", v.Get("end_time")); err != nil {
+	if q.End, err = kapi.Seconds("end_time", v.Get("end_time")); err != nil {
 		return LogQuery{}, err
 	}
 	if !q.Start.IsZero() && !q.End.IsZero() && q.End.Before(q.Start) {
 		return LogQuery{}, &InvalidError{Field: "end_time", Reason: "is before start_time"}
 	}
-	if q.Interval, err = parseInterval(v.Get("interval")); err != nil {
+	if q.Interval, err = kapi.Interval(v.Get("interval"), DefaultInterval); err != nil {
 		return LogQuery{}, err
 	}
-	switch s := v.Get("sort"); s {
-	case "", "desc":
-	case "asc":
-		q.Ascending = true
-	default:
-		return LogQuery{}, &InvalidError{Field: "sort", Reason: fmt.Sprintf("%q is not asc or desc", s)}
-	}
-	if q.From, err = parseCount("from", v.Get("from"), 0, MaxFrom); err != nil {
+	if q.Ascending, err = kapi.Sort(v.Get("sort")); err != nil {
 		return LogQuery{}, err
 	}
-	if q.Size, err = parseCount("size", v.Get("size"), DefaultSize, MaxSize); err != nil {
+	if q.From, err = kapi.Count("from", v.Get("from"), 0, MaxFrom); err != nil {
+		return LogQuery{}, err
+	}
+	if q.Size, err = kapi.Count("size", v.Get("size"), DefaultSize, MaxSize); err != nil {
 		return LogQuery{}, err
 	}
 	return q, nil
-}
-
-// splitList splits a comma-separated parameter, trimming spaces and
-// dropping empty items.
-func splitList(name, s string) ([]string, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var out []string
-	for item := range strings.SplitSeq(s, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
-		}
-	}
-	if len(out) > MaxListItems {
-		return nil, &InvalidError{Field: name, Reason: fmt.Sprintf("has %d items; at most %d are allowed", len(out), MaxListItems)}
-	}
-	return out, nil
-}
-
-func parseSeconds(name, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || n > 1<<40 {
-		return time.Time{}, &InvalidError{Field: name, Reason: fmt.Sprintf("%q is not a time in whole seconds since the epoch", s), Err: err}
-	}
-	return time.Unix(n, 0).UTC(), nil
-}
-
-func parseInterval(s string) (time.Duration, error) {
-	if s == "" {
-		return DefaultInterval, nil
-	}
-	m := intervalRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0, &InvalidError{Field: "interval", Reason: fmt.Sprintf("%q is not a count and one of the units s, m, h, d, w (such as 15m)", s)}
-	}
-	n, _ := strconv.Atoi(m[1])
-	unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
-	return time.Duration(n) * unit, nil
-}
-
-func parseCount(name, s string, def, limit int) (int, error) {
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	switch {
-	case err != nil:
-		return 0, &InvalidError{Field: name, Reason: fmt.Sprintf("%q is not a whole number", s), Err: err}
-	case n < 0:
-		return 0, &InvalidError{Field: name, Reason: "is negative"}
-	case n > limit:
-		return 0, &InvalidError{Field: name, Reason: fmt.Sprintf("%d is above the maximum of %d", n, limit)}
-	}
-	return n, nil
 }
