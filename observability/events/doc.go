@@ -10,4 +10,19 @@
 // holds are looked up before the events the restart lists again are
 // written. Event states that came and went while no exporter ran are not
 // seen (the API server keeps only the latest state of an event).
+//
+// A Client answers KubeSphere's event queries (ParseEventQuery:
+// workspace_filter, involved_object_namespace_filter, reason_search,
+// message_search, type_filter, start_time, end_time, interval, sort, from,
+// size, ...) for a user, scoped by observability/logscope to what they may
+// list events of; NewHandler serves them at
+// /kapis/tenant.kubesphere.io/v1alpha2/events in KubeSphere's shapes, the
+// records being the core/v1 Events themselves.
+//
+// Differences from KubeSphere: bad parameters are refused with 400 naming
+// the parameter; *_search parameters find substrings ignoring case; a
+// reader of every namespace's events reads all of them, events of no
+// namespace (such as a Node's) included, without a creation-time bound
+// per namespace; the total of an empty page past the end is the real
+// total (KubeSphere answers 0).
 package events
