@@ -83,9 +83,10 @@ const (
 	typicalCSIResizerBuild     = 1 * time.Minute
 	typicalCSISanityBuild      = 2 * time.Minute
 	// typicalVictoriaLogsBuild: VictoriaLogs needs little beyond the
-	// VictoriaMetrics libraries (no cloud SDKs, no client-go); an estimate
-	// until this machine records a build.
-	typicalVictoriaLogsBuild = 2 * time.Minute
+	// VictoriaMetrics libraries (no cloud SDKs, no client-go): 96 s with
+	// empty build caches on a 2-core machine busy with a cold CI run
+	// (2026-12-01).
+	typicalVictoriaLogsBuild = 90 * time.Second
 )
 
 // Etcd builds etcd.
