@@ -51,8 +51,9 @@ type Exporter struct {
 	BatchSize     int
 	BatchInterval time.Duration
 
-	cache  cache.Cache
-	reader client.Reader
+	// cache is the manager's: Events are watched and Namespaces read
+	// through it.
+	cache cache.Cache
 
 	mu       sync.Mutex
 	pending  []*corev1.Event
@@ -73,7 +74,7 @@ func (x *Exporter) SetupWithManager(_ context.Context, mgr ctrl.Manager) error {
 	case x.BatchInterval < 0:
 		return fmt.Errorf("events exporter: %w", &InvalidError{Field: "BatchInterval", Reason: "is negative"})
 	}
-	x.cache, x.reader = mgr.GetCache(), mgr.GetCache()
+	x.cache = mgr.GetCache()
 	return mgr.Add(x)
 }
 
@@ -271,7 +272,7 @@ func (x *Exporter) workspace(ctx context.Context, e *corev1.Event, seen map[stri
 		return ws, nil
 	}
 	var n corev1.Namespace
-	switch err := x.reader.Get(ctx, client.ObjectKey{Name: ns}, &n); {
+	switch err := x.cache.Get(ctx, client.ObjectKey{Name: ns}, &n); {
 	case apierrors.IsNotFound(err):
 	case err != nil:
 		return "", fmt.Errorf("read namespace %s: %w", ns, err)
