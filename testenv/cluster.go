@@ -172,6 +172,11 @@ func (c *Cluster) startControlPlane(ctx context.Context, bins binaries, defs []*
 		}
 		api.Configure().Append("authentication-config", path)
 	}
+	if c.opts.Audit != nil {
+		if err := c.configureAudit(api); err != nil {
+			return err
+		}
+	}
 	c.env.ControlPlane.Etcd = etcd
 	c.env.ControlPlane.APIServer = api
 	// envtest's Start takes no context: run it aside and, if ctx ends first,

@@ -72,6 +72,10 @@ type Options struct {
 	// or the API server retries every ten seconds.
 	AuthenticationConfig []byte
 
+	// Audit, when set, makes kube-apiserver send audit events to a webhook
+	// the test serves on the webhook server.
+	Audit *AuditOptions
+
 	// Progress receives one line per provisioning and start-up step. Nil
 	// discards them; Run uses standard error.
 	Progress io.Writer
@@ -101,6 +105,9 @@ func (o Options) validate() error {
 	}
 	if v := strings.TrimPrefix(o.KubernetesVersion, "v"); v != "" && v != KubernetesVersion {
 		return &OptionsError{Field: "KubernetesVersion", Reason: "unsupported version " + o.KubernetesVersion + "; testenv builds " + KubernetesVersion}
+	}
+	if err := o.Audit.validate(); err != nil {
+		return err
 	}
 	if o.StartTimeout < 0 {
 		return &OptionsError{Field: "StartTimeout", Reason: "must not be negative"}

@@ -9,7 +9,10 @@
 // a user in (and, on the embedded cluster, uses the kubeconfig spherekit
 // writes for him, which kube-apiserver itself accepts), describes what each
 // storage class can do (and, on the embedded cluster, snapshots a volume on
-// a real CSI stack, restores and expands it), and removes what it created.
+// a real CSI stack, restores and expands it), reads the project's usage
+// from a real Prometheus and, as a project member, its Kubernetes events and
+// audit trail from a real VictoriaLogs (both on the embedded cluster), and
+// removes what it created.
 //
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart --kubeconfig ~/.kube/config
@@ -49,6 +52,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/spherekit/spherekit"
 	"github.com/spherekit/spherekit/crds"
@@ -123,6 +127,7 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 	var promAPI promv1.API
 	var driver *csi.Driver
 	var class string
+	var logs *logStack
 	if o.prometheus != "" {
 		if promAPI, err = prometheusAPI(o.prometheus); err != nil {
 			return err
@@ -141,7 +146,14 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 		if err != nil {
 			return err
 		}
-		cluster, err := testenv.Start(ctx, testenv.Options{Nodes: nodes, NodeMetrics: nodes > 0, Scheme: scheme, Progress: os.Stderr, AuthenticationConfig: authConfig})
+		// With nodes, kube-apiserver sends its audit trail to the tour's
+		// sink, and the events controllers produce are exported.
+		var audit *testenv.AuditOptions
+		if nodes > 0 {
+			logs = newLogStack()
+			audit = logs.audit
+		}
+		cluster, err := testenv.Start(ctx, testenv.Options{Nodes: nodes, NodeMetrics: nodes > 0, Scheme: scheme, Progress: os.Stderr, AuthenticationConfig: authConfig, Audit: audit})
 		if err != nil {
 			return fmt.Errorf("start embedded cluster: %w", err)
 		}
@@ -165,6 +177,11 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 				return err
 			}
 			defer func() { err = errors.Join(err, driver.Stop()) }()
+			fmt.Fprintln(out, "Starting VictoriaLogs (built from source the first time) for the cluster's events and audit trail.")
+			if err := logs.start(ctx, cluster, os.Stderr); err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, logs.stop()) }()
 		}
 	} else {
 		fmt.Fprintf(out, "Using the cluster of %s.\n", kubeconfig)
@@ -199,16 +216,25 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 	}
 	fmt.Fprintf(out, "Server version %s, %d nodes.\n", version.GitVersion, len(nodeList.Items))
 
-	return tour(ctx, out, cfg, c, iss, promAPI, driver, class)
+	return tour(ctx, out, cfg, c, iss, promAPI, driver, class, logs)
 }
 
 // tour runs the tenancy controllers in this process, as a host program
 // embedding spherekit would, and walks through workspaces, projects, members
 // and quotas.
-func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client, iss *issuer, promAPI promv1.API, driver *csi.Driver, class string) (err error) {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: c.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
+func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client, iss *issuer, promAPI promv1.API, driver *csi.Driver, class string, logs *logStack) (err error) {
+	mgrOpts := ctrl.Options{Scheme: c.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}}
+	if logs != nil {
+		mgrOpts.WebhookServer = webhook.NewServer(logs.webhook)
+	}
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
+	}
+	if logs != nil {
+		if err := logs.setup(ctx, mgr); err != nil {
+			return err
+		}
 	}
 	// SkipNameValidation: the tour's tests run it several times in one process.
 	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{Controller: controller.Options{SkipNameValidation: ptr.To(true)}}); err != nil {
@@ -328,6 +354,10 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client,
 	if promAPI == nil {
 		fmt.Fprintln(out, "Skipped monitoring: no Prometheus (pass --prometheus with the address of one that has spherekit's recording rules).")
 	} else if err := monitoringTour(ctx, out, c, promAPI, ws, project); err != nil {
+		return err
+	}
+
+	if err := logsTour(ctx, out, mgr.GetCache(), logs, bob, project); err != nil {
 		return err
 	}
 

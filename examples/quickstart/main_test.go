@@ -83,6 +83,7 @@ func TestTourAgainstRunningCluster(t *testing.T) {
 	assert.Regexp(t, `Logged bob-\w+ out: his token is refused now \(invalid token: revoked\).\n`, s)
 	assert.Contains(t, s, "Skipped volume snapshots: on a given cluster the tour creates no volumes.")
 	assert.Contains(t, s, "Skipped monitoring: no Prometheus")
+	assert.Contains(t, s, "Skipped events and audit trail: on a given cluster the tour starts no log store.")
 	assert.Contains(t, s, "Workspaces (1):")
 	assert.Contains(t, s, "Deleted workspace")
 
@@ -109,6 +110,9 @@ func TestTourOnEmbeddedCluster(t *testing.T) {
 	assert.Contains(t, s, "Shrinking it back is refused: invalid size: ")
 	assert.Regexp(t, `Project web-\w+ uses 0.5 CPU cores and 129 MiB of memory in 3 pods`, s)
 	assert.Regexp(t, `Workspace quickstart-\w+ uses 0.5 CPU cores and 130 MiB of memory`, s)
+	assert.Regexp(t, `Events of web-\w+ that bob-\w+ reads \(\d+, the latest \d\):\n  (Normal|Warning) `, s)
+	assert.Regexp(t, `The audit trail of web-\w+ holds \d+ requests; the latest of bob-\w+'s: list pods → 200.\n`, s)
+	assert.Contains(t, s, "His refused request in kube-system is audited too, but not his to read: he sees 0 there.")
 	assert.Contains(t, s, "Tearing down the embedded cluster.")
 }
 
