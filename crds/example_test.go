@@ -39,6 +39,7 @@ func ExampleAll() {
 	// roles.iam.kubesphere.io Namespaced
 	// roletemplates.iam.kubesphere.io Cluster
 	// rulegroups.alerting.kubesphere.io Namespaced
+	// rules.events.kubesphere.io Namespaced
 	// storageclasscapabilities.storage.kubesphere.io Cluster
 	// users.iam.kubesphere.io Cluster
 	// workspacerolebindings.iam.kubesphere.io Cluster

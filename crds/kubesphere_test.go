@@ -29,6 +29,7 @@ var kubesphereReleases = []struct {
 	{dir: "testdata/kubesphere-v4.1.3", kinds: 19}, // iam, tenant, quota, gateway
 	{dir: "testdata/kubesphere-v3.4.1", kinds: 9},  // network, alerting, storage capabilities
 	{dir: "testdata/storageclass-accessor", kinds: 1},
+	{dir: "testdata/kube-events", kinds: 1},
 }
 
 // TestSchemasAreKubeSpheres: for every kind KubeSphere has in spherekit's
