@@ -223,3 +223,41 @@ func likePattern(p string) string {
 	}
 	return b.String()
 }
+
+// Format replaces each %field in format with the text of that field of
+// doc (a dotted path of letters, digits, _ and .), as kube-events fills an
+// alert rule's annotations: a field the document lacks, or an object,
+// gives <nil>; a % followed by no field name is dropped.
+func Format(format string, doc any) string {
+	var b strings.Builder
+	for i := 0; i < len(format); {
+		if format[i] != '%' {
+			b.WriteByte(format[i])
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(format) && (isLetter(format[j]) || isDigit(format[j]) || format[j] == '.') {
+			j++
+		}
+		if key := format[i+1 : j]; key != "" {
+			b.WriteString(formatField(key, doc))
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func formatField(key string, doc any) string {
+	var segments []segment
+	for _, k := range strings.Split(key, ".") {
+		if k == "" {
+			return "<nil>"
+		}
+		segments = append(segments, segment{key: k})
+	}
+	for _, v := range (path{text: key, segments: segments}).scalars(doc) {
+		return text(v)
+	}
+	return "<nil>"
+}

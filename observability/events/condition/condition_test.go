@@ -135,3 +135,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestFormat(t *testing.T) {
+	var doc any
+	require.NoError(t, json.Unmarshal([]byte(event), &doc))
+	for format, want := range map[string]string{
+		"%message":                          "Back-off restarting failed container web",
+		"%reason of %involvedObject.name%":  "BackOff of web-7c9f",
+		"count=%count, ratio=%ratio, %open": "count=5, ratio=0.25, true",
+		"%missing and %involvedObject":      "<nil> and <nil>",
+		"100% sure, %% and % end %":         "100 sure,  and  end ",
+		"plain":                             "plain",
+		"%involvedObject.name.":             "<nil>",
+	} {
+		assert.Equal(t, want, condition.Format(format, doc), format)
+	}
+}
