@@ -62,9 +62,8 @@ func BenchmarkExporterLag(b *testing.B) {
 				return nil
 			}
 			mu.Lock()
-			at, ok := created[name]
-			mu.Unlock()
-			if ok {
+			defer mu.Unlock()
+			if at, ok := created[name]; ok {
 				seen[name] = true
 				lags = append(lags, now.Sub(at))
 			}
