@@ -3,7 +3,6 @@ package auditing
 import (
 	"net/http"
 
-	"github.com/spherekit/spherekit/internal/apistatus"
 	"github.com/spherekit/spherekit/observability/internal/kapi"
 	"github.com/spherekit/spherekit/tenancy/authz"
 )
@@ -35,16 +34,5 @@ func NewHandler(opts HandlerOptions) (http.Handler, error) {
 	case opts.Caller == nil:
 		return nil, &InvalidError{Field: "Caller", Reason: "required"}
 	}
-	return kapi.Endpoint[AuditQuery]{
-		Paths:  []string{TenantPath, LoggingPath},
-		Parse:  ParseAuditQuery,
-		Caller: opts.Caller,
-		Serve: func(w http.ResponseWriter, r *http.Request, user authz.User, q AuditQuery) error {
-			res, err := opts.Client.Query(r.Context(), user, q)
-			if err == nil {
-				apistatus.WriteJSON(w, http.StatusOK, res)
-			}
-			return err
-		},
-	}, nil
+	return kapi.JSONEndpoint([]string{TenantPath, LoggingPath}, ParseAuditQuery, opts.Caller, opts.Client.Query), nil
 }

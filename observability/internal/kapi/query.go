@@ -136,3 +136,20 @@ func WriteError(w http.ResponseWriter, err error) {
 	}
 	apistatus.WriteFailure(w, http.StatusInternalServerError, metav1.StatusReasonInternalError, err.Error())
 }
+
+// JSONEndpoint is an Endpoint on paths that answers query's result as
+// JSON with 200.
+func JSONEndpoint[Q, R any](paths []string, parse func(url.Values) (Q, error), caller func(*http.Request) (authz.User, error), query func(context.Context, authz.User, Q) (R, error)) Endpoint[Q] {
+	return Endpoint[Q]{
+		Paths:  paths,
+		Parse:  parse,
+		Caller: caller,
+		Serve: func(w http.ResponseWriter, r *http.Request, user authz.User, q Q) error {
+			res, err := query(r.Context(), user, q)
+			if err == nil {
+				apistatus.WriteJSON(w, http.StatusOK, res)
+			}
+			return err
+		},
+	}
+}
