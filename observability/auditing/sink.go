@@ -94,7 +94,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apistatus.WriteFailure(w, http.StatusRequestEntityTooLarge, metav1.StatusReasonRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes; lower --audit-webhook-batch-max-size", MaxSinkBody))
 		return
 	}
-	list, err := DecodeEventList(body)
+	list, err := decodeEventList(body)
 	if err != nil {
 		apistatus.WriteFailure(w, http.StatusBadRequest, metav1.StatusReasonBadRequest, err.Error())
 		return
@@ -110,10 +110,10 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// DecodeEventList reads an audit.k8s.io/v1 EventList in JSON, as the API
+// decodeEventList reads an audit.k8s.io/v1 EventList in JSON, as the API
 // server's webhook backend sends it, refusing anything else with an
 // *InvalidError.
-func DecodeEventList(body []byte) (*auditv1.EventList, error) {
+func decodeEventList(body []byte) (*auditv1.EventList, error) {
 	var list auditv1.EventList
 	if err := json.Unmarshal(body, &list); err != nil {
 		return nil, &InvalidError{Field: "body", Reason: "not an audit.k8s.io/v1 EventList in JSON: " + err.Error(), Err: err}
