@@ -12,16 +12,18 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/spherekit/spherekit/testenv/internal/servercert"
 )
 
 // AuditOptions makes kube-apiserver send its audit events to a webhook the
 // test serves, as a cluster's audit sink is configured in production
 // (kube-apiserver's --audit-policy-file and --audit-webhook-config-file,
 // in batch mode). The events arrive as audit.k8s.io/v1 EventLists, POSTed
-// over HTTPS to Path on the cluster's webhook server (see
-// Cluster.WebhookServerOptions): serve them there with a
-// controller-runtime webhook server, whose certificates the API server
-// trusts. Until that server answers, the API server retries each batch
+// over HTTPS to Path on the audit webhook server (see
+// Cluster.AuditServerOptions): serve them there with a controller-runtime
+// webhook server, whose certificates the API server trusts. Until that server answers, the API server retries each batch
 // with backoff and then drops it, as it does in production.
 type AuditOptions struct {
 	// Path is the path on the webhook server that receives the events,
@@ -64,15 +66,34 @@ func (o *AuditOptions) validate() error {
 	return nil
 }
 
-// configureAudit prepares the webhook server's address and certificates
-// ahead of envtest (which would otherwise choose them after the API server
-// started), and passes the audit flags to the API server.
+// configureAudit makes the audit webhook server's certificates (a CA of
+// its own) and address, and passes the audit flags to the API server.
+// envtest makes the admission webhook server's certificates only once the
+// API server runs, too late for the API server's audit configuration, so
+// the audit sink has a server of its own.
 func (c *Cluster) configureAudit(api *envtest.APIServer) error {
 	a := c.opts.Audit
-	w := &c.env.WebhookInstallOptions
-	if err := w.PrepWithoutInstalling(); err != nil {
-		return fmt.Errorf("testenv: prepare the webhook server for audit: %w", err)
+	certs, err := servercert.New("spherekit testenv audit webhook CA")
+	if err != nil {
+		return fmt.Errorf("testenv: audit webhook certificates: %w", err)
 	}
+	certDir := filepath.Join(c.dir, "audit-webhook")
+	if err := os.MkdirAll(certDir, 0o700); err != nil {
+		return fmt.Errorf("testenv: %w", err)
+	}
+	for name, data := range map[string][]byte{"tls.crt": certs.Cert, "tls.key": certs.Key} {
+		if err := os.WriteFile(filepath.Join(certDir, name), data, 0o600); err != nil {
+			return fmt.Errorf("testenv: %w", err)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("testenv: choose the audit webhook's port: %w", err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	c.auditServer = webhook.Options{Host: "127.0.0.1", Port: port, CertDir: certDir}
+
 	policy := a.Policy
 	if len(policy) == 0 {
 		policy = []byte(DefaultAuditPolicy)
@@ -83,8 +104,8 @@ func (c *Cluster) configureAudit(api *envtest.APIServer) error {
 	}
 	kubeconfig := clientcmdapi.NewConfig()
 	kubeconfig.Clusters["sink"] = &clientcmdapi.Cluster{
-		Server:                   "https://" + net.JoinHostPort(w.LocalServingHost, strconv.Itoa(w.LocalServingPort)) + a.Path,
-		CertificateAuthorityData: w.LocalServingCAData,
+		Server:                   "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + a.Path,
+		CertificateAuthorityData: certs.CA,
 	}
 	kubeconfig.AuthInfos["apiserver"] = &clientcmdapi.AuthInfo{Token: a.Token}
 	kubeconfig.Contexts["sink"] = &clientcmdapi.Context{Cluster: "sink", AuthInfo: "apiserver"}
@@ -103,4 +124,13 @@ func (c *Cluster) configureAudit(api *envtest.APIServer) error {
 	args.Append("audit-webhook-mode", "batch")
 	args.Append("audit-webhook-batch-max-wait", wait.String())
 	return nil
+}
+
+// AuditServerOptions returns the options of a controller-runtime webhook
+// server that receives the API server's audit batches (Options.Audit) at
+// AuditOptions.Path: its address, and certificates the API server trusts.
+// It is not the admission webhook server (WebhookServerOptions). Empty
+// without Options.Audit.
+func (c *Cluster) AuditServerOptions() webhook.Options {
+	return c.auditServer
 }

@@ -52,6 +52,9 @@ type Cluster struct {
 	nodeMetricsAddr string
 	// schedulerMetricsAddr is kube-scheduler's secure address in nodes mode.
 	schedulerMetricsAddr string
+	// auditServer is where the API server sends audit batches, with
+	// Options.Audit.
+	auditServer webhook.Options
 
 	mu      sync.Mutex
 	stopped bool

@@ -73,7 +73,7 @@ type Options struct {
 	AuthenticationConfig []byte
 
 	// Audit, when set, makes kube-apiserver send audit events to a webhook
-	// the test serves on the webhook server.
+	// the test serves on the audit webhook server.
 	Audit *AuditOptions
 
 	// Progress receives one line per provisioning and start-up step. Nil

@@ -54,7 +54,7 @@ func (s *logStack) start(ctx context.Context, cluster *testenv.Cluster, progress
 	if s.store, err = logstore.NewVictoriaLogs(s.server.URL(), logstore.VictoriaLogsOptions{StreamFields: logscope.StreamFields}); err != nil {
 		return errors.Join(err, s.server.Stop())
 	}
-	s.webhook = cluster.WebhookServerOptions()
+	s.webhook = cluster.AuditServerOptions()
 	return nil
 }
 

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/spherekit/spherekit/observability/auditing"
@@ -20,7 +22,7 @@ import (
 
 // The package's real stack: an API server whose audit webhook backend
 // posts every request's audit event to the sink, served on the cluster's
-// webhook server, and a VictoriaLogs the sink writes into.
+// audit webhook server, and a VictoriaLogs the sink writes into.
 var (
 	cluster *testenv.Cluster
 	store   *logstore.VictoriaLogs
@@ -54,6 +56,7 @@ func TestMain(m *testing.M) {
 	if testenv.Fuzzing() {
 		os.Exit(m.Run())
 	}
+	ctrllog.SetLogger(logr.Discard())
 	os.Exit(run(m))
 }
 
@@ -89,7 +92,7 @@ func run(m *testing.M) int {
 	if err != nil {
 		return fail(err)
 	}
-	server := webhook.NewServer(cluster.WebhookServerOptions())
+	server := webhook.NewServer(cluster.AuditServerOptions())
 	server.Register(sinkPath, sink)
 	serverCtx, stopServer := context.WithCancel(ctx)
 	served := make(chan error, 1)

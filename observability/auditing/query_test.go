@@ -22,7 +22,7 @@ func TestParseAuditQuery(t *testing.T) {
 		Operation: auditing.OperationStatistics, Workspaces: []string{"a", "b"}, NamespaceSearch: []string{"dev"},
 		Resources: []string{"deploy"}, Verbs: []string{"create", "delete"}, Users: []string{"alice"}, GroupSearch: []string{"ops"},
 		SourceIPSearch: []string{"10.0"}, Codes: []int{201, 403}, Statuses: []string{"Failure"}, Levels: []string{"Metadata"},
-		Start: time.Unix(100, 0), End: time.Unix(200, 0), Interval: 5 * time.Minute, Ascending: true, From: 20, Size: 30,
+		Start: time.Unix(100, 0).UTC(), End: time.Unix(200, 0).UTC(), Interval: 5 * time.Minute, Ascending: true, From: 20, Size: 30,
 	}, q)
 
 	q, err = auditing.ParseAuditQuery(url.Values{})

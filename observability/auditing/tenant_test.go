@@ -73,7 +73,8 @@ func setupTenants(t *testing.T) *tenants {
 		objs = append(objs, n)
 		require.NoError(t, cluster.Client.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}}))
 	}
-	// carol, authenticated but granted nothing in Kubernetes, is refused.
+	// carol, authenticated but granted nothing in Kubernetes, is refused
+	// (before the API server reads the body, so her event names no object).
 	carolConfig, err := cluster.AddUser("carol", "team-blue")
 	require.NoError(t, err)
 	carol, err := client.New(carolConfig, client.Options{Scheme: cluster.Scheme})
@@ -132,7 +133,7 @@ func setupTenants(t *testing.T) *tenants {
 	// The API server sends its batches asynchronously: wait until the
 	// store holds the ConfigMaps' creates and carol's refusal.
 	want := []string{tn.a1 + "/configmaps/settings/create/201", tn.a2 + "/configmaps/settings/create/201", tn.b1 + "/configmaps/settings/create/201",
-		tn.loose + "/configmaps/settings/create/201", tn.a1 + "/configmaps/intrusion/create/403"}
+		tn.loose + "/configmaps/settings/create/201", tn.a1 + "/configmaps//create/403"}
 	deadline := time.Now().Add(time.Minute)
 	for {
 		require.NoError(t, store.Flush(ctx))
@@ -281,11 +282,11 @@ func TestSinkRecordsTheAPIServersEvents(t *testing.T) {
 			{"user_search": {"CAR"}},
 			{"group_search": {"team-bl"}},
 			{"response_code_filter": {"403,404"}},
-			{"response_status_filter": {"Failure"}, "objectref_name_filter": {"intrusion"}},
-			{"objectref_resource_filter": {"config"}, "objectref_name_search": {"INTRU"}},
+			{"response_status_filter": {"Failure"}, "user_filter": {"carol"}},
+			{"objectref_resource_filter": {"config"}, "verb_filter": {"create"}, "response_code_filter": {"403"}},
 		} {
 			params.Set("objectref_namespace_filter", tn.a1)
-			assert.Equal(t, []string{tn.a1 + "/configmaps/intrusion/create/403"}, keys(tn.events(t, "root", params)), params.Encode())
+			assert.Equal(t, []string{tn.a1 + "/configmaps//create/403"}, keys(tn.events(t, "root", params)), params.Encode())
 		}
 	})
 }
@@ -343,7 +344,7 @@ func TestTenantScope(t *testing.T) {
 		}
 		return out
 	}
-	intrusion := tn.a1 + "/configmaps/intrusion/create/403"
+	intrusion := tn.a1 + "/configmaps//create/403"
 	earlier := tn.a1 + "/secrets/old/create/201"
 
 	t.Run("a platform admin reads every namespace, earlier events included", func(t *testing.T) {
@@ -418,6 +419,10 @@ func TestTenantScope(t *testing.T) {
 					p[k] = v
 				}
 				code, body := tn.get(t, "alice", p)
+				if op == "histogram" && code == http.StatusBadRequest {
+					assert.Contains(t, body, "buckets", "only a histogram of too many buckets is refused")
+					continue
+				}
 				require.Equal(t, http.StatusOK, code, body)
 				var res auditing.Response
 				require.NoError(t, json.Unmarshal([]byte(body), &res))
@@ -436,7 +441,7 @@ func TestOperations(t *testing.T) {
 	require.NotEmpty(t, all)
 
 	op := func(name string, extra url.Values) auditing.Response {
-		p := url.Values{"operation": {name}, "objectref_namespace_filter": {tn.a1}, "start_time": {"0"}}
+		p := url.Values{"operation": {name}, "objectref_namespace_filter": {tn.a1}}
 		for k, v := range extra {
 			p[k] = v
 		}
@@ -457,7 +462,8 @@ func TestOperations(t *testing.T) {
 		assert.Equal(t, int64(len(ids)), s.Resources)
 	})
 	t.Run("the histogram's buckets add up to the total", func(t *testing.T) {
-		h := op("histogram", url.Values{"interval": {"1h"}, "end_time": {fmt.Sprint(time.Now().Add(time.Minute).Unix())}}).Histogram
+		h := op("histogram", url.Values{"interval": {"1h"}, "start_time": {fmt.Sprint(tn.created.Add(-2 * time.Hour).Unix())},
+			"end_time": {fmt.Sprint(time.Now().Add(time.Minute).Unix())}}).Histogram
 		require.NotNil(t, h)
 		assert.Equal(t, int64(len(all)), h.Total)
 		var sum int64

@@ -19,6 +19,7 @@ import (
 
 	"github.com/spherekit/spherekit/testenv/internal/process"
 	"github.com/spherekit/spherekit/testenv/internal/provision"
+	"github.com/spherekit/spherekit/testenv/internal/servercert"
 )
 
 // Where Debian's slapd package puts its modules and schemas.
@@ -101,18 +102,18 @@ func (s *Server) start(ctx context.Context, slapd, slapadd string) error {
 	defer cancel()
 	dir := s.folder.Dir
 	if s.opts.TLS {
-		certs, err := newServerCerts()
+		certs, err := servercert.New("spherekit testenv LDAP CA")
 		if err != nil {
 			return fmt.Errorf("start slapd: %w", err)
 		}
-		for name, data := range map[string][]byte{"ca.pem": certs.caPEM, "server.pem": certs.certPEM, "server-key.pem": certs.keyPEM} {
+		for name, data := range map[string][]byte{"ca.pem": certs.CA, "server.pem": certs.Cert, "server-key.pem": certs.Key} {
 			if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 				return fmt.Errorf("start slapd: %w", err)
 			}
 		}
-		s.caPEM = certs.caPEM
+		s.caPEM = certs.CA
 		s.roots = x509.NewCertPool()
-		s.roots.AppendCertsFromPEM(certs.caPEM)
+		s.roots.AppendCertsFromPEM(certs.CA)
 	}
 	conf, err := s.writeConfig()
 	if err != nil {

@@ -20,6 +20,8 @@ import (
 	goldap "github.com/go-ldap/ldap/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/spherekit/spherekit/testenv/internal/servercert"
 )
 
 var seq atomic.Int64
@@ -375,10 +377,10 @@ func TestTLS(t *testing.T) {
 			return c, c.StartTLS(&tls.Config{ServerName: "127.0.0.1"})
 		}, wantErr: "certificate signed by unknown authority"},
 		{name: "StartTLS with another server's CA", connect: func(t *testing.T) (*goldap.Conn, error) {
-			other, err := newServerCerts()
+			other, err := servercert.New("another CA")
 			require.NoError(t, err)
 			pool := x509.NewCertPool()
-			pool.AppendCertsFromPEM(other.caPEM)
+			pool.AppendCertsFromPEM(other.CA)
 			c := dial(t, shared.URL())
 			return c, c.StartTLS(&tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
 		}, wantErr: "certificate signed by unknown authority"},
