@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/spherekit/spherekit/observability/logscope"
 	"github.com/spherekit/spherekit/observability/logstore"
 	"github.com/spherekit/spherekit/testenv"
@@ -24,6 +27,7 @@ func TestMain(m *testing.M) {
 	if testenv.Fuzzing() {
 		os.Exit(m.Run())
 	}
+	ctrllog.SetLogger(logr.Discard())
 	os.Exit(run(m))
 }
 
