@@ -208,7 +208,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Client{opts: opts, scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadAudit, Cluster: opts.Cluster}}, nil
+	return &Client{opts: opts, scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadAudit, Kind: logscope.KindAudit, Cluster: opts.Cluster}}, nil
 }
 
 // Response is an audit query's answer in KubeSphere's shape: one of its

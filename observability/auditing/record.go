@@ -101,6 +101,7 @@ func Record(e *auditv1.Event, workspace, cluster string) (logstore.Record, error
 		logscope.FieldCluster:   cluster,
 		logscope.FieldWorkspace: workspace,
 		logscope.FieldNamespace: namespaceOf(e),
+		logscope.FieldKind:      logscope.KindAudit,
 		FieldAuditID:            string(e.AuditID),
 		FieldStage:              string(e.Stage),
 		FieldLevel:              string(e.Level),

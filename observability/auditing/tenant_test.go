@@ -25,6 +25,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/spherekit/spherekit/observability/auditing"
+	"github.com/spherekit/spherekit/observability/events"
+	"github.com/spherekit/spherekit/observability/logscope"
 	"github.com/spherekit/spherekit/observability/logstore"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
 	tenantv1beta1 "github.com/spherekit/spherekit/tenancy/api/tenant/v1beta1"
@@ -373,6 +375,22 @@ func TestTenantScope(t *testing.T) {
 		evs := tn.events(t, "lena", url.Values{})
 		assert.Empty(t, missing(settings(tn.loose), keys(evs)))
 		assert.Equal(t, []string{tn.loose}, namespaces(evs))
+	})
+	t.Run("the store's events and logs of the same namespace are not audit events", func(t *testing.T) {
+		now := metav1.Now()
+		ev := &corev1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: tn.a1, Name: "pulled", UID: "event-uid", ResourceVersion: "1"},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: tn.a1, Name: "web-0"}, Reason: "Pulled", LastTimestamp: now}
+		evRecord, err := events.Record(ev, tn.wsA, clusterName)
+		require.NoError(t, err)
+		logRecord := logstore.Record{Time: now.Time, Message: "GET / 200", Fields: map[string]string{logscope.FieldKind: logscope.KindLog,
+			logscope.FieldNamespace: tn.a1, logscope.FieldWorkspace: tn.wsA, logscope.FieldCluster: clusterName}}
+		require.NoError(t, store.Write(context.Background(), []logstore.Record{evRecord, logRecord}))
+		require.NoError(t, store.Flush(context.Background()))
+		for _, who := range []string{"root", "alice"} {
+			for _, e := range tn.events(t, who, url.Values{"objectref_namespace_filter": {tn.a1}}) {
+				assert.NotEmpty(t, e.AuditID, who)
+			}
+		}
 	})
 	t.Run("listing pods is not reading the audit trail", func(t *testing.T) {
 		assert.Empty(t, tn.events(t, "bob", url.Values{}))

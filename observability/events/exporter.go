@@ -244,7 +244,7 @@ func (x *Exporter) storedStates(ctx context.Context, events []*corev1.Event) (ma
 				oldest = t
 			}
 		}
-		f := logstore.Equal(FieldEventUID, uids...)
+		f := logstore.And(logstore.Equal(logscope.FieldKind, logscope.KindEvent), logstore.Equal(FieldEventUID, uids...))
 		if x.Cluster != "" {
 			f = logstore.And(f, logstore.Equal(logscope.FieldCluster, x.Cluster))
 		}

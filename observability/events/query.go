@@ -186,7 +186,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Client{opts: opts, scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadEvents, Cluster: opts.Cluster}}, nil
+	return &Client{opts: opts, scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadEvents, Kind: logscope.KindEvent, Cluster: opts.Cluster}}, nil
 }
 
 // Response is an event query's answer in KubeSphere's shape: one of its

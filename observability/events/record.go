@@ -53,6 +53,7 @@ func Record(e *corev1.Event, workspace, cluster string) (logstore.Record, error)
 		logscope.FieldCluster:   cluster,
 		logscope.FieldWorkspace: workspace,
 		logscope.FieldNamespace: ns,
+		logscope.FieldKind:      logscope.KindEvent,
 		FieldEventUID:           string(e.UID),
 		FieldResourceVersion:    e.ResourceVersion,
 		FieldReason:             e.Reason,

@@ -45,6 +45,7 @@ func benchData(b *testing.B) {
 				Message: fmt.Sprintf("GET /api/items/%d 200 %dms", i%977, i%300),
 				Fields: map[string]string{
 					logscope.FieldNamespace: fmt.Sprintf("bench-ns-%04d", ns),
+					logscope.FieldKind:      logscope.KindLog,
 					logscope.FieldWorkspace: fmt.Sprintf("bench-ws-%02d", ns/benchPerWS),
 					logging.FieldPod:        fmt.Sprintf("web-6d4cf56db6-%05d", i%50),
 					logging.FieldContainer:  "web",

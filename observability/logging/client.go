@@ -83,7 +83,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Client{opts: opts, scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadPodLogs, Cluster: opts.Cluster}}, nil
+	return &Client{opts: opts, scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadPodLogs, Kind: logscope.KindLog, Cluster: opts.Cluster}}, nil
 }
 
 // Response is a log query's answer in KubeSphere's shape: one of its

@@ -196,6 +196,7 @@ func (in *ingester) records(ctx context.Context, lines []shipped) ([]logstore.Re
 		}
 		fields := map[string]string{
 			logscope.FieldNamespace: ns,
+			logscope.FieldKind:      logscope.KindLog,
 			FieldPod:                k.PodName,
 			FieldContainer:          k.ContainerName,
 			FieldContainerID:        first(k.DockerID, k.ContainerID),

@@ -22,19 +22,21 @@ type Scoped struct {
 	Authorizer *authz.Authorizer
 	Reader     client.Reader
 	Permission logscope.Permission
+	// Kind is the kind of record the API reads (logscope.FieldKind).
+	Kind string
 	// Cluster, when set, confines every query to this cluster's records.
 	Cluster string
 }
 
 // Filter is asked ANDed with user's scope (logscope.Of with the
-// permission) and the cluster: every query of a record API goes through
-// it.
+// permission), the kind of record and the cluster: every query of a
+// record API goes through it.
 func (s Scoped) Filter(ctx context.Context, user authz.User, asked logstore.Filter) (logstore.Filter, error) {
 	scope, err := logscope.Of(ctx, s.Authorizer, s.Reader, user, s.Permission)
 	if err != nil {
 		return logstore.Filter{}, err
 	}
-	parts := []logstore.Filter{scope.Filter(), asked}
+	parts := []logstore.Filter{logstore.Equal(logscope.FieldKind, s.Kind), scope.Filter(), asked}
 	if s.Cluster != "" {
 		parts = append(parts, logstore.Equal(logscope.FieldCluster, s.Cluster))
 	}
