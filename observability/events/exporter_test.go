@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -147,3 +148,36 @@ func TestSetupRefusals(t *testing.T) {
 }
 
 func ctrlKey(name string) client.ObjectKey { return client.ObjectKey{Name: name} }
+
+// TestExporterKeepsEventsAPIEvents: an events.k8s.io/v1 Event (what newer
+// controllers write) is the same object as its core/v1 form, so the
+// exporter's core/v1 watch keeps it, with its note as the message and its
+// eventTime as the time.
+func TestExporterKeepsEventsAPIEvents(t *testing.T) {
+	ctx := context.Background()
+	ns := cluster.NewNamespace(t)
+	runExporter(t)
+	at := metav1.NewMicroTime(time.Now().Add(-time.Minute).Truncate(time.Microsecond))
+	require.NoError(t, cluster.Client.Create(ctx, &eventsv1.Event{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web-0.scheduled"},
+		EventTime:  at, ReportingController: "example.com/scheduler", ReportingInstance: "scheduler-1",
+		Action: "Binding", Reason: "Scheduled", Note: "assigned web-0 to node-1", Type: corev1.EventTypeNormal,
+		Regarding: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: "web-0", APIVersion: "v1"},
+	}))
+	var r logstore.Record
+	testenv.Eventually(t, func() (bool, error) {
+		if err := store.Flush(ctx); err != nil {
+			return false, err
+		}
+		page, err := store.Search(ctx, logstore.Query{Filter: logstore.Equal(logscope.FieldNamespace, ns), Limit: 1})
+		if err != nil || len(page.Records) == 0 {
+			return false, err
+		}
+		r = page.Records[0]
+		return true, nil
+	}, "the events.k8s.io Event is stored")
+	assert.Equal(t, "assigned web-0 to node-1", r.Message)
+	assert.Equal(t, "Scheduled", r.Fields[events.FieldReason])
+	assert.Equal(t, "web-0", r.Fields[events.FieldName])
+	assert.True(t, at.Time.Equal(r.Time), "the event time, %v, is the record's, %v", at.Time, r.Time)
+}
