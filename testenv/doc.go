@@ -31,6 +31,9 @@
 // SetupReconcilers, SetupWebhooks); with SetupWebhooks, the manager's webhook
 // server listens where the cluster's webhook configurations
 // (Options.ValidatingWebhooks...) point (Cluster.WebhookServerOptions).
+// Options.Audit makes kube-apiserver send its audit trail to a webhook too,
+// on a server of its own (Cluster.AuditServerOptions), with a policy, a
+// bearer token and a short batch wait.
 // The manager is started and waited for (caches synced, webhook server
 // serving) before SetupEnv hands the Environment (the Cluster and its
 // Manager) to the package, and it is stopped after the tests, before the

@@ -9,7 +9,15 @@
 // batches. A restart writes no record twice: the states the store already
 // holds are looked up before the events the restart lists again are
 // written. Event states that came and went while no exporter ran are not
-// seen (the API server keeps only the latest state of an event).
+// seen (the API server keeps only the latest state of an event). The
+// events.k8s.io/v1 Events newer controllers write are the same objects as
+// core/v1 Events, so the one watch keeps both.
+//
+// A Ruler evaluates kube-events' event rules (events.kubesphere.io/v1alpha1
+// Rule, conditions in package condition) on every new event state and
+// hands the Alertmanager-shaped alerts and the notifications they raise to
+// the host, in batches; a Rule sees only the events its scope allows, and
+// a tenant's Rule only its own namespace's.
 //
 // A Client answers KubeSphere's event queries (ParseEventQuery:
 // workspace_filter, involved_object_namespace_filter, reason_search,
