@@ -43,6 +43,9 @@ func TestInvalidOptions(t *testing.T) {
 		{"missing binary folder", Options{BinaryDir: "/does/not/exist"}, "BinaryDir"},
 		{"nameless crd", Options{CRDs: []*apiextensionsv1.CustomResourceDefinition{{}}}, "CRDs"},
 		{"node metrics without nodes", Options{NodeMetrics: true}, "NodeMetrics"},
+		{"audit without a path", Options{Audit: &AuditOptions{}}, "Audit.Path"},
+		{"audit path without a slash", Options{Audit: &AuditOptions{Path: "audit"}}, "Audit.Path"},
+		{"negative audit batch wait", Options{Audit: &AuditOptions{Path: "/audit", BatchMaxWait: -time.Second}}, "Audit.BatchMaxWait"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
