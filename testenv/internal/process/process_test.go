@@ -124,30 +124,27 @@ func TestChildSurvivesThreadChurn(t *testing.T) {
 					// other than the main one; while it runs, the main thread
 					// is held by a locked goroutine, so the scheduler cannot
 					// put it there.
-					startOff := func() {
+					startOff := func(out chan<- error) {
 						runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
 						if gettid() == os.Getpid() {
 							runtime.UnlockOSThread()
-							errs <- errMainThread
+							out <- errMainThread
 							return
 						}
-						errs <- cmd.Start()
+						out <- cmd.Start()
 					}
 					go func() {
 						runtime.LockOSThread()
 						if gettid() != os.Getpid() {
 							runtime.UnlockOSThread()
-							go startOff()
+							go startOff(errs)
 							return
 						}
 						// This goroutine holds the main thread until the start
 						// is done on another one.
 						held := make(chan error, 1)
-						inner := errs
-						errs = held
-						go startOff()
+						go startOff(held)
 						err := <-held
-						errs = inner
 						runtime.UnlockOSThread()
 						errs <- err
 					}()
