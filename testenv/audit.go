@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/spherekit/spherekit/testenv/internal/process"
 	"github.com/spherekit/spherekit/testenv/internal/servercert"
 )
 
@@ -86,12 +87,10 @@ func (c *Cluster) configureAudit(api *envtest.APIServer) error {
 			return fmt.Errorf("testenv: %w", err)
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := process.FreePort()
 	if err != nil {
 		return fmt.Errorf("testenv: choose the audit webhook's port: %w", err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
 	c.auditServer = webhook.Options{Host: "127.0.0.1", Port: port, CertDir: certDir}
 
 	policy := a.Policy

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +36,7 @@ func startSidecar(ctx context.Context, name, binary, dir string, args []string) 
 	// A port picked free can be taken before the sidecar binds it; try
 	// again then.
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		port, err := process.FreePort()
 		if err != nil {
 			_ = f.Close()
 			return nil, fmt.Errorf("csi: pick a port for %s: %w", name, err)
@@ -79,13 +78,4 @@ func (s *sidecar) stop() {
 // tail is the sidecar's last log lines, headed by its name.
 func (s *sidecar) tail() string {
 	return "--- " + s.name + ":\n" + s.proc.LogTail()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

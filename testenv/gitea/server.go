@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -108,7 +107,7 @@ func (s *Server) start(ctx context.Context, o Options, binary, staticRoot string
 	}
 	// A port picked free can be taken before Gitea binds it; try again then.
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		port, err := process.FreePort()
 		if err != nil {
 			return fmt.Errorf("gitea: pick a port: %w", err)
 		}
@@ -330,16 +329,6 @@ func appINI(dir, staticRoot string, port int, sec secrets, extra map[string]map[
 // runningAsRoot reports whether Gitea, run by this process, runs as root,
 // which it refuses unless told I_AM_BEING_UNSAFE_RUNNING_AS_ROOT.
 func runningAsRoot() bool { return os.Geteuid() == 0 }
-
-// freePort returns a loopback TCP port nothing listens on right now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
 
 func progressf(w io.Writer, format string, args ...any) {
 	if w != nil {

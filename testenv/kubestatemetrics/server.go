@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -90,7 +89,7 @@ func (s *Server) start(ctx context.Context, o Options, binary, kubeconfig string
 	// A port picked free can be taken before the server binds it; try again
 	// then.
 	for attempt := 1; ; attempt++ {
-		ports, err := freePorts(2)
+		ports, err := process.FreePorts(2)
 		if err != nil {
 			return fmt.Errorf("kube-state-metrics: pick ports: %w", err)
 		}
@@ -165,21 +164,6 @@ func (s *Server) LogTail() string {
 		return ""
 	}
 	return s.proc.LogTail()
-}
-
-// freePorts returns n distinct loopback TCP ports nothing listens on right
-// now.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer func() { _ = l.Close() }()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 func progressf(w io.Writer, format string, args ...any) {

@@ -222,15 +222,9 @@ func (s *Server) chooseURLs() ([]string, error) {
 	if s.opts.TLS {
 		n = 2
 	}
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
-		}
-		// Closed only once every port is chosen, so they differ.
-		defer func() { _ = l.Close() }()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	ports, err := process.FreePorts(n)
+	if err != nil {
+		return nil, fmt.Errorf("find a free port: %w", err)
 	}
 	s.url = "ldap://127.0.0.1:" + strconv.Itoa(ports[0])
 	urls := []string{s.url + "/"}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -133,7 +132,7 @@ func (s *Server) start(ctx context.Context, o Options, binary string) error {
 	// A port picked free can be taken before Prometheus binds it; try again
 	// then.
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		port, err := process.FreePort()
 		if err != nil {
 			return fmt.Errorf("prometheus: pick a port: %w", err)
 		}
@@ -211,16 +210,6 @@ func (s *Server) LogTail() string {
 		return ""
 	}
 	return s.proc.LogTail()
-}
-
-// freePort returns a loopback TCP port nothing listens on right now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func progressf(w io.Writer, format string, args ...any) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -131,7 +130,7 @@ func (s *Server) start(ctx context.Context, o Options, binary string) error {
 	// A port picked free can be taken before the server binds it; try
 	// again then.
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		port, err := process.FreePort()
 		if err != nil {
 			return fmt.Errorf("victorialogs: pick a port: %w", err)
 		}
@@ -188,16 +187,6 @@ func (s *Server) Stop() error {
 		}
 	})
 	return s.stopErr
-}
-
-// freePort returns a loopback TCP port nothing listens on right now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func progressf(w io.Writer, format string, args ...any) {
