@@ -77,6 +77,29 @@ type index struct {
 	wsNS      map[string]map[string]struct{} // workspace → namespaces
 	workspace map[string]struct{}            // known workspaces (templates or workspaces)
 	overrides overrides                      // compiled rego overrides by policy text
+	// granted holds the bindings by where they grant and then by role:
+	// who may do something somewhere is found from the few roles bound
+	// there, without a look at every subject (WhoCan).
+	granted map[grantSite]map[Ref]map[Ref]*binding
+}
+
+// grantSite is the level a binding grants at and, for a workspace or a
+// namespace, which one.
+type grantSite struct {
+	level  int
+	target string
+}
+
+func siteOf(b *binding) grantSite {
+	switch b.scope {
+	case ScopeGlobal:
+		return grantSite{level: levelGlobal}
+	case ScopeWorkspace:
+		return grantSite{level: levelWorkspace, target: b.target}
+	case ScopeNamespace:
+		return grantSite{level: levelNamespace, target: b.target}
+	}
+	return grantSite{level: levelCluster}
 }
 
 func newIndex() *index {
@@ -88,6 +111,7 @@ func newIndex() *index {
 		wsNS:      map[string]map[string]struct{}{},
 		workspace: map[string]struct{}{},
 		overrides: newOverrides(),
+		granted:   map[grantSite]map[Ref]map[Ref]*binding{},
 	}
 }
 
@@ -102,6 +126,13 @@ func (ix *index) clone() *index {
 		wsNS:      make(map[string]map[string]struct{}, len(ix.wsNS)),
 		workspace: maps.Clone(ix.workspace),
 		overrides: ix.overrides.clone(),
+		granted:   make(map[grantSite]map[Ref]map[Ref]*binding, len(ix.granted)),
+	}
+	for w, byRole := range ix.granted {
+		c.granted[w] = make(map[Ref]map[Ref]*binding, len(byRole))
+		for r, bs := range byRole {
+			c.granted[w][r] = maps.Clone(bs)
+		}
 	}
 	for k, g := range ix.subjects {
 		ng := &grants{global: slices.Clone(g.global), cluster: slices.Clone(g.cluster)}
@@ -316,6 +347,14 @@ func (ix *index) putBinding(src bindingSource) error {
 	ix.dropBinding(ref)
 	b := &binding{ref: ref, role: roleRef, subjects: slices.Clone(subjects), scope: scope, target: target}
 	ix.bindings[ref] = b
+	w := siteOf(b)
+	if ix.granted[w] == nil {
+		ix.granted[w] = map[Ref]map[Ref]*binding{}
+	}
+	if ix.granted[w][roleRef] == nil {
+		ix.granted[w][roleRef] = map[Ref]*binding{}
+	}
+	ix.granted[w][roleRef][ref] = b
 	for _, s := range b.subjects {
 		k, ok := keyOf(s, ref.Namespace)
 		if !ok {
@@ -368,6 +407,16 @@ func (ix *index) dropBinding(ref Ref) {
 		return
 	}
 	delete(ix.bindings, ref)
+	w := siteOf(b)
+	if byRole := ix.granted[w]; byRole != nil {
+		delete(byRole[b.role], ref)
+		if len(byRole[b.role]) == 0 {
+			delete(byRole, b.role)
+		}
+		if len(byRole) == 0 {
+			delete(ix.granted, w)
+		}
+	}
 	for _, s := range b.subjects {
 		k, ok := keyOf(s, ref.Namespace)
 		if !ok {
