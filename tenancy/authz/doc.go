@@ -72,6 +72,10 @@
 //   - VisibleWorkspaces, VisibleProjects, ListWorkspaces and ListProjects
 //     answer "what can I see", filtered, sorted and paged with package
 //     resources.
+//   - WhoCan answers the inverse question, who may do something somewhere
+//     (the users and groups of the bindings that allow it), from the
+//     bindings indexed by where they grant and by role: its cost grows
+//     with the roles bound there, not with the platform's users.
 //   - WhatIf tells what changes for whom if a role or binding changes;
 //     CanGrant checks a grant for privilege escalation.
 //   - Kubernetes adapts to k8s.io/apiserver's authorizer.Authorizer;
