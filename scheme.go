@@ -9,6 +9,7 @@ import (
 	networkv1alpha1 "github.com/spherekit/spherekit/network/api/v1alpha1"
 	alertingv2beta1 "github.com/spherekit/spherekit/observability/api/alerting/v2beta1"
 	eventsv1alpha1 "github.com/spherekit/spherekit/observability/api/events/v1alpha1"
+	notificationv2beta2 "github.com/spherekit/spherekit/observability/api/notification/v2beta2"
 	storagev1alpha1 "github.com/spherekit/spherekit/storage/api/v1alpha1"
 	iamv1alpha2 "github.com/spherekit/spherekit/tenancy/api/iam/v1alpha2"
 	iamv1beta1 "github.com/spherekit/spherekit/tenancy/api/iam/v1beta1"
@@ -21,7 +22,7 @@ import (
 // AddToScheme registers every API group of the SDK in s, with the older
 // versions KubeSphere still serves (iam v1alpha2, tenant v1alpha1 and
 // v1alpha2) beside the current ones, network v1alpha1, gateway v1alpha2 and
-// alerting v2beta1, storage v1alpha1 and events v1alpha1.
+// alerting v2beta1, storage v1alpha1, events v1alpha1 and notification v2beta2.
 // It does not register the built-in Kubernetes kinds; use client-go's
 // clientgoscheme.AddToScheme for those.
 func AddToScheme(s *runtime.Scheme) error {
@@ -37,6 +38,7 @@ func AddToScheme(s *runtime.Scheme) error {
 		alertingv2beta1.AddToScheme,
 		storagev1alpha1.AddToScheme,
 		eventsv1alpha1.AddToScheme,
+		notificationv2beta2.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return fmt.Errorf("register spherekit api groups: %w", err)

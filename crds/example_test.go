@@ -38,8 +38,10 @@ func ExampleAll() {
 	// rolebindings.iam.kubesphere.io Namespaced
 	// roles.iam.kubesphere.io Namespaced
 	// roletemplates.iam.kubesphere.io Cluster
+	// routers.notification.kubesphere.io Cluster
 	// rulegroups.alerting.kubesphere.io Namespaced
 	// rules.events.kubesphere.io Namespaced
+	// silences.notification.kubesphere.io Cluster
 	// storageclasscapabilities.storage.kubesphere.io Cluster
 	// users.iam.kubesphere.io Cluster
 	// workspacerolebindings.iam.kubesphere.io Cluster
