@@ -99,7 +99,9 @@ func run(m *testing.M) int {
 	go func() { served <- server.Start(serverCtx) }()
 	defer func() {
 		stopServer()
-		<-served
+		if err := <-served; err != nil {
+			fmt.Fprintln(os.Stderr, "the audit sink's server:", err)
+		}
 	}()
 	started := server.StartedChecker()
 	if err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {

@@ -163,7 +163,7 @@ func TestRuler(t *testing.T) {
 		}
 		assert.Equal(t, map[string]string{"alertname": "BackOffAlert", "alerttype": "event", "pod": "web-0", "namespace": nsA, "container": "web", "severity": "warning"}, a.Labels)
 		assert.Equal(t, map[string]string{"message": "BackOff happened", "summary": "Back-off of web-0", "missing": "<nil>"}, a.Annotations)
-		assert.Equal(t, backOffA.LastTimestamp.Time.Unix(), a.StartsAt.Unix())
+		assert.Equal(t, backOffA.LastTimestamp.Unix(), a.StartsAt.Unix())
 	}
 }
 
