@@ -22,6 +22,7 @@ func ExampleAll() {
 	// clusterrolebindings.iam.kubesphere.io Cluster
 	// clusterroles.iam.kubesphere.io Cluster
 	// clusterrulegroups.alerting.kubesphere.io Cluster
+	// configs.notification.kubesphere.io Cluster
 	// globalrolebindings.iam.kubesphere.io Cluster
 	// globalroles.iam.kubesphere.io Cluster
 	// globalrulegroups.alerting.kubesphere.io Cluster
@@ -34,6 +35,7 @@ func ExampleAll() {
 	// loginrecords.iam.kubesphere.io Cluster
 	// namespacenetworkpolicies.network.kubesphere.io Namespaced
 	// provisionercapabilities.storage.kubesphere.io Cluster
+	// receivers.notification.kubesphere.io Cluster
 	// resourcequotas.quota.kubesphere.io Cluster
 	// rolebindings.iam.kubesphere.io Namespaced
 	// roles.iam.kubesphere.io Namespaced

@@ -37,3 +37,31 @@ type LabelSelectorOperator string
 
 // LabelSelectorOpMatch matches a label's value against RegexValue.
 const LabelSelectorOpMatch LabelSelectorOperator = "Match"
+
+// Credential is a secret value: written inline (Value) or read from a
+// Secret (ValueFrom).
+type Credential struct {
+	Value     string       `json:"value,omitempty"`
+	ValueFrom *ValueSource `json:"valueFrom,omitempty"`
+}
+
+// ValueSource says where a Credential's value is.
+type ValueSource struct {
+	SecretKeyRef *SecretKeySelector `json:"secretKeyRef,omitempty"`
+}
+
+// SecretKeySelector is a key of a Secret. An empty namespace means the
+// NotificationManager's default secret namespace.
+type SecretKeySelector struct {
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Key       string `json:"key"`
+}
+
+// ConfigmapKeySelector is a key of a ConfigMap (a template file). An
+// empty namespace means the NotificationManager's default.
+type ConfigmapKeySelector struct {
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Key       string `json:"key,omitempty"`
+}

@@ -21,6 +21,8 @@ var (
 
 func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
+		&Config{}, &ConfigList{},
+		&Receiver{}, &ReceiverList{},
 		&Router{}, &RouterList{},
 		&Silence{}, &SilenceList{},
 	)
