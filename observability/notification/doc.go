@@ -1,0 +1,20 @@
+// Package notification is the routing of alerts to the people who should
+// see them, compatible with KubeSphere's notification-manager
+// (notification.kubesphere.io/v2beta2, types in
+// observability/api/notification/v2beta2).
+//
+// This first part holds the pieces every stage of a dispatch reads:
+//
+//   - Alert, and DecodeWebhook, which reads Alertmanager's webhook payload
+//     (version 4), refusing a malformed one with an *InvalidError naming
+//     the field;
+//   - Matches, notification-manager's label selectors (Kubernetes'
+//     operators plus Match, a regular expression on one label), and
+//     ValidateSelector;
+//   - SilenceActive, whether a Silence holds at an instant (from startsAt,
+//     or on each time of a cron schedule, for its duration), and
+//     ValidateSilence.
+//
+// Tenant routing asks tenancy/authz's WhoCan which users may see an
+// alert's namespace.
+package notification
