@@ -8,6 +8,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -21,10 +22,16 @@ import (
 //     references are added; status is never written;
 //   - already holding all that: nothing is sent.
 //
-// c's reads may come from a cache: a stale read makes the create fail with
-// AlreadyExists or the update with a conflict, both returned wrapped so a
-// reconciler retries.
+// An update that conflicts (another writer, a controller writing status,
+// changed the object since it was read) is read and merged again, a few
+// times (retry.DefaultRetry). c's reads may come from a cache: a read that
+// stays stale makes the create fail with AlreadyExists or the update with
+// a conflict, both returned wrapped so a reconciler retries.
 func Object(ctx context.Context, c client.Client, obj client.Object, fieldOwner string) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error { return object(ctx, c, obj, fieldOwner) })
+}
+
+func object(ctx context.Context, c client.Client, obj client.Object, fieldOwner string) error {
 	key := client.ObjectKeyFromObject(obj)
 	existing, ok := obj.DeepCopyObject().(client.Object)
 	if !ok {
