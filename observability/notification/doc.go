@@ -13,7 +13,12 @@
 //     ValidateSelector;
 //   - SilenceActive, whether a Silence holds at an instant (from startsAt,
 //     or on each time of a cron schedule, for its duration), and
-//     ValidateSilence.
+//     ValidateSilence;
+//   - ValidateConfig, ValidateReceiver and ValidateRouter: what
+//     notification-manager's webhook checks (credentials, each channel's
+//     recipients, template types, selectors), plus what it leaves out: a
+//     receiver's config selector must select a Config of its channel, and a
+//     router's named receivers must exist.
 //
 // Tenant routing asks tenancy/authz's WhoCan which users may see an
 // alert's namespace.
