@@ -3,7 +3,15 @@
 // (notification.kubesphere.io/v2beta2, types in
 // observability/api/notification/v2beta2).
 //
-// This first part holds the pieces every stage of a dispatch reads:
+// Route is the routing of notification-manager's dispatcher: global
+// silences, routers (by receiver name, name pattern, labels or tenant
+// channels), the route policy (All, RouterFirst, RouterOnly), the global
+// receivers and the receivers of every tenant who may see an alert's
+// namespace (RouteOptions.Tenants, typically authz.WhoCan), then each
+// receiver channel's tenant silences and alert selector; each channel
+// gets the Config it sends through. Delivery on the channels is to come.
+//
+// The pieces it reads:
 //
 //   - Alert, and DecodeWebhook, which reads Alertmanager's webhook payload
 //     (version 4), refusing a malformed one with an *InvalidError naming
@@ -20,6 +28,4 @@
 //     receiver's config selector must select a Config of its channel, and a
 //     router's named receivers must exist.
 //
-// Tenant routing asks tenancy/authz's WhoCan which users may see an
-// alert's namespace.
 package notification

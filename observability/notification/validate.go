@@ -125,51 +125,66 @@ func ValidateConfig(cfg *notificationv2beta2.Config) error {
 }
 
 // channel is one channel of a receiver: its name, whether the receiver
-// uses it, its config selector, and whether a Config configures it.
+// uses it and has it enabled, its config selector and alert selector, and
+// whether a Config configures it.
 type channel struct {
-	name       string
-	used       bool
-	selector   *notificationv2beta2.LabelSelector
-	configures func(*notificationv2beta2.ConfigSpec) bool
+	name          string
+	used, enabled bool
+	selector      *notificationv2beta2.LabelSelector
+	alertSelector *notificationv2beta2.LabelSelector
+	configures    func(*notificationv2beta2.ConfigSpec) bool
+}
+
+// channelOf describes a receiver's channel r (nil when unused).
+func channelOf[R any](name string, r *R, enabled func(*R) *bool, selector, alertSelector func(*R) *notificationv2beta2.LabelSelector, configures func(*notificationv2beta2.ConfigSpec) bool) channel {
+	ch := channel{name: name, configures: configures}
+	if r == nil {
+		return ch
+	}
+	e := enabled(r)
+	ch.used, ch.enabled = true, e == nil || *e
+	if selector != nil {
+		ch.selector = selector(r)
+	}
+	ch.alertSelector = alertSelector(r)
+	return ch
 }
 
 func channelsOf(s *notificationv2beta2.ReceiverSpec) []channel {
+	type sel = *notificationv2beta2.LabelSelector
+	type cs = *notificationv2beta2.ConfigSpec
 	return []channel{
-		{"dingtalk", s.DingTalk != nil, sel(s.DingTalk, func(r *notificationv2beta2.DingTalkReceiver) *notificationv2beta2.LabelSelector {
-			return r.DingTalkConfigSelector
-		}), func(c *notificationv2beta2.ConfigSpec) bool { return c.DingTalk != nil }},
-		{"email", s.Email != nil, sel(s.Email, func(r *notificationv2beta2.EmailReceiver) *notificationv2beta2.LabelSelector {
-			return r.EmailConfigSelector
-		}), func(c *notificationv2beta2.ConfigSpec) bool { return c.Email != nil }},
-		{"slack", s.Slack != nil, sel(s.Slack, func(r *notificationv2beta2.SlackReceiver) *notificationv2beta2.LabelSelector {
-			return r.SlackConfigSelector
-		}), func(c *notificationv2beta2.ConfigSpec) bool { return c.Slack != nil }},
-		{"webhook", s.Webhook != nil, sel(s.Webhook, func(r *notificationv2beta2.WebhookReceiver) *notificationv2beta2.LabelSelector {
-			return r.WebhookConfigSelector
-		}), func(c *notificationv2beta2.ConfigSpec) bool { return c.Webhook != nil }},
-		{"wechat", s.Wechat != nil, sel(s.Wechat, func(r *notificationv2beta2.WechatReceiver) *notificationv2beta2.LabelSelector {
-			return r.WechatConfigSelector
-		}), func(c *notificationv2beta2.ConfigSpec) bool { return c.Wechat != nil }},
-		{"sms", s.Sms != nil, sel(s.Sms, func(r *notificationv2beta2.SmsReceiver) *notificationv2beta2.LabelSelector {
-			return r.SmsConfigSelector
-		}), func(c *notificationv2beta2.ConfigSpec) bool { return c.Sms != nil }},
-		{"pushover", s.Pushover != nil, sel(s.Pushover, func(r *notificationv2beta2.PushoverReceiver) *notificationv2beta2.LabelSelector {
-			return r.PushoverConfigSelector
-		}), func(c *notificationv2beta2.ConfigSpec) bool { return c.Pushover != nil }},
-		{"feishu", s.Feishu != nil, sel(s.Feishu, func(r *notificationv2beta2.FeishuReceiver) *notificationv2beta2.LabelSelector {
-			return r.FeishuConfigSelector
-		}), func(c *notificationv2beta2.ConfigSpec) bool { return c.Feishu != nil }},
-		{"telegram", s.Telegram != nil, sel(s.Telegram, func(r *notificationv2beta2.TelegramReceiver) *notificationv2beta2.LabelSelector {
-			return r.TelegramConfigSelector
-		}), func(c *notificationv2beta2.ConfigSpec) bool { return c.Telegram != nil }},
+		channelOf("dingtalk", s.DingTalk, func(r *notificationv2beta2.DingTalkReceiver) *bool { return r.Enabled },
+			func(r *notificationv2beta2.DingTalkReceiver) sel { return r.DingTalkConfigSelector },
+			func(r *notificationv2beta2.DingTalkReceiver) sel { return r.AlertSelector }, func(c cs) bool { return c.DingTalk != nil }),
+		channelOf("email", s.Email, func(r *notificationv2beta2.EmailReceiver) *bool { return r.Enabled },
+			func(r *notificationv2beta2.EmailReceiver) sel { return r.EmailConfigSelector },
+			func(r *notificationv2beta2.EmailReceiver) sel { return r.AlertSelector }, func(c cs) bool { return c.Email != nil }),
+		channelOf("slack", s.Slack, func(r *notificationv2beta2.SlackReceiver) *bool { return r.Enabled },
+			func(r *notificationv2beta2.SlackReceiver) sel { return r.SlackConfigSelector },
+			func(r *notificationv2beta2.SlackReceiver) sel { return r.AlertSelector }, func(c cs) bool { return c.Slack != nil }),
+		channelOf("webhook", s.Webhook, func(r *notificationv2beta2.WebhookReceiver) *bool { return r.Enabled },
+			func(r *notificationv2beta2.WebhookReceiver) sel { return r.WebhookConfigSelector },
+			func(r *notificationv2beta2.WebhookReceiver) sel { return r.AlertSelector }, func(c cs) bool { return c.Webhook != nil }),
+		channelOf("wechat", s.Wechat, func(r *notificationv2beta2.WechatReceiver) *bool { return r.Enabled },
+			func(r *notificationv2beta2.WechatReceiver) sel { return r.WechatConfigSelector },
+			func(r *notificationv2beta2.WechatReceiver) sel { return r.AlertSelector }, func(c cs) bool { return c.Wechat != nil }),
+		channelOf("sms", s.Sms, func(r *notificationv2beta2.SmsReceiver) *bool { return r.Enabled },
+			func(r *notificationv2beta2.SmsReceiver) sel { return r.SmsConfigSelector },
+			func(r *notificationv2beta2.SmsReceiver) sel { return r.AlertSelector }, func(c cs) bool { return c.Sms != nil }),
+		channelOf("pushover", s.Pushover, func(r *notificationv2beta2.PushoverReceiver) *bool { return r.Enabled },
+			func(r *notificationv2beta2.PushoverReceiver) sel { return r.PushoverConfigSelector },
+			func(r *notificationv2beta2.PushoverReceiver) sel { return r.AlertSelector }, func(c cs) bool { return c.Pushover != nil }),
+		channelOf("feishu", s.Feishu, func(r *notificationv2beta2.FeishuReceiver) *bool { return r.Enabled },
+			func(r *notificationv2beta2.FeishuReceiver) sel { return r.FeishuConfigSelector },
+			func(r *notificationv2beta2.FeishuReceiver) sel { return r.AlertSelector }, func(c cs) bool { return c.Feishu != nil }),
+		channelOf("telegram", s.Telegram, func(r *notificationv2beta2.TelegramReceiver) *bool { return r.Enabled },
+			func(r *notificationv2beta2.TelegramReceiver) sel { return r.TelegramConfigSelector },
+			func(r *notificationv2beta2.TelegramReceiver) sel { return r.AlertSelector }, func(c cs) bool { return c.Telegram != nil }),
+		// Discord has no Config: its webhook is the receiver's own.
+		channelOf("discord", s.Discord, func(r *notificationv2beta2.DiscordReceiver) *bool { return r.Enabled }, nil,
+			func(r *notificationv2beta2.DiscordReceiver) sel { return r.AlertSelector }, func(cs) bool { return false }),
 	}
-}
-
-func sel[R any](r *R, f func(*R) *notificationv2beta2.LabelSelector) *notificationv2beta2.LabelSelector {
-	if r == nil {
-		return nil
-	}
-	return f(r)
 }
 
 // ValidateReceiver checks r as notification-manager's webhook does (each
