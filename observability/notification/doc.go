@@ -27,5 +27,4 @@
 //     recipients, template types, selectors), plus what it leaves out: a
 //     receiver's config selector must select a Config of its channel, and a
 //     router's named receivers must exist.
-//
 package notification
