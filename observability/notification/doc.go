@@ -7,7 +7,8 @@
 // silences, routers (by receiver name, name pattern, labels or tenant
 // channels), the route policy (All, RouterFirst, RouterOnly), the global
 // receivers and the receivers of every tenant who may see an alert's
-// namespace (RouteOptions.Tenants, typically authz.WhoCan), then each
+// namespace (RouteOptions.Tenants; TenantsWhoSee answers it from
+// tenancy/authz), then each
 // receiver channel's tenant silences and alert selector; each channel
 // gets the Config it sends through. Delivery on the channels is to come.
 //
