@@ -10,7 +10,13 @@
 // namespace (RouteOptions.Tenants; TenantsWhoSee answers it from
 // tenancy/authz), then each
 // receiver channel's tenant silences and alert selector; each channel
-// gets the Config it sends through. Delivery on the channels is to come.
+// gets the Config it sends through.
+//
+// Delivery: NewData builds what a notification carries (notification-
+// manager's template data: the alerts and what they share), Secrets reads
+// credentials (inline, or a key of a Secret), and SendWebhook posts to a
+// webhook receiver with its authentication and TLS settings. The other
+// channels are to come.
 //
 // The pieces it reads:
 //
