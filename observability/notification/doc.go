@@ -12,11 +12,12 @@
 // receiver channel's tenant silences and alert selector; each channel
 // gets the Config it sends through.
 //
-// Delivery: NewData builds what a notification carries (notification-
-// manager's template data: the alerts and what they share), Secrets reads
-// credentials (inline, or a key of a Secret), and SendWebhook posts to a
-// webhook receiver with its authentication and TLS settings. The other
-// channels are to come.
+// Delivery: Group splits a delivery into notifications by group labels
+// (the aggregation stage), NewData builds what a notification carries
+// (notification-manager's template data: the alerts and what they share),
+// Secrets reads credentials (inline, or a key of a Secret), and
+// SendWebhook posts to a webhook receiver with its authentication and TLS
+// settings. The other channels are to come.
 //
 // The pieces it reads:
 //

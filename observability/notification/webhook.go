@@ -222,3 +222,36 @@ func tlsConfig(ctx context.Context, secrets Secrets, t *notificationv2beta2.TLSC
 	}
 	return cfg, nil
 }
+
+// Group splits a delivery's alerts into notifications by the values of
+// groupLabels, as notification-manager's aggregation stage does: one Data
+// per distinct combination (a missing label counts as empty), whose
+// GroupLabels are its non-empty values, in the order the groups first
+// appear. Without groupLabels one Data holds every alert.
+func Group(alerts []Alert, groupLabels []string) []Data {
+	var order []string
+	groups := map[string][]Alert{}
+	keys := map[string]map[string]string{}
+	for _, a := range alerts {
+		values := make([]string, len(groupLabels))
+		labels := map[string]string{}
+		for i, l := range groupLabels {
+			values[i] = a.Labels[l]
+			if v := a.Labels[l]; v != "" {
+				labels[l] = v
+			}
+		}
+		key, _ := json.Marshal(values)
+		k := string(key)
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+			keys[k] = labels
+		}
+		groups[k] = append(groups[k], a)
+	}
+	out := make([]Data, 0, len(order))
+	for _, k := range order {
+		out = append(out, NewData(groups[k], keys[k]))
+	}
+	return out
+}

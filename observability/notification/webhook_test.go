@@ -118,3 +118,25 @@ func TestSendWebhook(t *testing.T) {
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 }
+
+func TestGroup(t *testing.T) {
+	alerts := []notification.Alert{
+		alert("PodCrash", "namespace", "demo", "pod", "a"),
+		alert("NodeDown", "node", "n1"),
+		alert("PodCrash", "namespace", "demo", "pod", "b"),
+		alert("PodCrash", "namespace", "prod", "pod", "c"),
+	}
+	groups := notification.Group(alerts, []string{"alertname", "namespace"})
+	require.Len(t, groups, 3)
+	assert.Equal(t, map[string]string{"alertname": "PodCrash", "namespace": "demo"}, groups[0].GroupLabels)
+	assert.Len(t, groups[0].Alerts, 2)
+	assert.Equal(t, map[string]string{"alertname": "PodCrash", "namespace": "demo"}, groups[0].CommonLabels)
+	assert.Equal(t, map[string]string{"alertname": "NodeDown"}, groups[1].GroupLabels, "an empty value is left out")
+	assert.Equal(t, "c", groups[2].Alerts[0].Labels["pod"])
+
+	all := notification.Group(alerts, nil)
+	require.Len(t, all, 1)
+	assert.Len(t, all[0].Alerts, 4)
+	assert.Empty(t, all[0].GroupLabels)
+	assert.Empty(t, notification.Group(nil, []string{"alertname"}))
+}
