@@ -73,7 +73,8 @@
 // driver) with the real Kubernetes CSI sidecars and the snapshot CRDs on a
 // cluster with nodes, so claims are really provisioned, snapshotted,
 // restored, cloned and expanded. For logs, testenv/victorialogs runs the
-// log database observability/logstore writes to.
+// log database observability/logstore writes to; for notifications,
+// testenv/mailpit runs an SMTP server whose deliveries a test reads back.
 //
 // Or start from Start for a cluster of your own (a program, several clusters, a
 // cluster per test). Every cluster installs the CRDs of every spherekit API

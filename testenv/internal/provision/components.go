@@ -36,6 +36,10 @@ const (
 	// events and auditing store records in.
 	VictoriaLogsVersion = "v1.52.1"
 
+	// MailpitVersion is the SMTP server (with an HTTP API to read what it
+	// received) spherekit's notification tests deliver email to.
+	MailpitVersion = "v1.33.1"
+
 	// KwokStagesFile is the file, in the kwok cache entry, holding the Stage
 	// objects kwok needs to move simulated nodes and pods through their
 	// lifecycle.
@@ -87,6 +91,9 @@ const (
 	// empty build caches on a 2-core machine busy with a cold CI run
 	// (2026-12-01).
 	typicalVictoriaLogsBuild = 90 * time.Second
+	// typicalMailpitBuild: the test bed's 29 s had the module cache warm;
+	// with its modules to download and compile, about two minutes.
+	typicalMailpitBuild = 2 * time.Minute
 )
 
 // Etcd builds etcd.
@@ -242,6 +249,20 @@ func VictoriaLogs() Component {
 	}
 }
 
+// Mailpit builds mailpit (MIT), an SMTP server that keeps what it
+// receives and serves it over an HTTP API. Its web UI is embedded in the
+// module, so the plain build serves it too.
+func Mailpit() Component {
+	return Component{
+		Name:         "mailpit",
+		Module:       "github.com/axllent/mailpit",
+		Version:      MailpitVersion,
+		Binaries:     map[string]string{"mailpit": "github.com/axllent/mailpit"},
+		LDFlags:      []string{"-X github.com/axllent/mailpit/config.Version=" + MailpitVersion},
+		TypicalBuild: typicalMailpitBuild,
+	}
+}
+
 // promVersionLDFlags stamps the version that programs built on
 // github.com/prometheus/common report (--version, build_info metrics).
 func promVersionLDFlags(v string) []string {
@@ -393,7 +414,7 @@ func versionLDFlags(v string) []string {
 // the gaps.
 func All() []Component {
 	all := []Component{Etcd(), Kubernetes(), Kwok(), Pdeathsig(), Gitea(), Prometheus(), KubeStateMetrics(),
-		CSIProvisioner(), CSISnapshotter(), CSIResizer(), CSISanity(), VictoriaLogs()}
+		CSIProvisioner(), CSISnapshotter(), CSIResizer(), CSISanity(), VictoriaLogs(), Mailpit()}
 	slices.SortStableFunc(all, func(a, b Component) int { return cmp.Compare(b.TypicalBuild, a.TypicalBuild) })
 	return all
 }
