@@ -15,9 +15,11 @@
 // Delivery: Group splits a delivery into notifications by group labels
 // (the aggregation stage), NewData builds what a notification carries
 // (notification-manager's template data: the alerts and what they share),
-// Secrets reads credentials (inline, or a key of a Secret), and
-// SendWebhook posts to a webhook receiver with its authentication and TLS
-// settings. The other channels are to come.
+// Secrets reads credentials (inline, or a key of a Secret), SendWebhook
+// posts to a webhook receiver with its authentication and TLS settings,
+// and RenderEmail and SendEmail render a notification with the default
+// email template and send it through a Config's SMTP server (STARTTLS,
+// PLAIN or CRAM-MD5). The other channels are to come.
 //
 // The pieces it reads:
 //

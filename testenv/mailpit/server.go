@@ -194,6 +194,15 @@ func (s *Server) Message(ctx context.Context, id string) (*Message, error) {
 	return &m, nil
 }
 
+// Headers reads one message's headers, as sent.
+func (s *Server) Headers(ctx context.Context, id string) (map[string][]string, error) {
+	var h map[string][]string
+	if err := s.get(ctx, "/api/v1/message/"+url.PathEscape(id)+"/headers", &h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
 func (s *Server) get(ctx context.Context, path string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.apiURL+path, nil)
 	if err != nil {

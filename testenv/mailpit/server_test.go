@@ -30,6 +30,9 @@ func TestDelivery(t *testing.T) {
 	full, err := server.Message(ctx, msgs[0].ID)
 	require.NoError(t, err)
 	assert.Contains(t, full.Text, "web-0 restarts")
+	headers, err := server.Headers(ctx, msgs[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"PodCrash in demo"}, headers["Subject"])
 
 	other, err := server.Messages(ctx, "nobody@example.com")
 	require.NoError(t, err)
