@@ -60,10 +60,8 @@ func TestDeliver(t *testing.T) {
 	outcome := map[string]string{}
 	for _, r := range results {
 		key := fmt.Sprintf("%s/%s %s", r.Target.Receiver, r.Target.Channel, r.Data.GroupLabels["alertname"])
-		switch {
-		case r.Err == nil:
-			outcome[key] = fmt.Sprintf("sent after %d", r.Attempts)
-		default:
+		outcome[key] = fmt.Sprintf("sent after %d", r.Attempts)
+		if r.Err != nil {
 			outcome[key] = fmt.Sprintf("failed after %d: %v", r.Attempts, r.Err)
 		}
 	}
