@@ -128,6 +128,15 @@ func Route(alerts []Alert, objs Objects, opts RouteOptions) ([]Delivery, error) 
 	}
 
 	targets := targetsOf(objs)
+	var globals []*target
+	byTenant := map[string][]*target{}
+	for _, t := range targets {
+		if t.global {
+			globals = append(globals, t)
+		} else {
+			byTenant[t.Tenant] = append(byTenant[t.Tenant], t)
+		}
+	}
 	out := map[string]*Delivery{}
 	tenantsByNs := map[string][]string{}
 	for _, a := range kept {
@@ -148,10 +157,9 @@ func Route(alerts []Alert, objs Objects, opts RouteOptions) ([]Delivery, error) 
 				}
 				tenants = ts
 			}
-			for _, t := range targets {
-				if t.global || slices.Contains(tenants, t.Tenant) {
-					chosen = append(chosen, t)
-				}
+			chosen = append(chosen, globals...)
+			for _, tenant := range tenants {
+				chosen = append(chosen, byTenant[tenant]...)
 			}
 		}
 		seen := map[*target]bool{}
