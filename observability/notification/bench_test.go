@@ -31,7 +31,9 @@ func BenchmarkRouteToTenants(b *testing.B) {
 	const users, namespaces, perWorkspace, alerts, alertNamespaces = 10_000, 10_000, 100, 1_000, 100
 	ctx := context.Background()
 	name := func(i int) string { return "user-" + strconv.Itoa(i) }
-	ref := func(kind, n string) rbacv1.RoleRef { return rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: kind, Name: n} }
+	ref := func(kind, n string) rbacv1.RoleRef {
+		return rbacv1.RoleRef{APIGroup: iamv1beta1.GroupName, Kind: kind, Name: n}
+	}
 	subject := func(n string) []rbacv1.Subject {
 		return []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: n}}
 	}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	notificationv2beta2 "github.com/spherekit/spherekit/observability/api/notification/v2beta2"
+	"github.com/spherekit/spherekit/observability/events"
 	"github.com/spherekit/spherekit/observability/notification"
 )
 
@@ -162,4 +163,16 @@ func TestRoute(t *testing.T) {
 		require.ErrorAs(t, err, &ie)
 		assert.True(t, slices.Contains([]string{"spec.schedule"}, ie.Field))
 	})
+}
+
+func TestFromEventAlerts(t *testing.T) {
+	at := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)
+	got := notification.FromEventAlerts([]events.Alert{{Labels: map[string]string{"alertname": "BackOff", "namespace": "demo", "alerttype": "event"},
+		Annotations: map[string]string{"message": "back-off"}, StartsAt: at}})
+	require.Len(t, got, 1)
+	assert.Equal(t, notification.Alert{Status: notification.StatusFiring, Labels: map[string]string{"alertname": "BackOff", "namespace": "demo", "alerttype": "event"},
+		Annotations: map[string]string{"message": "back-off"}, StartsAt: at}, got[0])
+	ds, err := notification.Route(got, world(), notification.RouteOptions{Tenants: tenants})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"oncall/webhook: [BackOff]", "ops/email: [BackOff]"}, summary(ds), "global receivers only: an event alert has no rule_level")
 }
