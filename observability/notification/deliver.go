@@ -36,6 +36,9 @@ type Deliverer struct {
 	RetryWait time.Duration
 	// Timeout bounds one try (the channel's default when zero).
 	Timeout time.Duration
+	// SlackAPIURL is where Slack messages are posted; empty means
+	// SlackAPIURL, Slack itself.
+	SlackAPIURL string
 }
 
 // Result is the outcome of one notification.
@@ -112,6 +115,15 @@ func (d *Deliverer) send(ctx context.Context, t Target, rcv *notificationv2beta2
 			return err
 		}
 		return SendEmail(ctx, d.Secrets, t.Config.Spec.Email, rcv.Spec.Email, msg, d.Timeout)
+	case "slack":
+		if t.Config == nil || t.Config.Spec.Slack == nil {
+			return &InvalidError{Field: "receiver " + t.Receiver + " spec.slack.slackConfigSelector", Reason: "no Config configures slack for it"}
+		}
+		text, err := RenderText(data)
+		if err != nil {
+			return err
+		}
+		return SendSlack(ctx, d.Secrets, t.Config.Spec.Slack, rcv.Spec.Slack, text, d.SlackAPIURL, d.Timeout)
 	}
 	return fmt.Errorf("%s: %w", t.Channel, ErrUnsupportedChannel)
 }

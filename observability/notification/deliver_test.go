@@ -19,9 +19,10 @@ import (
 	"github.com/spherekit/spherekit/observability/notification"
 )
 
-// TestDeliver routes alerts to a tenant's email (on the real mailpit), a
-// global webhook that fails twice before it answers, and a Slack channel
-// spherekit does not deliver on yet, and checks every outcome is reported.
+// TestDeliver routes alerts to a tenant's email (on the real mailpit) and
+// Slack (an HTTP server checking Slack's format), a global webhook that
+// fails twice before it answers, and a Telegram channel spherekit does not
+// deliver on yet, and checks every outcome is reported.
 func TestDeliver(t *testing.T) {
 	ctx := context.Background()
 	var calls atomic.Int32
@@ -41,11 +42,16 @@ func TestDeliver(t *testing.T) {
 		Receivers: []notificationv2beta2.Receiver{
 			{ObjectMeta: meta("pager", "type", "global"), Spec: notificationv2beta2.ReceiverSpec{Webhook: &notificationv2beta2.WebhookReceiver{URL: ptr.To(hook.URL)}}},
 			{ObjectMeta: meta("alice", "type", "tenant", "user", "alice"), Spec: notificationv2beta2.ReceiverSpec{
-				Email: &notificationv2beta2.EmailReceiver{To: []string{to}},
-				Slack: &notificationv2beta2.SlackReceiver{Channels: []string{"#alice"}}}},
+				Email:    &notificationv2beta2.EmailReceiver{To: []string{to}},
+				Slack:    &notificationv2beta2.SlackReceiver{Channels: []string{"#alice"}},
+				Telegram: &notificationv2beta2.TelegramReceiver{Channels: []string{"@alice"}}}},
 		},
-		Configs: []notificationv2beta2.Config{{ObjectMeta: meta("smtp", "type", "default"),
-			Spec: notificationv2beta2.ConfigSpec{Email: &notificationv2beta2.EmailConfig{From: "platform@example.com", SmartHost: notificationv2beta2.HostPort{Host: host, Port: port}}}}},
+		Configs: []notificationv2beta2.Config{
+			{ObjectMeta: meta("smtp", "type", "default"),
+				Spec: notificationv2beta2.ConfigSpec{Email: &notificationv2beta2.EmailConfig{From: "platform@example.com", SmartHost: notificationv2beta2.HostPort{Host: host, Port: port}}}},
+			{ObjectMeta: meta("alice-slack", "type", "tenant", "user", "alice"),
+				Spec: notificationv2beta2.ConfigSpec{Slack: &notificationv2beta2.SlackConfig{SlackTokenSecret: &notificationv2beta2.Credential{Value: "xoxb-test"}}}},
+		},
 	}
 	alerts := []notification.Alert{
 		alert("PodCrash", "namespace", "demo", "rule_level", "namespace", "pod", "web-0"),
@@ -54,7 +60,10 @@ func TestDeliver(t *testing.T) {
 	}
 	deliveries, err := notification.Route(alerts, objs, notification.RouteOptions{Tenants: tenants})
 	require.NoError(t, err)
-	d := &notification.Deliverer{GroupLabels: []string{"alertname"}, RetryWait: 10 * time.Millisecond}
+	slack := &slackAPI{}
+	slackServer := httptest.NewServer(slack)
+	defer slackServer.Close()
+	d := &notification.Deliverer{GroupLabels: []string{"alertname"}, RetryWait: 10 * time.Millisecond, SlackAPIURL: slackServer.URL}
 	results := d.Deliver(ctx, deliveries, objs)
 
 	outcome := map[string]string{}
@@ -66,14 +75,17 @@ func TestDeliver(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string]string{
-		"alice/email DiskFull":   "sent after 1",
-		"alice/email PodCrash":   "sent after 1",
-		"alice/slack DiskFull":   "failed after 1: slack: the channel is not supported yet",
-		"alice/slack PodCrash":   "failed after 1: slack: the channel is not supported yet",
-		"pager/webhook DiskFull": "sent after 1",
-		"pager/webhook PodCrash": "sent after 3",
+		"alice/email DiskFull":    "sent after 1",
+		"alice/email PodCrash":    "sent after 1",
+		"alice/slack DiskFull":    "sent after 1",
+		"alice/slack PodCrash":    "sent after 1",
+		"alice/telegram DiskFull": "failed after 1: telegram: the channel is not supported yet",
+		"alice/telegram PodCrash": "failed after 1: telegram: the channel is not supported yet",
+		"pager/webhook DiskFull":  "sent after 1",
+		"pager/webhook PodCrash":  "sent after 3",
 	}, outcome, "the webhook's first two answers were 503; the first notification to it was retried")
 
+	assert.Len(t, slack.posts, 2, "one Slack message per group")
 	got, err := mail.Messages(ctx, to)
 	require.NoError(t, err)
 	var subjects []string
