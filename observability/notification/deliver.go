@@ -36,9 +36,9 @@ type Deliverer struct {
 	RetryWait time.Duration
 	// Timeout bounds one try (the channel's default when zero).
 	Timeout time.Duration
-	// SlackAPIURL is where Slack messages are posted; empty means
-	// SlackAPIURL, Slack itself.
-	SlackAPIURL string
+	// SlackAPIURL and TelegramAPIURL are where Slack and Telegram messages
+	// are posted; empty means the services themselves.
+	SlackAPIURL, TelegramAPIURL string
 }
 
 // Result is the outcome of one notification.
@@ -124,6 +124,21 @@ func (d *Deliverer) send(ctx context.Context, t Target, rcv *notificationv2beta2
 			return err
 		}
 		return SendSlack(ctx, d.Secrets, t.Config.Spec.Slack, rcv.Spec.Slack, text, d.SlackAPIURL, d.Timeout)
+	case "telegram":
+		if t.Config == nil || t.Config.Spec.Telegram == nil {
+			return &InvalidError{Field: "receiver " + t.Receiver + " spec.telegram.telegramConfigSelector", Reason: "no Config configures telegram for it"}
+		}
+		text, err := RenderText(data)
+		if err != nil {
+			return err
+		}
+		return SendTelegram(ctx, d.Secrets, t.Config.Spec.Telegram, rcv.Spec.Telegram, text, d.TelegramAPIURL, d.Timeout)
+	case "discord":
+		text, err := RenderText(data)
+		if err != nil {
+			return err
+		}
+		return SendDiscord(ctx, d.Secrets, rcv.Spec.Discord, text, d.Timeout)
 	}
 	return fmt.Errorf("%s: %w", t.Channel, ErrUnsupportedChannel)
 }

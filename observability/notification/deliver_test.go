@@ -21,8 +21,10 @@ import (
 
 // TestDeliver routes alerts to a tenant's email (on the real mailpit) and
 // Slack (an HTTP server checking Slack's format), a global webhook that
-// fails twice before it answers, and a Telegram channel spherekit does not
-// deliver on yet, and checks every outcome is reported.
+// fails twice before it answers, a Telegram channel no Config configures
+// and a Pushover channel spherekit does not deliver on yet, and checks
+// every outcome is reported, failures without retries where a retry
+// cannot help.
 func TestDeliver(t *testing.T) {
 	ctx := context.Background()
 	var calls atomic.Int32
@@ -44,7 +46,8 @@ func TestDeliver(t *testing.T) {
 			{ObjectMeta: meta("alice", "type", "tenant", "user", "alice"), Spec: notificationv2beta2.ReceiverSpec{
 				Email:    &notificationv2beta2.EmailReceiver{To: []string{to}},
 				Slack:    &notificationv2beta2.SlackReceiver{Channels: []string{"#alice"}},
-				Telegram: &notificationv2beta2.TelegramReceiver{Channels: []string{"@alice"}}}},
+				Telegram: &notificationv2beta2.TelegramReceiver{Channels: []string{"@alice"}},
+				Pushover: &notificationv2beta2.PushoverReceiver{Profiles: []*notificationv2beta2.PushoverUserProfile{{UserKey: ptr.To("u")}}}}},
 		},
 		Configs: []notificationv2beta2.Config{
 			{ObjectMeta: meta("smtp", "type", "default"),
@@ -79,8 +82,10 @@ func TestDeliver(t *testing.T) {
 		"alice/email PodCrash":    "sent after 1",
 		"alice/slack DiskFull":    "sent after 1",
 		"alice/slack PodCrash":    "sent after 1",
-		"alice/telegram DiskFull": "failed after 1: telegram: the channel is not supported yet",
-		"alice/telegram PodCrash": "failed after 1: telegram: the channel is not supported yet",
+		"alice/pushover DiskFull": "failed after 1: pushover: the channel is not supported yet",
+		"alice/pushover PodCrash": "failed after 1: pushover: the channel is not supported yet",
+		"alice/telegram DiskFull": "failed after 1: invalid receiver alice spec.telegram.telegramConfigSelector: no Config configures telegram for it",
+		"alice/telegram PodCrash": "failed after 1: invalid receiver alice spec.telegram.telegramConfigSelector: no Config configures telegram for it",
 		"pager/webhook DiskFull":  "sent after 1",
 		"pager/webhook PodCrash":  "sent after 3",
 	}, outcome, "the webhook's first two answers were 503; the first notification to it was retried")

@@ -19,8 +19,10 @@
 // posts to a webhook receiver with its authentication and TLS settings,
 // and RenderEmail and SendEmail render a notification with the default
 // email template and send it through a Config's SMTP server (STARTTLS,
-// PLAIN or CRAM-MD5), and SendSlack posts RenderText's text with Slack's
-// chat.postMessage. A Deliverer does all of it for Route's answer,
+// PLAIN or CRAM-MD5); SendSlack, SendTelegram and SendDiscord post
+// RenderText's text with Slack's chat.postMessage, Telegram's Bot API and
+// a Discord webhook, keeping tokens out of errors. A Deliverer does all of
+// it for Route's answer,
 // retrying failures with backoff and reporting every notification's
 // outcome (a channel not delivered on yet is reported as
 // ErrUnsupportedChannel, never dropped). The other channels are to come.
