@@ -22,10 +22,10 @@
 // PLAIN or CRAM-MD5); SendSlack, SendTelegram and SendDiscord post
 // RenderText's text with Slack's chat.postMessage, Telegram's Bot API and
 // a Discord webhook, keeping tokens out of errors. A Deliverer does all of
-// it for Route's answer,
-// retrying failures with backoff and reporting every notification's
-// outcome (a channel not delivered on yet is reported as
-// ErrUnsupportedChannel, never dropped). The other channels are to come.
+// it for Route's answer, retrying failures with backoff and reporting
+// every notification's outcome (a channel not delivered on yet is
+// reported as ErrUnsupportedChannel, never dropped). The other channels
+// are to come.
 //
 // The pieces it reads:
 //
