@@ -31,12 +31,12 @@ const (
 
 // Bounds of an audit query, as in packages logging and events.
 const (
-	DefaultSize          = 10
-	MaxSize              = 1000
-	MaxFrom              = 100_000
-	MaxListItems         = 100
-	DefaultInterval      = 15 * time.Minute
-	DefaultHistogramSpan = 24 * time.Hour
+	DefaultSize          = kapi.DefaultSize
+	MaxSize              = kapi.MaxSize
+	MaxFrom              = kapi.MaxFrom
+	MaxListItems         = kapi.MaxListItems
+	DefaultInterval      = kapi.DefaultInterval
+	DefaultHistogramSpan = kapi.DefaultHistogramSpan
 )
 
 // ReadAudit is the permission to read audit events: list events, as in
@@ -84,15 +84,11 @@ type AuditQuery struct {
 // ones with an *InvalidError naming the parameter.
 func ParseAuditQuery(v url.Values) (AuditQuery, error) {
 	var q AuditQuery
-	var err error
-	switch op := Operation(v.Get("operation")); op {
-	case "":
-		q.Operation = OperationQuery
-	case OperationQuery, OperationStatistics, OperationHistogram:
-		q.Operation = op
-	default:
-		return AuditQuery{}, &InvalidError{Field: "operation", Reason: fmt.Sprintf("%q is not one of query, statistics, histogram", op)}
+	w, err := kapi.ParseWindow(v)
+	if err != nil {
+		return AuditQuery{}, err
 	}
+	q.Operation, q.Start, q.End, q.Interval, q.Ascending, q.From, q.Size = Operation(w.Operation), w.Start, w.End, w.Interval, w.Ascending, w.From, w.Size
 	var codes []string
 	for _, l := range []struct {
 		name string
@@ -118,37 +114,11 @@ func ParseAuditQuery(v url.Values) (AuditQuery, error) {
 		}
 		q.Codes = append(q.Codes, code)
 	}
-	if q.Start, err = kapi.Seconds("start_time", v.Get("start_time")); err != nil {
-		return AuditQuery{}, err
-	}
-	if q.End, err = kapi.Seconds("end_time", v.Get("end_time")); err != nil {
-		return AuditQuery{}, err
-	}
-	if !q.Start.IsZero() && !q.End.IsZero() && q.End.Before(q.Start) {
-		return AuditQuery{}, &InvalidError{Field: "end_time", Reason: "is before start_time"}
-	}
-	if q.Interval, err = kapi.Interval(v.Get("interval"), DefaultInterval); err != nil {
-		return AuditQuery{}, err
-	}
-	if q.Ascending, err = kapi.Sort(v.Get("sort")); err != nil {
-		return AuditQuery{}, err
-	}
-	if q.From, err = kapi.Count("from", v.Get("from"), 0, MaxFrom); err != nil {
-		return AuditQuery{}, err
-	}
-	if q.Size, err = kapi.Count("size", v.Get("size"), DefaultSize, MaxSize); err != nil {
-		return AuditQuery{}, err
-	}
 	return q, nil
 }
 
 func (q AuditQuery) filter() logstore.Filter {
-	list := func(f func(string, ...string) logstore.Filter, field string, values []string) logstore.Filter {
-		if len(values) == 0 {
-			return logstore.Everything()
-		}
-		return f(field, values...)
-	}
+	list := kapi.Match
 	codes := make([]string, 0, len(q.Codes))
 	for _, c := range q.Codes {
 		codes = append(codes, strconv.Itoa(c))
@@ -191,24 +161,18 @@ type ClientOptions struct {
 // read (ReadAudit, by logscope.Of). Its methods are safe for concurrent
 // use.
 type Client struct {
-	opts   ClientOptions
-	scoped kapi.Scoped
+	records kapi.Records
 }
 
 // NewClient returns a Client, or an *InvalidError naming a missing option.
 func NewClient(opts ClientOptions) (*Client, error) {
-	switch {
-	case opts.Store == nil:
-		return nil, &InvalidError{Field: "Store", Reason: "required"}
-	case opts.Authorizer == nil:
-		return nil, &InvalidError{Field: "Authorizer", Reason: "required"}
-	case opts.Reader == nil:
-		return nil, &InvalidError{Field: "Reader", Reason: "required"}
+	if err := kapi.Require(opts.Store, opts.Authorizer, opts.Reader); err != nil {
+		return nil, err
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	return &Client{opts: opts, scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadAudit, Kind: logscope.KindAudit, Cluster: opts.Cluster}}, nil
+	return &Client{records: kapi.Records{
+		Scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadAudit, Kind: logscope.KindAudit, Cluster: opts.Cluster},
+		Store:  opts.Store, Record: FieldEvent, Distinct: FieldAuditID, Now: opts.Now,
+	}}, nil
 }
 
 // Response is an audit query's answer in KubeSphere's shape: one of its
@@ -243,41 +207,14 @@ type Histogram struct {
 // Filter is the store filter of q for user: the user's scope AND q (AND
 // the Client's cluster).
 func (c *Client) Filter(ctx context.Context, user authz.User, q AuditQuery) (logstore.Filter, error) {
-	return c.scoped.Filter(ctx, user, q.filter())
+	return c.records.Filter(ctx, user, q.filter())
 }
 
 // Query answers q for user.
 func (c *Client) Query(ctx context.Context, user authz.User, q AuditQuery) (*Response, error) {
-	f, err := c.Filter(ctx, user, q)
+	a, err := c.records.Answer(ctx, user, q.filter(), kapi.Window{Operation: string(q.Operation), Start: q.Start, End: q.End, Interval: q.Interval, Ascending: q.Ascending, From: q.From, Size: q.Size})
 	if err != nil {
 		return nil, err
 	}
-	start, end := kapi.StoreRange(q.Start, q.End)
-	switch q.Operation {
-	case OperationStatistics:
-		counts, err := c.opts.Store.Count(ctx, f, start, end, FieldAuditID)
-		if err != nil {
-			return nil, err
-		}
-		return &Response{Statistics: &Statistics{Resources: counts.Distinct, Events: counts.Records}}, nil
-	case OperationHistogram:
-		total, buckets, err := kapi.Histogram(ctx, c.opts.Store, f, q.Start, q.End, q.Interval, DefaultHistogramSpan, c.opts.Now)
-		if err != nil {
-			return nil, err
-		}
-		return &Response{Histogram: &Histogram{Total: total, Buckets: buckets}}, nil
-	}
-	size := q.Size
-	if size == 0 {
-		size = DefaultSize
-	}
-	page, err := c.opts.Store.Search(ctx, logstore.Query{Filter: f, Start: start, End: end, Oldest: q.Ascending, Offset: q.From, Limit: size})
-	if err != nil {
-		return nil, err
-	}
-	out := &Events{Total: page.Total}
-	for _, r := range page.Records {
-		out.Records = append(out.Records, json.RawMessage(r.Fields[FieldEvent]))
-	}
-	return &Response{Query: out}, nil
+	return &Response{Query: (*Events)(a.Page), Statistics: (*Statistics)(a.Statistics), Histogram: (*Histogram)(a.Histogram)}, nil
 }

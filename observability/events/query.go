@@ -30,12 +30,12 @@ const (
 
 // Bounds of an event query, as in package logging.
 const (
-	DefaultSize          = 10
-	MaxSize              = 1000
-	MaxFrom              = 100_000
-	MaxListItems         = 100
-	DefaultInterval      = 15 * time.Minute
-	DefaultHistogramSpan = 24 * time.Hour
+	DefaultSize          = kapi.DefaultSize
+	MaxSize              = kapi.MaxSize
+	MaxFrom              = kapi.MaxFrom
+	MaxListItems         = kapi.MaxListItems
+	DefaultInterval      = kapi.DefaultInterval
+	DefaultHistogramSpan = kapi.DefaultHistogramSpan
 )
 
 // ReadEvents is the permission to read events: list events, as in
@@ -77,15 +77,11 @@ type EventQuery struct {
 // bad ones with an *InvalidError naming the parameter.
 func ParseEventQuery(v url.Values) (EventQuery, error) {
 	var q EventQuery
-	var err error
-	switch op := Operation(v.Get("operation")); op {
-	case "":
-		q.Operation = OperationQuery
-	case OperationQuery, OperationStatistics, OperationHistogram:
-		q.Operation = op
-	default:
-		return EventQuery{}, &InvalidError{Field: "operation", Reason: fmt.Sprintf("%q is not one of query, statistics, histogram", op)}
+	w, err := kapi.ParseWindow(v)
+	if err != nil {
+		return EventQuery{}, err
 	}
+	q.Operation, q.Start, q.End, q.Interval, q.Ascending, q.From, q.Size = Operation(w.Operation), w.Start, w.End, w.Interval, w.Ascending, w.From, w.Size
 	for _, l := range []struct {
 		name string
 		dst  *[]string
@@ -102,37 +98,11 @@ func ParseEventQuery(v url.Values) (EventQuery, error) {
 		}
 	}
 	q.Type = v.Get("type_filter")
-	if q.Start, err = kapi.Seconds("start_time", v.Get("start_time")); err != nil {
-		return EventQuery{}, err
-	}
-	if q.End, err = kapi.Seconds("end_time", v.Get("end_time")); err != nil {
-		return EventQuery{}, err
-	}
-	if !q.Start.IsZero() && !q.End.IsZero() && q.End.Before(q.Start) {
-		return EventQuery{}, &InvalidError{Field: "end_time", Reason: "is before start_time"}
-	}
-	if q.Interval, err = kapi.Interval(v.Get("interval"), DefaultInterval); err != nil {
-		return EventQuery{}, err
-	}
-	if q.Ascending, err = kapi.Sort(v.Get("sort")); err != nil {
-		return EventQuery{}, err
-	}
-	if q.From, err = kapi.Count("from", v.Get("from"), 0, MaxFrom); err != nil {
-		return EventQuery{}, err
-	}
-	if q.Size, err = kapi.Count("size", v.Get("size"), DefaultSize, MaxSize); err != nil {
-		return EventQuery{}, err
-	}
 	return q, nil
 }
 
 func (q EventQuery) filter() logstore.Filter {
-	list := func(f func(string, ...string) logstore.Filter, field string, values []string) logstore.Filter {
-		if len(values) == 0 {
-			return logstore.Everything()
-		}
-		return f(field, values...)
-	}
+	list := kapi.Match
 	parts := []logstore.Filter{
 		list(logstore.Equal, logscope.FieldWorkspace, q.Workspaces),
 		list(logstore.ContainsFold, logscope.FieldWorkspace, q.WorkspaceSearch),
@@ -169,24 +139,18 @@ type ClientOptions struct {
 // read (list events, by logscope.Of). Its methods are safe for concurrent
 // use.
 type Client struct {
-	opts   ClientOptions
-	scoped kapi.Scoped
+	records kapi.Records
 }
 
 // NewClient returns a Client, or an *InvalidError naming a missing option.
 func NewClient(opts ClientOptions) (*Client, error) {
-	switch {
-	case opts.Store == nil:
-		return nil, &InvalidError{Field: "Store", Reason: "required"}
-	case opts.Authorizer == nil:
-		return nil, &InvalidError{Field: "Authorizer", Reason: "required"}
-	case opts.Reader == nil:
-		return nil, &InvalidError{Field: "Reader", Reason: "required"}
+	if err := kapi.Require(opts.Store, opts.Authorizer, opts.Reader); err != nil {
+		return nil, err
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	return &Client{opts: opts, scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadEvents, Kind: logscope.KindEvent, Cluster: opts.Cluster}}, nil
+	return &Client{records: kapi.Records{
+		Scoped: kapi.Scoped{Authorizer: opts.Authorizer, Reader: opts.Reader, Permission: ReadEvents, Kind: logscope.KindEvent, Cluster: opts.Cluster},
+		Store:  opts.Store, Record: FieldEvent, Distinct: FieldInvolvedUID, Now: opts.Now,
+	}}, nil
 }
 
 // Response is an event query's answer in KubeSphere's shape: one of its
@@ -221,42 +185,14 @@ type Histogram struct {
 // Filter is the store filter of q for user: the user's scope AND q (AND
 // the Client's cluster).
 func (c *Client) Filter(ctx context.Context, user authz.User, q EventQuery) (logstore.Filter, error) {
-	return c.scoped.Filter(ctx, user, q.filter())
+	return c.records.Filter(ctx, user, q.filter())
 }
 
 // Query answers q for user.
 func (c *Client) Query(ctx context.Context, user authz.User, q EventQuery) (*Response, error) {
-	f, err := c.Filter(ctx, user, q)
+	a, err := c.records.Answer(ctx, user, q.filter(), kapi.Window{Operation: string(q.Operation), Start: q.Start, End: q.End, Interval: q.Interval, Ascending: q.Ascending, From: q.From, Size: q.Size})
 	if err != nil {
 		return nil, err
 	}
-	switch q.Operation {
-	case OperationStatistics:
-		start, end := kapi.StoreRange(q.Start, q.End)
-		counts, err := c.opts.Store.Count(ctx, f, start, end, FieldInvolvedUID)
-		if err != nil {
-			return nil, err
-		}
-		return &Response{Statistics: &Statistics{Resources: counts.Distinct, Events: counts.Records}}, nil
-	case OperationHistogram:
-		total, buckets, err := kapi.Histogram(ctx, c.opts.Store, f, q.Start, q.End, q.Interval, DefaultHistogramSpan, c.opts.Now)
-		if err != nil {
-			return nil, err
-		}
-		return &Response{Histogram: &Histogram{Total: total, Buckets: buckets}}, nil
-	}
-	size := q.Size
-	if size == 0 {
-		size = DefaultSize
-	}
-	start, end := kapi.StoreRange(q.Start, q.End)
-	page, err := c.opts.Store.Search(ctx, logstore.Query{Filter: f, Start: start, End: end, Oldest: q.Ascending, Offset: q.From, Limit: size})
-	if err != nil {
-		return nil, err
-	}
-	out := &Events{Total: page.Total}
-	for _, r := range page.Records {
-		out.Records = append(out.Records, json.RawMessage(r.Fields[FieldEvent]))
-	}
-	return &Response{Query: out}, nil
+	return &Response{Query: (*Events)(a.Page), Statistics: (*Statistics)(a.Statistics), Histogram: (*Histogram)(a.Histogram)}, nil
 }
