@@ -15,6 +15,16 @@ type promConfig struct {
 	Global        promGlobal   `json:"global"`
 	RuleFiles     []string     `json:"rule_files"`
 	ScrapeConfigs []promScrape `json:"scrape_configs,omitempty"`
+	Alerting      *promAlerting `json:"alerting,omitempty"`
+}
+
+type promAlerting struct {
+	Alertmanagers []promAlertmanager `json:"alertmanagers"`
+}
+
+type promAlertmanager struct {
+	APIVersion    string       `json:"api_version"`
+	StaticConfigs []promStatic `json:"static_configs"`
 }
 
 type promGlobal struct {
@@ -75,6 +85,9 @@ func renderConfig(o Options, dir, rulesDir string) ([]byte, error) {
 			EvaluationInterval: o.EvaluationInterval.String(),
 		},
 		RuleFiles: []string{filepath.Join(rulesDir, "*.yaml")},
+	}
+	if len(o.Alertmanagers) > 0 {
+		cfg.Alerting = &promAlerting{Alertmanagers: []promAlertmanager{{APIVersion: "v2", StaticConfigs: []promStatic{{Targets: o.Alertmanagers}}}}}
 	}
 	for i, sc := range o.ScrapeConfigs {
 		ps := promScrape{

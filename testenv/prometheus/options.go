@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"io"
+	"net"
 	"net/url"
 	"regexp"
 	"sort"
@@ -27,6 +28,10 @@ type Options struct {
 	// file name (letters, digits, '.', '_', '-') to the YAML of a Prometheus
 	// rules file. A file Prometheus refuses fails Start with a *RulesError.
 	RuleFiles map[string]string
+
+	// Alertmanagers are the host:port addresses of the Alertmanagers
+	// Prometheus sends its firing alerts to (API v2, over http).
+	Alertmanagers []string
 
 	// ExtraFlags are added to Prometheus's command line, after the flags
 	// Start sets (--config.file, --storage.tsdb.path,
@@ -158,6 +163,11 @@ func (o Options) validate() error {
 			return &OptionsError{Field: field + ".JobName", Reason: "job " + strconv.Quote(sc.JobName) + " appears twice"}
 		}
 		jobs[sc.JobName] = true
+	}
+	for i, am := range o.Alertmanagers {
+		if _, _, err := net.SplitHostPort(am); err != nil {
+			return &OptionsError{Field: "Alertmanagers[" + strconv.Itoa(i) + "]", Reason: "must be host:port: " + err.Error(), Err: err}
+		}
 	}
 	for name := range o.RuleFiles {
 		if !ruleFileName.MatchString(name) {

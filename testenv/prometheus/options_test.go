@@ -45,6 +45,7 @@ func TestInvalidOptions(t *testing.T) {
 			{JobName: "j", Targets: []string{"a:1"}}, {JobName: "j", Targets: []string{"b:1"}},
 		}}, "ScrapeConfigs[1].JobName"},
 		{"bad rule file name", Options{RuleFiles: map[string]string{"a/b": ""}}, "RuleFiles"},
+		{"an Alertmanager without a port", Options{Alertmanagers: []string{"127.0.0.1:9093", "localhost"}}, "Alertmanagers[1]"},
 		{"control character in a label", job(func(sc *ScrapeConfig) { sc.Labels = map[string]string{"a": "x\x7f"} }), "ScrapeConfigs[0].Labels"},
 		{"invalid UTF-8 in a regex", job(func(sc *ScrapeConfig) { sc.MetricRelabelConfigs = []RelabelConfig{{Regex: "\xff"}} }), "ScrapeConfigs[0].MetricRelabelConfigs"},
 	} {
@@ -63,6 +64,7 @@ func TestRenderConfig(t *testing.T) {
 	dir := t.TempDir()
 	repl := "$1"
 	o := Options{
+		Alertmanagers: []string{"127.0.0.1:9093"},
 		ScrapeConfigs: []ScrapeConfig{
 			{
 				JobName:     "apiserver",
