@@ -34,6 +34,7 @@ func ExampleAll() {
 	// ippools.network.kubesphere.io Cluster
 	// loginrecords.iam.kubesphere.io Cluster
 	// namespacenetworkpolicies.network.kubesphere.io Namespaced
+	// notificationmanagers.notification.kubesphere.io Cluster
 	// provisionercapabilities.storage.kubesphere.io Cluster
 	// receivers.notification.kubesphere.io Cluster
 	// resourcequotas.quota.kubesphere.io Cluster

@@ -30,7 +30,7 @@ var kubesphereReleases = []struct {
 	{dir: "testdata/kubesphere-v3.4.1", kinds: 9},  // network, alerting, storage capabilities
 	{dir: "testdata/storageclass-accessor", kinds: 1},
 	{dir: "testdata/kube-events", kinds: 1},
-	{dir: "testdata/notification-manager", kinds: 4},
+	{dir: "testdata/notification-manager", kinds: 5},
 }
 
 // TestSchemasAreKubeSpheres: for every kind KubeSphere has in spherekit's

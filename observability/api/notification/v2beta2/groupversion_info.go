@@ -22,6 +22,7 @@ var (
 func addKnownTypes(scheme *runtime.Scheme) error {
 	scheme.AddKnownTypes(SchemeGroupVersion,
 		&Config{}, &ConfigList{},
+		&NotificationManager{}, &NotificationManagerList{},
 		&Receiver{}, &ReceiverList{},
 		&Router{}, &RouterList{},
 		&Silence{}, &SilenceList{},
