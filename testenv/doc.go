@@ -74,7 +74,9 @@
 // cluster with nodes, so claims are really provisioned, snapshotted,
 // restored, cloned and expanded. For logs, testenv/victorialogs runs the
 // log database observability/logstore writes to; for notifications,
-// testenv/mailpit runs an SMTP server whose deliveries a test reads back.
+// testenv/mailpit runs an SMTP server whose deliveries a test reads back;
+// for alerts, testenv/alertmanager runs an Alertmanager whose webhook
+// receivers post to the test's own HTTP server.
 //
 // Or start from Start for a cluster of your own (a program, several clusters, a
 // cluster per test). Every cluster installs the CRDs of every spherekit API

@@ -12,9 +12,9 @@ import (
 // The shapes below are the part of Prometheus's configuration file that
 // Options can express, with its field names.
 type promConfig struct {
-	Global        promGlobal   `json:"global"`
-	RuleFiles     []string     `json:"rule_files"`
-	ScrapeConfigs []promScrape `json:"scrape_configs,omitempty"`
+	Global        promGlobal    `json:"global"`
+	RuleFiles     []string      `json:"rule_files"`
+	ScrapeConfigs []promScrape  `json:"scrape_configs,omitempty"`
 	Alerting      *promAlerting `json:"alerting,omitempty"`
 }
 

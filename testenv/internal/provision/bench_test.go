@@ -16,7 +16,7 @@ import (
 // One component: -bench ColdBuild/prometheus.
 func BenchmarkColdBuild(b *testing.B) {
 	for _, comp := range []Component{Etcd(), Kubernetes(), Kwok(), Gitea(), Prometheus(), KubeStateMetrics(),
-		CSIProvisioner(), CSISnapshotter(), CSIResizer(), CSISanity(), VictoriaLogs()} {
+		CSIProvisioner(), CSISnapshotter(), CSIResizer(), CSISanity(), VictoriaLogs(), Alertmanager()} {
 		b.Run(comp.Name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()

@@ -44,6 +44,13 @@ type Component struct {
 	// library (Gitea's SQLite driver); the machine then needs a C compiler.
 	// Without it binaries are built with CGO_ENABLED=0.
 	CGO bool
+	// PatchModule, when set, builds the binaries from a copy of the upstream
+	// module instead of the module cache: the module is copied into the
+	// build folder, PatchModule adds or changes files in the copy (files the
+	// module zip lacks, such as Alertmanager's web UI build output), and the
+	// throwaway module replaces the module by the copy. A change to what it
+	// writes needs a new Revision.
+	PatchModule func(moduleDir string) error
 	// Assets copies files out of the upstream module into the cache entry.
 	Assets func(moduleDir, dest string) error
 	// LDFlags are added to the linker flags of every binary, for example to
@@ -70,21 +77,43 @@ type goModReplace struct {
 	New struct{ Path, Version string }
 }
 
+// patchedModuleDir is the folder, in the throwaway module's folder, that
+// holds the copy of the upstream module a PatchModule component builds from.
+// The copy has its own go.mod, so it is not part of the throwaway module.
+const patchedModuleDir = "upstream"
+
+// moduleDownload is what `go mod download -json` reports of the upstream module.
+type moduleDownload struct {
+	// Dir is the module's folder in the module cache (read-only), GoMod its
+	// go.mod file.
+	Dir, GoMod string
+}
+
+// download fetches the upstream module into the module cache and says where
+// it is.
+func (c Component) download(ctx context.Context, g *goCmd, dir string) (moduleDownload, error) {
+	out, err := g.run(ctx, dir, "mod", "download", "-json", c.Module+"@"+c.Version)
+	if err != nil {
+		return moduleDownload{}, err
+	}
+	var dl moduleDownload
+	if err := json.Unmarshal(out, &dl); err != nil {
+		return moduleDownload{}, fmt.Errorf("read go mod download output for %s: %w", c.Module, err)
+	}
+	if dl.GoMod == "" || dl.Dir == "" {
+		return moduleDownload{}, fmt.Errorf("go mod download named no folder or go.mod for %s@%s", c.Module, c.Version)
+	}
+	return dl, nil
+}
+
 // upstreamReplaces reads the replace directives of the upstream go.mod
 // through `go mod download -json` and `go mod edit -json`.
 func (c Component) upstreamReplaces(ctx context.Context, g *goCmd, dir string) ([]goModReplace, error) {
-	out, err := g.run(ctx, dir, "mod", "download", "-json", c.Module+"@"+c.Version)
+	dl, err := c.download(ctx, g, dir)
 	if err != nil {
 		return nil, err
 	}
-	var dl struct{ GoMod string }
-	if err := json.Unmarshal(out, &dl); err != nil {
-		return nil, fmt.Errorf("read go mod download output for %s: %w", c.Module, err)
-	}
-	if dl.GoMod == "" {
-		return nil, fmt.Errorf("go mod download named no go.mod for %s@%s", c.Module, c.Version)
-	}
-	out, err = g.run(ctx, dir, "mod", "edit", "-json", dl.GoMod)
+	out, err := g.run(ctx, dir, "mod", "edit", "-json", dl.GoMod)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +180,12 @@ func (c Component) writeModule(ctx context.Context, g *goCmd, dir string) error 
 			b.WriteString("\n" + strings.Join(lines, "\n") + "\n")
 		}
 	}
+	if c.PatchModule != nil {
+		if err := c.patchedCopy(ctx, g, dir); err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "\nreplace %s => ./%s\n", c.Module, patchedModuleDir)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(b.String()), 0o644); err != nil {
 		return err
 	}
@@ -161,6 +196,23 @@ func (c Component) writeModule(ctx context.Context, g *goCmd, dir string) error 
 	}
 	t.WriteString(")\n")
 	return os.WriteFile(filepath.Join(dir, "tools.go"), []byte(t.String()), 0o644)
+}
+
+// patchedCopy copies the upstream module from the module cache into
+// patchedModuleDir under dir, writable, and lets PatchModule change it.
+func (c Component) patchedCopy(ctx context.Context, g *goCmd, dir string) error {
+	dl, err := c.download(ctx, g, dir)
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(dir, patchedModuleDir)
+	if err := copyTree(dl.Dir, dst); err != nil {
+		return fmt.Errorf("copy %s@%s out of the module cache: %w", c.Module, c.Version, err)
+	}
+	if err := c.PatchModule(dst); err != nil {
+		return fmt.Errorf("patch %s@%s: %w", c.Module, c.Version, err)
+	}
+	return nil
 }
 
 // buildArgs are the arguments of the go command that builds the main

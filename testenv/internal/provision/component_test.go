@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,4 +147,61 @@ func TestGiteaRecipe(t *testing.T) {
 	assert.Contains(t, args, "-tags=sqlite,sqlite_unlock_notify")
 	assert.Contains(t, args, "-X main.Version=1.26.1")
 	assert.Contains(t, args, "-X 'main.Tags=sqlite sqlite_unlock_notify'")
+}
+
+// TestPatchModuleBuildsFromACopy builds stringer from a patched copy of
+// its module: the binary runs the patch's code, and the module cache keeps
+// the original.
+func TestPatchModuleBuildsFromACopy(t *testing.T) {
+	patch := []byte("package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\n" +
+		"func init() {\n\tif os.Getenv(\"SPHEREKIT_PATCHED\") != \"\" {\n\t\tfmt.Println(\"patched\")\n\t\tos.Exit(0)\n\t}\n}\n")
+	var patched string
+	comp := small()
+	comp.Name = "stringer-patched"
+	comp.PatchModule = func(dir string) error {
+		patched = dir
+		return os.WriteFile(filepath.Join(dir, "cmd", "stringer", "zz_spherekit_patch.go"), patch, 0o644)
+	}
+	res, err := (&Cache{Root: t.TempDir()}).Ensure(context.Background(), comp)
+	require.NoError(t, err)
+	assert.Equal(t, patchedModuleDir, filepath.Base(patched))
+
+	cmd := exec.Command(filepath.Join(res.Dir, "stringer"))
+	cmd.Env = append(os.Environ(), "SPHEREKIT_PATCHED=1")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	assert.Equal(t, "patched\n", string(out))
+
+	g, err := newGoCmd(&strings.Builder{})
+	require.NoError(t, err)
+	dl, err := comp.download(context.Background(), g, t.TempDir())
+	require.NoError(t, err)
+	assert.NoFileExists(t, filepath.Join(dl.Dir, "cmd", "stringer", "zz_spherekit_patch.go"), "the module cache is left alone")
+}
+
+func TestPatchModuleFailureIsABuildError(t *testing.T) {
+	comp := small()
+	comp.Name = "stringer-unpatchable"
+	comp.PatchModule = func(string) error { return errors.New("no such folder") }
+	_, err := (&Cache{Root: t.TempDir()}).Ensure(context.Background(), comp)
+	var be *BuildError
+	require.ErrorAs(t, err, &be)
+	assert.ErrorContains(t, err, "patch golang.org/x/tools@v0.51.0: no such folder")
+}
+
+func TestAlertmanagerUIPlaceholder(t *testing.T) {
+	mod := t.TempDir()
+	require.NoError(t, alertmanagerUIPlaceholder(mod))
+	page, err := os.ReadFile(filepath.Join(mod, "ui", "app", "dist", "index.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "without its web UI")
+
+	built := t.TempDir()
+	dist := filepath.Join(built, "ui", "app", "dist")
+	require.NoError(t, os.MkdirAll(dist, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dist, "index.html"), []byte("the real UI"), 0o644))
+	require.NoError(t, alertmanagerUIPlaceholder(built))
+	page, err = os.ReadFile(filepath.Join(dist, "index.html"))
+	require.NoError(t, err)
+	assert.Equal(t, "the real UI", string(page), "a module that ships its UI keeps it")
 }

@@ -17,7 +17,7 @@ func TestAllIsEveryComponentLongestFirst(t *testing.T) {
 		}
 	}
 	for _, c := range []Component{Etcd(), Kubernetes(), Kwok(), Pdeathsig(), Gitea(), Prometheus(), KubeStateMetrics(),
-		CSIProvisioner(), CSISnapshotter(), CSIResizer(), CSISanity(), VictoriaLogs(), Mailpit()} {
+		CSIProvisioner(), CSISnapshotter(), CSIResizer(), CSISanity(), VictoriaLogs(), Mailpit(), Alertmanager()} {
 		assert.True(t, names[c.Name], "%s missing", c.Name)
 	}
 }

@@ -9,7 +9,10 @@
 // module at a pinned version (with the replace lines the upstream go.mod
 // makes its dependents copy, and build tags and cgo where it needs them), in a temporary folder beside the cache entry,
 // and moved into place with one rename once every binary and a manifest of
-// their checksums are written. A file lock per component makes concurrent
+// their checksums are written. When the module zip lacks files the build
+// needs (Alertmanager's ui package embeds its web UI's build output, which is
+// not in the zip), the throwaway module replaces the upstream module by a
+// copy of it in the build folder that Component.PatchModule completes. A file lock per component makes concurrent
 // processes build it once; a cache entry whose manifest is missing or does not
 // match its files is rebuilt.
 //
