@@ -20,6 +20,7 @@ import (
 	"github.com/spherekit/spherekit/observability/logstore"
 	"github.com/spherekit/spherekit/tenancy/authz"
 	"github.com/spherekit/spherekit/testenv"
+	"github.com/spherekit/spherekit/testenv/mailpit"
 	"github.com/spherekit/spherekit/testenv/victorialogs"
 )
 
@@ -38,6 +39,8 @@ type logStack struct {
 	// webhook is the tour's webhook server, where the sink listens; set
 	// once the cluster runs.
 	webhook webhook.Options
+	// mail is the SMTP server notifications are delivered to.
+	mail *mailpit.Server
 }
 
 // newLogStack prepares the audit webhook's options, for the embedded
@@ -55,14 +58,21 @@ func (s *logStack) start(ctx context.Context, cluster *testenv.Cluster, progress
 		return errors.Join(err, s.server.Stop())
 	}
 	s.webhook = cluster.AuditServerOptions()
-	return nil
+	return s.startMail(ctx, progress)
 }
 
 func (s *logStack) stop() error {
-	if s == nil || s.server == nil {
+	if s == nil {
 		return nil
 	}
-	return s.server.Stop()
+	var err error
+	if s.mail != nil {
+		err = s.mail.Stop()
+	}
+	if s.server != nil {
+		err = errors.Join(err, s.server.Stop())
+	}
+	return err
 }
 
 // setup adds the events exporter and the audit sink to the tour's manager,

@@ -177,7 +177,7 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 				return err
 			}
 			defer func() { err = errors.Join(err, driver.Stop()) }()
-			fmt.Fprintln(out, "Starting VictoriaLogs (built from source the first time) for the cluster's events and audit trail.")
+			fmt.Fprintln(out, "Starting VictoriaLogs for the cluster's events, audit trail and notification history, and mailpit as the SMTP server (both built from source the first time).")
 			if err := logs.start(ctx, cluster, os.Stderr); err != nil {
 				return err
 			}
@@ -358,6 +358,9 @@ func tour(ctx context.Context, out io.Writer, cfg *rest.Config, c client.Client,
 	}
 
 	if err := logsTour(ctx, out, mgr.GetCache(), logs, bob, project); err != nil {
+		return err
+	}
+	if err := notifyTour(ctx, out, c, mgr.GetCache(), logs, bob, project); err != nil {
 		return err
 	}
 

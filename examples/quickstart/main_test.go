@@ -84,6 +84,7 @@ func TestTourAgainstRunningCluster(t *testing.T) {
 	assert.Contains(t, s, "Skipped volume snapshots: on a given cluster the tour creates no volumes.")
 	assert.Contains(t, s, "Skipped monitoring: no Prometheus")
 	assert.Contains(t, s, "Skipped events and audit trail: on a given cluster the tour starts no log store.")
+	assert.Contains(t, s, "Skipped notifications: on a given cluster the tour starts no mail server.")
 	assert.Contains(t, s, "Workspaces (1):")
 	assert.Contains(t, s, "Deleted workspace")
 
@@ -113,6 +114,8 @@ func TestTourOnEmbeddedCluster(t *testing.T) {
 	assert.Regexp(t, `Events of web-\w+ that bob-\w+ reads \(\d+, the latest \d\):\n  (Normal|Warning) `, s)
 	assert.Regexp(t, `The audit trail of web-\w+ holds \d+ requests; the latest of bob-\w+'s: list pods → 200.\n`, s)
 	assert.Contains(t, s, "His refused request in kube-system is audited too, but not his to read: he sees 0 there.")
+	assert.Regexp(t, `An alert of web-\w+ reached bob-\w+'s mailbox: "\[firing\] alertname=KubePodCrashLooping namespace=web-\w+"`, s)
+	assert.Regexp(t, `bob-\w+'s notification history: KubePodCrashLooping by email, sent\.`, s)
 	assert.Contains(t, s, "Tearing down the embedded cluster.")
 }
 

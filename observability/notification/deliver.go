@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	notificationv2beta2 "github.com/spherekit/spherekit/observability/api/notification/v2beta2"
 )
@@ -36,9 +39,76 @@ type Deliverer struct {
 	RetryWait time.Duration
 	// Timeout bounds one try (the channel's default when zero).
 	Timeout time.Duration
+	// RateLimits bound how often each channel sends, by channel name
+	// (Target.Channel); a channel without one is not limited.
+	RateLimits map[string]RateLimit
+	// Templates render notifications (the built-in ones in
+	// DefaultLanguage when nil); a receiver's template fields name the
+	// templates its channel is rendered with.
+	Templates *Templates
+
+	limitersOnce sync.Once
+	limiters     map[string]*rate.Limiter // by channel, made once from RateLimits
 	// SlackAPIURL and TelegramAPIURL are where Slack and Telegram messages
 	// are posted; empty means the services themselves.
 	SlackAPIURL, TelegramAPIURL string
+	// DingTalkAPIURL, WeComAPIURL, FeishuAPIURL and PushoverAPIURL are
+	// where DingTalk conversations, WeCom app messages (unless the Config
+	// names its own), Feishu batch messages and Pushover messages are sent;
+	// empty means the services themselves. Chatbots post to their webhooks.
+	DingTalkAPIURL, WeComAPIURL, FeishuAPIURL, PushoverAPIURL string
+	// SMSEndpoints are where the SMS providers are reached; empty ones
+	// mean the services themselves.
+	SMSEndpoints SMSEndpoints
+}
+
+// ErrRateLimited is the failure of a notification whose channel's rate
+// limit would have kept it waiting longer than the limit's MaxWait.
+var ErrRateLimited = errors.New("the channel's rate limit is exhausted")
+
+// RateLimit bounds how often one channel sends, as notification-manager's
+// throttle does: Threshold notifications per Unit, in bursts of up to
+// Threshold; a notification waits for its turn up to MaxWait, and fails
+// with ErrRateLimited when its turn is further away (recorded, never
+// dropped).
+type RateLimit struct {
+	Threshold int
+	Unit      time.Duration
+	MaxWait   time.Duration
+}
+
+// wait waits for channel's turn under its rate limit.
+func (d *Deliverer) wait(ctx context.Context, channel string) error {
+	d.limitersOnce.Do(func() {
+		d.limiters = map[string]*rate.Limiter{}
+		for ch, l := range d.RateLimits {
+			if l.Threshold > 0 && l.Unit > 0 {
+				d.limiters[ch] = rate.NewLimiter(rate.Every(l.Unit/time.Duration(l.Threshold)), l.Threshold)
+			}
+		}
+	})
+	lim := d.limiters[channel]
+	if lim == nil {
+		return nil
+	}
+	res := lim.Reserve()
+	delay := res.Delay()
+	if delay > d.RateLimits[channel].MaxWait {
+		res.Cancel()
+		return fmt.Errorf("%s: the next turn is in %s, over the %s allowed: %w", channel, delay.Round(time.Millisecond), d.RateLimits[channel].MaxWait, ErrRateLimited)
+	}
+	if delay == 0 {
+		return nil
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		res.Cancel()
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Result is the outcome of one notification.
@@ -75,10 +145,12 @@ func (d *Deliverer) Deliver(ctx context.Context, deliveries []Delivery, objs Obj
 			pause := wait
 			for r.Attempts < attempts {
 				r.Attempts++
-				r.Err = d.send(ctx, dl.Target, receivers[dl.Target.Receiver], data)
+				if r.Err = d.wait(ctx, dl.Target.Channel); r.Err == nil {
+					r.Err = d.send(ctx, dl.Target, receivers[dl.Target.Receiver], data)
+				}
 				r.At = time.Now()
 				var invalid *InvalidError
-				if r.Err == nil || errors.Is(r.Err, ErrUnsupportedChannel) || errors.As(r.Err, &invalid) || r.Attempts == attempts {
+				if r.Err == nil || errors.Is(r.Err, ErrUnsupportedChannel) || errors.Is(r.Err, ErrRateLimited) || errors.As(r.Err, &invalid) || r.Attempts == attempts {
 					break
 				}
 				select {
@@ -139,6 +211,44 @@ func (d *Deliverer) send(ctx context.Context, t Target, rcv *notificationv2beta2
 			return err
 		}
 		return SendDiscord(ctx, d.Secrets, rcv.Spec.Discord, text, d.Timeout)
+	case "dingtalk":
+		// Chatbots need no Config; SendDingTalk, SendWeCom and SendFeishu
+		// refuse app messages without one.
+		text, err := RenderText(data)
+		if err != nil {
+			return err
+		}
+		return SendDingTalk(ctx, d.Secrets, targetConfig(t).DingTalk, rcv.Spec.DingTalk, text, d.DingTalkAPIURL, d.Timeout)
+	case "wechat":
+		text, err := RenderText(data)
+		if err != nil {
+			return err
+		}
+		return SendWeCom(ctx, d.Secrets, targetConfig(t).Wechat, rcv.Spec.Wechat, text, d.WeComAPIURL, d.Timeout)
+	case "feishu":
+		text, err := RenderText(data)
+		if err != nil {
+			return err
+		}
+		return SendFeishu(ctx, d.Secrets, targetConfig(t).Feishu, rcv.Spec.Feishu, text, d.FeishuAPIURL, d.Timeout)
+	case "pushover":
+		if t.Config == nil || t.Config.Spec.Pushover == nil {
+			return &InvalidError{Field: "receiver " + t.Receiver + " spec.pushover.pushoverConfigSelector", Reason: "no Config configures pushover for it"}
+		}
+		text, err := RenderText(data)
+		if err != nil {
+			return err
+		}
+		return SendPushover(ctx, d.Secrets, t.Config.Spec.Pushover, rcv.Spec.Pushover, titleOf(text), text, d.PushoverAPIURL, d.Timeout)
+	case "sms":
+		if t.Config == nil || t.Config.Spec.Sms == nil {
+			return &InvalidError{Field: "receiver " + t.Receiver + " spec.sms.smsConfigSelector", Reason: "no Config configures sms for it"}
+		}
+		text, err := RenderText(data)
+		if err != nil {
+			return err
+		}
+		return SendSMS(ctx, d.Secrets, t.Config.Spec.Sms, rcv.Spec.Sms, text, d.SMSEndpoints, d.Timeout)
 	}
 	return fmt.Errorf("%s: %w", t.Channel, ErrUnsupportedChannel)
 }

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	notificationv2beta2 "github.com/spherekit/spherekit/observability/api/notification/v2beta2"
@@ -27,52 +26,12 @@ type Email struct {
 	HTML bool
 }
 
-// defaultEmail is the text template of an email: a subject naming the
-// status and the group, and each alert with its labels and summary.
-var defaultEmail = template.Must(template.New("email").Funcs(template.FuncMap{"sortedPairs": sortedPairs}).Parse(
-	`{{define "subject"}}[{{.Status | printf "%s" }}{{if gt (len .Alerts) 1}}:{{len .Alerts}}{{end}}] {{range $i, $p := sortedPairs .GroupLabels}}{{if $i}} {{end}}{{$p}}{{end}}{{end}}` +
-		`{{define "body"}}{{range .Alerts}}{{.Status}}: {{index .Labels "alertname"}}
-{{with index .Annotations "summary"}}  {{.}}
-{{end}}{{with index .Annotations "message"}}  {{.}}
-{{end}}{{range sortedPairs .Labels}}  {{.}}
-{{end}}  since {{.StartsAt.UTC.Format "2006-01-02 15:04:05 MST"}}
-
-{{end}}{{end}}`))
-
-func sortedPairs(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k, v := range m {
-		out = append(out, k+"="+v)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// emailView is what the default template reads.
-type emailView struct {
-	Data
-	Status string
-}
-
-// RenderEmail renders data with the default email template: the subject
-// "[firing:3] alertname=PodCrash namespace=demo" (the status is resolved
-// when every alert is, and the count shown above one), and each alert's
-// name, summary or message, labels and start in the body.
+// RenderEmail renders data with the built-in templates in DefaultLanguage:
+// the subject "[firing:3] alertname=PodCrash namespace=demo" (the status
+// is resolved when every alert is, and the count shown above one), and
+// each alert's status, name, message, labels and start in the body.
 func RenderEmail(data Data) (Email, error) {
-	view := emailView{Data: data, Status: StatusResolved}
-	for _, a := range data.Alerts {
-		if a.Status != StatusResolved {
-			view.Status = StatusFiring
-		}
-	}
-	var subject, body bytes.Buffer
-	if err := defaultEmail.ExecuteTemplate(&subject, "subject", view); err != nil {
-		return Email{}, fmt.Errorf("render the subject: %w", err)
-	}
-	if err := defaultEmail.ExecuteTemplate(&body, "body", view); err != nil {
-		return Email{}, fmt.Errorf("render the body: %w", err)
-	}
-	return Email{Subject: strings.TrimSpace(subject.String()), Body: body.String()}, nil
+	return defaultTemplates.Email(data, "", "", false)
 }
 
 // SendEmail sends msg to the receiver's addresses through the config's

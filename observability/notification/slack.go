@@ -16,14 +16,10 @@ import (
 // unless told otherwise.
 const SlackAPIURL = "https://slack.com/api/chat.postMessage"
 
-// RenderText renders data as plain text for chat channels: the email
-// template's subject, then its body.
+// RenderText renders data as plain text for chat channels with the
+// built-in templates: the email's subject, a blank line, then its body.
 func RenderText(data Data) (string, error) {
-	msg, err := RenderEmail(data)
-	if err != nil {
-		return "", err
-	}
-	return msg.Subject + "\n\n" + msg.Body, nil
+	return defaultTemplates.Text(data, "")
 }
 
 // SendSlack posts text to each of the receiver's channels with Slack's
