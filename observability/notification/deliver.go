@@ -18,9 +18,9 @@ const (
 	DefaultRetryWait = time.Second
 )
 
-// ErrUnsupportedChannel is the failure recorded for a channel spherekit
-// does not deliver on yet.
-var ErrUnsupportedChannel = errors.New("the channel is not supported yet")
+// ErrUnsupportedChannel is the failure recorded for a target whose
+// channel spherekit does not know (Route names only channels it knows).
+var ErrUnsupportedChannel = errors.New("the channel is not supported")
 
 // Deliverer sends routed alerts: it groups each delivery's alerts into
 // notifications by GroupLabels, renders them and sends each on its
@@ -182,7 +182,7 @@ func (d *Deliverer) send(ctx context.Context, t Target, rcv *notificationv2beta2
 		if t.Config == nil || t.Config.Spec.Email == nil {
 			return &InvalidError{Field: "receiver " + t.Receiver + " spec.email.emailConfigSelector", Reason: "no Config configures email for it"}
 		}
-		msg, err := RenderEmail(data)
+		msg, err := d.email(rcv, data)
 		if err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func (d *Deliverer) send(ctx context.Context, t Target, rcv *notificationv2beta2
 		if t.Config == nil || t.Config.Spec.Slack == nil {
 			return &InvalidError{Field: "receiver " + t.Receiver + " spec.slack.slackConfigSelector", Reason: "no Config configures slack for it"}
 		}
-		text, err := RenderText(data)
+		text, err := d.text(rcv, t.Channel, data)
 		if err != nil {
 			return err
 		}
@@ -200,13 +200,13 @@ func (d *Deliverer) send(ctx context.Context, t Target, rcv *notificationv2beta2
 		if t.Config == nil || t.Config.Spec.Telegram == nil {
 			return &InvalidError{Field: "receiver " + t.Receiver + " spec.telegram.telegramConfigSelector", Reason: "no Config configures telegram for it"}
 		}
-		text, err := RenderText(data)
+		text, err := d.text(rcv, t.Channel, data)
 		if err != nil {
 			return err
 		}
 		return SendTelegram(ctx, d.Secrets, t.Config.Spec.Telegram, rcv.Spec.Telegram, text, d.TelegramAPIURL, d.Timeout)
 	case "discord":
-		text, err := RenderText(data)
+		text, err := d.text(rcv, t.Channel, data)
 		if err != nil {
 			return err
 		}
@@ -214,19 +214,19 @@ func (d *Deliverer) send(ctx context.Context, t Target, rcv *notificationv2beta2
 	case "dingtalk":
 		// Chatbots need no Config; SendDingTalk, SendWeCom and SendFeishu
 		// refuse app messages without one.
-		text, err := RenderText(data)
+		text, err := d.text(rcv, t.Channel, data)
 		if err != nil {
 			return err
 		}
 		return SendDingTalk(ctx, d.Secrets, targetConfig(t).DingTalk, rcv.Spec.DingTalk, text, d.DingTalkAPIURL, d.Timeout)
 	case "wechat":
-		text, err := RenderText(data)
+		text, err := d.text(rcv, t.Channel, data)
 		if err != nil {
 			return err
 		}
 		return SendWeCom(ctx, d.Secrets, targetConfig(t).Wechat, rcv.Spec.Wechat, text, d.WeComAPIURL, d.Timeout)
 	case "feishu":
-		text, err := RenderText(data)
+		text, err := d.text(rcv, t.Channel, data)
 		if err != nil {
 			return err
 		}
@@ -235,7 +235,7 @@ func (d *Deliverer) send(ctx context.Context, t Target, rcv *notificationv2beta2
 		if t.Config == nil || t.Config.Spec.Pushover == nil {
 			return &InvalidError{Field: "receiver " + t.Receiver + " spec.pushover.pushoverConfigSelector", Reason: "no Config configures pushover for it"}
 		}
-		text, err := RenderText(data)
+		text, err := d.text(rcv, t.Channel, data)
 		if err != nil {
 			return err
 		}
@@ -244,7 +244,7 @@ func (d *Deliverer) send(ctx context.Context, t Target, rcv *notificationv2beta2
 		if t.Config == nil || t.Config.Spec.Sms == nil {
 			return &InvalidError{Field: "receiver " + t.Receiver + " spec.sms.smsConfigSelector", Reason: "no Config configures sms for it"}
 		}
-		text, err := RenderText(data)
+		text, err := d.text(rcv, t.Channel, data)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ import (
 // TestDeliver routes alerts to a tenant's email (on the real mailpit) and
 // Slack (an HTTP server checking Slack's format), a global webhook that
 // fails twice before it answers, a Telegram channel no Config configures
-// and a Pushover channel spherekit does not deliver on yet, and checks
+// and a Pushover channel no Config configures, and checks
 // every outcome is reported, failures without retries where a retry
 // cannot help.
 func TestDeliver(t *testing.T) {
@@ -82,8 +82,8 @@ func TestDeliver(t *testing.T) {
 		"alice/email PodCrash":    "sent after 1",
 		"alice/slack DiskFull":    "sent after 1",
 		"alice/slack PodCrash":    "sent after 1",
-		"alice/pushover DiskFull": "failed after 1: pushover: the channel is not supported yet",
-		"alice/pushover PodCrash": "failed after 1: pushover: the channel is not supported yet",
+		"alice/pushover DiskFull": "failed after 1: invalid receiver alice spec.pushover.pushoverConfigSelector: no Config configures pushover for it",
+		"alice/pushover PodCrash": "failed after 1: invalid receiver alice spec.pushover.pushoverConfigSelector: no Config configures pushover for it",
 		"alice/telegram DiskFull": "failed after 1: invalid receiver alice spec.telegram.telegramConfigSelector: no Config configures telegram for it",
 		"alice/telegram PodCrash": "failed after 1: invalid receiver alice spec.telegram.telegramConfigSelector: no Config configures telegram for it",
 		"pager/webhook DiskFull":  "sent after 1",

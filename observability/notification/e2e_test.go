@@ -98,7 +98,9 @@ func startAlertPipeline(tb testing.TB) *alertPipeline {
 	go func() { done <- d.Start(runCtx) }()
 	tb.Cleanup(func() {
 		stop()
-		<-done
+		if err := <-done; err != nil {
+			tb.Error(err)
+		}
 	})
 	hook := httptest.NewServer(d)
 	tb.Cleanup(hook.Close)

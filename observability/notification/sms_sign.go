@@ -137,15 +137,16 @@ func sigV4Authorization(accessKeyID, secretKey, region, service, method, path, q
 // amzDateFormat is the X-Amz-Date header's format.
 const amzDateFormat = "20060102T150405Z"
 
-// wsseCreatedFormat is the X-WSSE Created field's format (UTC).
-const wsseCreatedFormat = "2006-01-02T15:04:05Z"
+// utcSecondsFormat is the ISO 8601 UTC time Alibaba Cloud's Timestamp
+// and Huawei Cloud's X-WSSE Created are written in.
+const utcSecondsFormat = "2006-01-02T15:04:05Z"
 
 // wsseHeader is Huawei Cloud's X-WSSE header for appKey and appSecret
 // with nonce at t: PasswordDigest is Base64 of the lower-case hex SHA-256
 // of nonce, created and the secret, as Huawei's description and samples
 // compute it.
 func wsseHeader(appKey, appSecret, nonce string, t time.Time) string {
-	created := t.UTC().Format(wsseCreatedFormat)
+	created := t.UTC().Format(utcSecondsFormat)
 	digest := base64.StdEncoding.EncodeToString([]byte(sha256Hex([]byte(nonce + created + appSecret))))
 	return `UsernameToken Username="` + appKey + `",PasswordDigest="` + digest + `",Nonce="` + nonce + `",Created="` + created + `"`
 }

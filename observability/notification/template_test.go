@@ -1,13 +1,19 @@
 package notification_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/utils/ptr"
 
+	notificationv2beta2 "github.com/spherekit/spherekit/observability/api/notification/v2beta2"
 	"github.com/spherekit/spherekit/observability/notification"
 )
 
@@ -111,6 +117,45 @@ func TestTemplates(t *testing.T) {
 		_, err := tmpl.Render("x", templateData())
 		require.ErrorContains(t, err, `render template "x"`)
 	})
+}
+
+// TestReceiverTemplates: a receiver's template fields pick the templates
+// its channel is rendered with, from the Deliverer's Templates in their
+// language, and an unknown name is a failure reported without retries.
+func TestReceiverTemplates(t *testing.T) {
+	ctx := context.Background()
+	host, portText, err := net.SplitHostPort(mail.SMTPAddress())
+	require.NoError(t, err)
+	port, err := strconv.Atoi(portText)
+	require.NoError(t, err)
+	to := fmt.Sprintf("tmpl-%d@example.com", time.Now().UnixNano())
+	cfg := &notificationv2beta2.Config{ObjectMeta: meta("smtp", "type", "default"), Spec: notificationv2beta2.ConfigSpec{Email: &notificationv2beta2.EmailConfig{
+		From: "platform@example.com", SmartHost: notificationv2beta2.HostPort{Host: host, Port: port}}}}
+	receiver := func(subject, body string) notificationv2beta2.Receiver {
+		return notificationv2beta2.Receiver{ObjectMeta: meta("ops", "type", "global"), Spec: notificationv2beta2.ReceiverSpec{Email: &notificationv2beta2.EmailReceiver{
+			To: []string{to}, SubjectTemplate: ptr.To(subject), Template: ptr.To(body)}}}
+	}
+	d := &notification.Deliverer{Templates: mustTemplates(t, notification.TemplateOptions{
+		Language: "zh-cn", LanguagePacks: []string{zhCN},
+		Text: []string{`{{ define "ops.subject" }}OPS {{ .Status | translate }} {{ .CommonLabels.pod }}{{ end }}{{ define "ops.body" }}{{ range .Alerts }}{{ . | message }}{{ end }}{{ end }}`},
+	})}
+	delivery := []notification.Delivery{{Target: notification.Target{Receiver: "ops", Channel: "email", Config: cfg}, Alerts: templateData().Alerts}}
+
+	results := d.Deliver(ctx, delivery, notification.Objects{Receivers: []notificationv2beta2.Receiver{receiver("ops.subject", "ops.body")}})
+	require.Len(t, results, 1)
+	require.NoError(t, results[0].Err)
+	got, err := mail.Messages(ctx, to)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, "OPS 触发中 web-0", got[0].Subject)
+	full, err := mail.Message(ctx, got[0].ID)
+	require.NoError(t, err)
+	assert.Contains(t, full.Text, "web-0 重启")
+
+	results = d.Deliver(ctx, delivery, notification.Objects{Receivers: []notificationv2beta2.Receiver{receiver("ops.nothing", "ops.body")}})
+	var inv *notification.InvalidError
+	require.True(t, errors.As(results[0].Err, &inv), "got %v", results[0].Err)
+	assert.Equal(t, 1, results[0].Attempts)
 }
 
 func mustTemplates(t *testing.T, opts notification.TemplateOptions) *notification.Templates {
