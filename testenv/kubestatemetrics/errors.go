@@ -1,9 +1,8 @@
 package kubestatemetrics
 
 import (
-	"fmt"
-
 	"github.com/spherekit/spherekit/internal/fielderr"
+	"github.com/spherekit/spherekit/testenv/internal/launch"
 	"github.com/spherekit/spherekit/testenv/internal/provision"
 )
 
@@ -16,18 +15,11 @@ type OptionsError = fielderr.Invalid
 type BuildError = provision.BuildError
 
 // StartError reports a kube-state-metrics that exited while starting or did
-// not answer, with the last lines it logged.
-type StartError struct {
-	// LogTail holds its last log lines.
-	LogTail string
-	Err     error
-}
+// not answer, with the last lines it logged: LogTail holds them and Err is
+// the cause.
+type StartError = launch.StartError[serverName]
 
-func (e *StartError) Error() string {
-	if e.LogTail == "" {
-		return fmt.Sprintf("kube-state-metrics: start: %v", e.Err)
-	}
-	return fmt.Sprintf("kube-state-metrics: start: %v; last log lines:\n%s", e.Err, e.LogTail)
-}
+// serverName names kube-state-metrics in launch's messages and errors.
+type serverName struct{}
 
-func (e *StartError) Unwrap() error { return e.Err }
+func (serverName) ServerName() string { return "kube-state-metrics" }

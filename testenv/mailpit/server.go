@@ -7,24 +7,17 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spherekit/spherekit/internal/fielderr"
-	"github.com/spherekit/spherekit/testenv/internal/process"
+	"github.com/spherekit/spherekit/testenv/internal/launch"
 	"github.com/spherekit/spherekit/testenv/internal/provision"
 )
 
 // Version is the mailpit version Start builds and runs.
 const Version = provision.MailpitVersion
-
-// workFolderPrefix names the work folders in the temporary folder; see
-// process.Folder for how a folder left by a killed process is removed.
-const workFolderPrefix = "spherekit-mailpit-"
 
 // OptionsError reports an invalid Options field.
 type OptionsError = fielderr.Invalid
@@ -33,20 +26,14 @@ type OptionsError = fielderr.Invalid
 type BuildError = provision.BuildError
 
 // StartError reports a server that exited while starting or did not
-// answer, with the last lines it logged.
-type StartError struct {
-	LogTail string
-	Err     error
-}
+// answer, with the last lines it logged: LogTail holds them and Err is the
+// cause.
+type StartError = launch.StartError[serverName]
 
-func (e *StartError) Error() string {
-	if e.LogTail == "" {
-		return fmt.Sprintf("mailpit: start: %v", e.Err)
-	}
-	return fmt.Sprintf("mailpit: start: %v; last log lines:\n%s", e.Err, e.LogTail)
-}
+// serverName names mailpit in launch's messages and errors.
+type serverName struct{}
 
-func (e *StartError) Unwrap() error { return e.Err }
+func (serverName) ServerName() string { return "mailpit" }
 
 // Options configures Start. The zero value is fit for tests.
 type Options struct {
@@ -65,12 +52,7 @@ type Options struct {
 // Server is a running mailpit. Its methods are safe for concurrent use.
 type Server struct {
 	smtpAddr, apiURL string
-	folder           *process.Folder
-	proc             *process.Process
-	log              *os.File
-
-	stopOnce sync.Once
-	stopErr  error
+	proc             *launch.Server
 }
 
 // Start builds mailpit on first use and starts it; see the package
@@ -82,67 +64,32 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = time.Minute
 	}
-	root, err := provision.CacheRoot(opts.CacheDir)
+	proc, err := launch.Start[serverName](ctx, launch.Spec{
+		Component:    provision.Mailpit(),
+		Binary:       "mailpit",
+		CacheDir:     opts.CacheDir,
+		Progress:     opts.Progress,
+		StartTimeout: opts.StartTimeout,
+		Ports:        2,
+		Command: func(dir string, ports []int) launch.Command {
+			smtpAddr, httpAddr := launch.Loopback(ports[0]), launch.Loopback(ports[1])
+			return launch.Command{
+				Args: []string{
+					"--smtp", smtpAddr, "--listen", httpAddr,
+					"--database", filepath.Join(dir, "mailpit.db"),
+					"--disable-version-check", "--smtp-auth-accept-any", "--smtp-auth-allow-insecure",
+				},
+				ReadyURL: "http://" + httpAddr + "/readyz",
+			}
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
-	res, err := (&provision.Cache{Root: root, Progress: opts.Progress}).Ensure(ctx, provision.Mailpit())
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
-	defer cancel()
-	begin := time.Now()
-	for _, d := range process.RemoveAbandoned(workFolderPrefix) {
-		progressf(opts.Progress, "mailpit: removed %s, left by a process that ended without stopping its server", d)
-	}
-	folder, err := process.NewFolder(workFolderPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("mailpit: work folder: %w", err)
-	}
-	s := &Server{folder: folder}
-	if err := s.start(ctx, opts, filepath.Join(res.Dir, "mailpit")); err != nil {
-		_ = s.Stop()
-		return nil, err
-	}
-	progressf(opts.Progress, "mailpit: %s ready, SMTP on %s, API at %s in %s", Version, s.smtpAddr, s.apiURL, time.Since(begin).Round(100*time.Millisecond))
+	ports := proc.Ports()
+	s := &Server{smtpAddr: launch.Loopback(ports[0]), apiURL: "http://" + launch.Loopback(ports[1]), proc: proc}
+	launch.Progressf(opts.Progress, "mailpit: %s ready, SMTP on %s, API at %s in %s", Version, s.smtpAddr, s.apiURL, proc.Elapsed())
 	return s, nil
-}
-
-func (s *Server) start(ctx context.Context, o Options, binary string) error {
-	var err error
-	if s.log, err = os.Create(filepath.Join(s.folder.Dir, "mailpit.log")); err != nil {
-		return fmt.Errorf("mailpit: create log: %w", err)
-	}
-	// Ports picked free can be taken before the server binds them; try
-	// again then.
-	for attempt := 1; ; attempt++ {
-		ports, err := process.FreePorts(2)
-		if err != nil {
-			return fmt.Errorf("mailpit: pick ports: %w", err)
-		}
-		smtpAddr, httpAddr := "127.0.0.1:"+strconv.Itoa(ports[0]), "127.0.0.1:"+strconv.Itoa(ports[1])
-		args := []string{
-			"--smtp", smtpAddr, "--listen", httpAddr,
-			"--database", filepath.Join(s.folder.Dir, "mailpit.db"),
-			"--disable-version-check", "--smtp-auth-accept-any", "--smtp-auth-allow-insecure",
-		}
-		p, err := process.Start(binary, args, process.Options{Log: s.log, Dir: s.folder.Dir})
-		if err != nil {
-			return &StartError{Err: err}
-		}
-		err = p.WaitHTTP(ctx, nil, "http://"+httpAddr+"/readyz", 50*time.Millisecond)
-		if err == nil {
-			s.proc, s.smtpAddr, s.apiURL = p, smtpAddr, "http://"+httpAddr
-			return nil
-		}
-		p.Stop(5 * time.Second)
-		se := &StartError{LogTail: p.LogTail(), Err: err}
-		if attempt < 3 && strings.Contains(se.LogTail, "address already in use") {
-			continue
-		}
-		return se
-	}
 }
 
 // SMTPAddress is the server's SMTP address, such as 127.0.0.1:41025.
@@ -224,32 +171,8 @@ func (s *Server) get(ctx context.Context, path string, out any) error {
 }
 
 // LogTail is the server's last log lines, for a test's failure message.
-func (s *Server) LogTail() string {
-	if s.proc == nil {
-		return ""
-	}
-	return s.proc.LogTail()
-}
+func (s *Server) LogTail() string { return s.proc.LogTail() }
 
 // Stop ends the server and removes its work folder. It is safe to call
 // more than once.
-func (s *Server) Stop() error {
-	s.stopOnce.Do(func() {
-		if s.proc != nil {
-			s.proc.Stop(10 * time.Second)
-		}
-		if s.log != nil {
-			_ = s.log.Close()
-		}
-		if err := s.folder.Remove(); err != nil {
-			s.stopErr = fmt.Errorf("mailpit: remove work folder: %w", err)
-		}
-	})
-	return s.stopErr
-}
-
-func progressf(w io.Writer, format string, args ...any) {
-	if w != nil {
-		_, _ = fmt.Fprintf(w, format+"\n", args...)
-	}
-}
+func (s *Server) Stop() error { return s.proc.Stop() }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spherekit/spherekit/internal/fielderr"
+	"github.com/spherekit/spherekit/testenv/internal/launch"
 	"github.com/spherekit/spherekit/testenv/internal/provision"
 )
 
@@ -16,21 +17,14 @@ type OptionsError = fielderr.Invalid
 type BuildError = provision.BuildError
 
 // StartError reports a Prometheus that exited while starting or did not
-// become ready, with the last lines it logged.
-type StartError struct {
-	// LogTail holds Prometheus's last log lines.
-	LogTail string
-	Err     error
-}
+// become ready, with the last lines it logged: LogTail holds them and Err is
+// the cause.
+type StartError = launch.StartError[serverName]
 
-func (e *StartError) Error() string {
-	if e.LogTail == "" {
-		return fmt.Sprintf("prometheus: start: %v", e.Err)
-	}
-	return fmt.Sprintf("prometheus: start: %v; last log lines:\n%s", e.Err, e.LogTail)
-}
+// serverName names Prometheus in launch's messages and errors.
+type serverName struct{}
 
-func (e *StartError) Unwrap() error { return e.Err }
+func (serverName) ServerName() string { return "prometheus" }
 
 // RulesError reports a rules file Prometheus refused to load. The file is
 // not left in place: the rules loaded before stay loaded.

@@ -4,24 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/spherekit/spherekit/internal/fielderr"
-	"github.com/spherekit/spherekit/testenv/internal/process"
+	"github.com/spherekit/spherekit/testenv/internal/launch"
 	"github.com/spherekit/spherekit/testenv/internal/provision"
 )
 
 // Version is the VictoriaLogs version Start builds and runs.
 const Version = provision.VictoriaLogsVersion
-
-// workFolderPrefix names the work folders in the temporary folder; see
-// process.Folder for how a folder left by a killed process is removed.
-const workFolderPrefix = "spherekit-victorialogs-"
 
 // OptionsError reports an invalid Options field. It is the SDK's one
 // input-error shape.
@@ -32,21 +24,14 @@ type OptionsError = fielderr.Invalid
 type BuildError = provision.BuildError
 
 // StartError reports a server that exited while starting or did not answer
-// /health, with the last lines it logged.
-type StartError struct {
-	// LogTail holds the server's last log lines.
-	LogTail string
-	Err     error
-}
+// /health, with the last lines it logged: LogTail holds them and Err is the
+// cause.
+type StartError = launch.StartError[serverName]
 
-func (e *StartError) Error() string {
-	if e.LogTail == "" {
-		return fmt.Sprintf("victorialogs: start: %v", e.Err)
-	}
-	return fmt.Sprintf("victorialogs: start: %v; last log lines:\n%s", e.Err, e.LogTail)
-}
+// serverName names VictoriaLogs in launch's messages and errors.
+type serverName struct{}
 
-func (e *StartError) Unwrap() error { return e.Err }
+func (serverName) ServerName() string { return "victorialogs" }
 
 // Options configures Start. The zero value is a server with defaults fit
 // for tests.
@@ -73,13 +58,8 @@ type Options struct {
 // Server is a running VictoriaLogs. Its methods are safe for concurrent
 // use.
 type Server struct {
-	url    string
-	folder *process.Folder
-	proc   *process.Process
-	log    *os.File
-
-	stopOnce sync.Once
-	stopErr  error
+	url  string
+	proc *launch.Server
 }
 
 // Start builds VictoriaLogs on first use and starts it; see the package
@@ -92,72 +72,32 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = time.Minute
 	}
-	root, err := provision.CacheRoot(opts.CacheDir)
+	proc, err := launch.Start[serverName](ctx, launch.Spec{
+		Component:    provision.VictoriaLogs(),
+		Binary:       "victoria-logs",
+		CacheDir:     opts.CacheDir,
+		Progress:     opts.Progress,
+		StartTimeout: opts.StartTimeout,
+		Command: func(dir string, ports []int) launch.Command {
+			addr := launch.Loopback(ports[0])
+			return launch.Command{
+				Args: append([]string{
+					"-storageDataPath=" + filepath.Join(dir, "data"),
+					"-httpListenAddr=" + addr,
+					"-retentionPeriod=100y",
+					"-memory.allowedPercent=5",
+				}, opts.ExtraFlags...),
+				ReadyURL: "http://" + addr + "/health",
+				Announce: addr,
+			}
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
-	cache := &provision.Cache{Root: root, Progress: opts.Progress}
-	res, err := cache.Ensure(ctx, provision.VictoriaLogs())
-	if err != nil {
-		return nil, err
-	}
-	binary := filepath.Join(res.Dir, "victoria-logs")
-
-	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
-	defer cancel()
-	begin := time.Now()
-	for _, d := range process.RemoveAbandoned(workFolderPrefix) {
-		progressf(opts.Progress, "victorialogs: removed %s, left by a process that ended without stopping its server", d)
-	}
-	folder, err := process.NewFolder(workFolderPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("victorialogs: work folder: %w", err)
-	}
-	s := &Server{folder: folder}
-	if err := s.start(ctx, opts, binary); err != nil {
-		_ = s.Stop()
-		return nil, err
-	}
-	progressf(opts.Progress, "victorialogs: %s ready at %s in %s (work folder %s)", Version, s.url, time.Since(begin).Round(100*time.Millisecond), folder.Dir)
+	s := &Server{url: "http://" + launch.Loopback(proc.Ports()[0]), proc: proc}
+	launch.Progressf(opts.Progress, "victorialogs: %s ready at %s in %s (work folder %s)", Version, s.url, proc.Elapsed(), proc.Dir())
 	return s, nil
-}
-
-func (s *Server) start(ctx context.Context, o Options, binary string) error {
-	var err error
-	if s.log, err = os.Create(filepath.Join(s.folder.Dir, "victoria-logs.log")); err != nil {
-		return fmt.Errorf("victorialogs: create log: %w", err)
-	}
-	// A port picked free can be taken before the server binds it; try
-	// again then.
-	for attempt := 1; ; attempt++ {
-		port, err := process.FreePort()
-		if err != nil {
-			return fmt.Errorf("victorialogs: pick a port: %w", err)
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		args := append([]string{
-			"-storageDataPath=" + filepath.Join(s.folder.Dir, "data"),
-			"-httpListenAddr=" + addr,
-			"-retentionPeriod=100y",
-			"-memory.allowedPercent=5",
-		}, o.ExtraFlags...)
-		progressf(o.Progress, "victorialogs: starting on %s", addr)
-		p, err := process.Start(binary, args, process.Options{Log: s.log, Dir: s.folder.Dir})
-		if err != nil {
-			return &StartError{Err: err}
-		}
-		err = p.WaitHTTP(ctx, nil, "http://"+addr+"/health", 50*time.Millisecond)
-		if err == nil {
-			s.proc, s.url = p, "http://"+addr
-			return nil
-		}
-		p.Stop(5 * time.Second)
-		se := &StartError{LogTail: p.LogTail(), Err: err}
-		if attempt < 3 && strings.Contains(se.LogTail, "address already in use") {
-			continue
-		}
-		return se
-	}
 }
 
 // URL is the server's base URL, such as http://127.0.0.1:41234: the
@@ -165,32 +105,8 @@ func (s *Server) start(ctx context.Context, o Options, binary string) error {
 func (s *Server) URL() string { return s.url }
 
 // LogTail is the server's last log lines, for a test's failure message.
-func (s *Server) LogTail() string {
-	if s.proc == nil {
-		return ""
-	}
-	return s.proc.LogTail()
-}
+func (s *Server) LogTail() string { return s.proc.LogTail() }
 
 // Stop ends the server and removes its work folder. It is safe to call
 // more than once.
-func (s *Server) Stop() error {
-	s.stopOnce.Do(func() {
-		if s.proc != nil {
-			s.proc.Stop(10 * time.Second)
-		}
-		if s.log != nil {
-			_ = s.log.Close()
-		}
-		if err := s.folder.Remove(); err != nil {
-			s.stopErr = fmt.Errorf("victorialogs: remove work folder: %w", err)
-		}
-	})
-	return s.stopErr
-}
-
-func progressf(w io.Writer, format string, args ...any) {
-	if w != nil {
-		_, _ = fmt.Fprintf(w, format+"\n", args...)
-	}
-}
+func (s *Server) Stop() error { return s.proc.Stop() }
