@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/spherekit/spherekit/observability/alerting"
 	notificationv2beta2 "github.com/spherekit/spherekit/observability/api/notification/v2beta2"
 	"github.com/spherekit/spherekit/observability/events"
 	"github.com/spherekit/spherekit/observability/notification"
@@ -175,4 +176,15 @@ func TestFromEventAlerts(t *testing.T) {
 	ds, err := notification.Route(got, world(), notification.RouteOptions{Tenants: tenants})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"oncall/webhook: [BackOff]", "ops/email: [BackOff]"}, summary(ds), "global receivers only: an event alert has no rule_level")
+}
+
+func TestFromAlertingAlerts(t *testing.T) {
+	at := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)
+	labels := map[string]string{"alertname": "PodCrash", "namespace": "demo", "rule_level": "namespace"}
+	got := notification.FromAlertingAlerts([]alerting.Alert{
+		{Name: "PodCrash", Scope: alerting.Namespace("demo"), State: alerting.StateFiring, Labels: labels, Annotations: map[string]string{"summary": "crash"}, ActiveAt: at},
+		{Name: "Slow", Scope: alerting.Namespace("demo"), State: alerting.StatePending, Labels: map[string]string{"alertname": "Slow"}, ActiveAt: at},
+	})
+	require.Equal(t, []notification.Alert{{Status: notification.StatusFiring, Labels: labels, Annotations: map[string]string{"summary": "crash"}, StartsAt: at}}, got,
+		"pending alerts are not notified")
 }
