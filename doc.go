@@ -32,8 +32,10 @@
 //     objects and StorageClass annotations by storage/controllers), and
 //     which projects may use a class (Accessors, enforced on claims by
 //     storage/webhooks). The API types are in storage/api/v1alpha1.
-//   - devops, appstore, mesh: planned domains with the same layout;
-//     nothing is there yet
+//   - appstore: in progress; so far only the API types, KubeSphere's
+//     application.kubesphere.io/v2 kinds, in appstore/api/application/v2
+//   - devops, mesh: planned domains with the same layout; nothing is there
+//     yet
 //
 // Supporting packages:
 //
@@ -48,7 +50,7 @@
 // client-go's clientgoscheme.AddToScheme for the built-in kinds.
 package spherekit
 
-//go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths={./tenancy/api/...,./network/api/...,./observability/api/...,./storage/api/...}
-//go:generate go tool controller-gen crd:crdVersions=v1,allowDangerousTypes=true paths={./tenancy/api/...,./network/api/...,./observability/api/...,./storage/api/...} output:crd:artifacts:config=crds
+//go:generate go tool controller-gen object:headerFile=hack/boilerplate.go.txt paths={./tenancy/api/...,./network/api/...,./observability/api/...,./storage/api/...,./appstore/api/...}
+//go:generate go tool controller-gen crd:crdVersions=v1,allowDangerousTypes=true paths={./tenancy/api/...,./network/api/...,./observability/api/...,./storage/api/...,./appstore/api/...} output:crd:artifacts:config=crds
 //go:generate go run ./hack/crdpatch crds
 //go:generate go tool controller-gen applyconfiguration:headerFile=hack/boilerplate.go.txt paths=./tenancy/api/...

@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 
+	applicationv2 "github.com/spherekit/spherekit/appstore/api/application/v2"
 	gatewayv1alpha2 "github.com/spherekit/spherekit/network/api/gateway/v1alpha2"
 	networkv1alpha1 "github.com/spherekit/spherekit/network/api/v1alpha1"
 	alertingv2beta1 "github.com/spherekit/spherekit/observability/api/alerting/v2beta1"
@@ -22,7 +23,8 @@ import (
 // AddToScheme registers every API group of the SDK in s, with the older
 // versions KubeSphere still serves (iam v1alpha2, tenant v1alpha1 and
 // v1alpha2) beside the current ones, network v1alpha1, gateway v1alpha2 and
-// alerting v2beta1, storage v1alpha1, events v1alpha1 and notification v2beta2.
+// alerting v2beta1, storage v1alpha1, events v1alpha1, notification v2beta2
+// and application v2 (the app store).
 // It does not register the built-in Kubernetes kinds; use client-go's
 // clientgoscheme.AddToScheme for those.
 func AddToScheme(s *runtime.Scheme) error {
@@ -39,6 +41,7 @@ func AddToScheme(s *runtime.Scheme) error {
 		storagev1alpha1.AddToScheme,
 		eventsv1alpha1.AddToScheme,
 		notificationv2beta2.AddToScheme,
+		applicationv2.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return fmt.Errorf("register spherekit api groups: %w", err)

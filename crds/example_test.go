@@ -17,7 +17,11 @@ func ExampleAll() {
 	}
 	// Output:
 	// accessors.storage.kubesphere.io Cluster
+	// applicationreleases.application.kubesphere.io Cluster
+	// applications.application.kubesphere.io Cluster
+	// applicationversions.application.kubesphere.io Cluster
 	// builtinroles.iam.kubesphere.io Cluster
+	// categories.application.kubesphere.io Cluster
 	// categories.iam.kubesphere.io Cluster
 	// clusterrolebindings.iam.kubesphere.io Cluster
 	// clusterroles.iam.kubesphere.io Cluster
@@ -37,6 +41,7 @@ func ExampleAll() {
 	// notificationmanagers.notification.kubesphere.io Cluster
 	// provisionercapabilities.storage.kubesphere.io Cluster
 	// receivers.notification.kubesphere.io Cluster
+	// repos.application.kubesphere.io Cluster
 	// resourcequotas.quota.kubesphere.io Cluster
 	// rolebindings.iam.kubesphere.io Namespaced
 	// roles.iam.kubesphere.io Namespaced

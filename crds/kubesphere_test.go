@@ -21,7 +21,8 @@ import (
 // README.md in each folder): the tenancy groups and gateway.kubesphere.io
 // from v4.1.3, the network group from v3.4.1 (4.x moved networking into an
 // extension with no source) and the alerting group from v3.4.1 (4.x moved
-// alerting into an extension too).
+// alerting into an extension too), and the app store group
+// application.kubesphere.io from master (v4.1.3 has the same schemas).
 var kubesphereReleases = []struct {
 	dir   string
 	kinds int
@@ -31,6 +32,7 @@ var kubesphereReleases = []struct {
 	{dir: "testdata/storageclass-accessor", kinds: 1},
 	{dir: "testdata/kube-events", kinds: 1},
 	{dir: "testdata/notification-manager", kinds: 5},
+	{dir: "testdata/kubesphere-master-application", kinds: 5}, // application
 }
 
 // TestSchemasAreKubeSpheres: for every kind KubeSphere has in spherekit's
