@@ -36,12 +36,9 @@ func SendTelegram(ctx context.Context, secrets Secrets, cfg *notificationv2beta2
 	case r == nil || len(r.Channels) == 0:
 		return &InvalidError{Field: "spec.telegram.channels", Reason: "required"}
 	}
-	token, err := secrets.Value(ctx, cfg.TelegramTokenSecret)
+	token, err := secrets.Required(ctx, cfg.TelegramTokenSecret, "config.spec.telegram.telegramTokenSecret")
 	if err != nil {
 		return err
-	}
-	if token == "" {
-		return &InvalidError{Field: "config.spec.telegram.telegramTokenSecret", Reason: "required"}
 	}
 	if len(r.MentionedUsers) > 0 {
 		text += "\n"

@@ -212,3 +212,16 @@ func targetConfig(t Target) notificationv2beta2.ConfigSpec {
 	}
 	return t.Config.Spec
 }
+
+// textOrMarkdown is a receiver's tmplType: text when unset, else text or
+// markdown, refused as an *InvalidError naming field.
+func textOrMarkdown(tmplType *string, field string) (string, error) {
+	switch t := deref(tmplType); t {
+	case "":
+		return "text", nil
+	case "text", "markdown":
+		return t, nil
+	default:
+		return "", &InvalidError{Field: field, Reason: fmt.Sprintf("%q is not text or markdown", t)}
+	}
+}

@@ -53,22 +53,16 @@ func SendDingTalk(ctx context.Context, secrets Secrets, cfg *notificationv2beta2
 	if r == nil || (r.ChatBot == nil && r.Conversation == nil) {
 		return &InvalidError{Field: "spec.dingtalk", Reason: "one of chatbot or conversation is required"}
 	}
-	msgType := "text"
-	if r.TmplType != nil && *r.TmplType != "" {
-		msgType = *r.TmplType
-	}
-	if msgType != "text" && msgType != "markdown" {
-		return &InvalidError{Field: "spec.dingtalk.tmplType", Reason: fmt.Sprintf("%q is not text or markdown", msgType)}
+	msgType, err := textOrMarkdown(r.TmplType, "spec.dingtalk.tmplType")
+	if err != nil {
+		return err
 	}
 	var hidden secretList
 	var bot, conversation func() error
 	if b := r.ChatBot; b != nil {
-		webhook, err := secrets.Value(ctx, b.Webhook)
+		webhook, err := secrets.Required(ctx, b.Webhook, "spec.dingtalk.chatbot.webhook")
 		if err != nil {
 			return err
-		}
-		if webhook == "" {
-			return &InvalidError{Field: "spec.dingtalk.chatbot.webhook", Reason: "required"}
 		}
 		secret, err := secrets.Value(ctx, b.Secret)
 		if err != nil {
@@ -84,19 +78,13 @@ func SendDingTalk(ctx context.Context, secrets Secrets, cfg *notificationv2beta2
 		if cfg == nil || cfg.Conversation == nil {
 			return &InvalidError{Field: "config.spec.dingtalk.conversation", Reason: "required to send to conversations"}
 		}
-		key, err := secrets.Value(ctx, cfg.Conversation.AppKey)
+		key, err := secrets.Required(ctx, cfg.Conversation.AppKey, "config.spec.dingtalk.conversation.appkey")
 		if err != nil {
 			return err
 		}
-		if key == "" {
-			return &InvalidError{Field: "config.spec.dingtalk.conversation.appkey", Reason: "required"}
-		}
-		secret, err := secrets.Value(ctx, cfg.Conversation.AppSecret)
+		secret, err := secrets.Required(ctx, cfg.Conversation.AppSecret, "config.spec.dingtalk.conversation.appsecret")
 		if err != nil {
 			return err
-		}
-		if secret == "" {
-			return &InvalidError{Field: "config.spec.dingtalk.conversation.appsecret", Reason: "required"}
 		}
 		hidden.add(key, secret)
 		if apiBase == "" {
@@ -106,7 +94,7 @@ func SendDingTalk(ctx context.Context, secrets Secrets, cfg *notificationv2beta2
 			return sendDingTalkConversations(ctx, apiBase, key, secret, c.ChatIDs, msgType, text, timeout, &hidden)
 		}
 	}
-	err := joinSends(bot, conversation)
+	err = joinSends(bot, conversation)
 	return hidden.redact(err)
 }
 

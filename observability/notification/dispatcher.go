@@ -87,8 +87,11 @@ func NewDispatcher(opts DispatcherOptions) (*Dispatcher, error) {
 		return nil, &InvalidError{Field: "Deliverer", Reason: "required"}
 	case opts.History == nil:
 		return nil, &InvalidError{Field: "History", Reason: "required"}
-	case opts.Policy != "" && opts.Policy != PolicyAll && opts.Policy != PolicyRouterFirst && opts.Policy != PolicyRouterOnly:
-		return nil, &InvalidError{Field: "Policy", Reason: fmt.Sprintf("%q is not All, RouterFirst or RouterOnly", opts.Policy)}
+	}
+	if err := checkPolicy(opts.Policy, "Policy"); err != nil {
+		return nil, err
+	}
+	switch {
 	case opts.Tenants == nil && opts.Policy != PolicyRouterOnly:
 		return nil, &InvalidError{Field: "Tenants", Reason: "required unless the policy is RouterOnly"}
 	case opts.BatchMaxSize < 0 || opts.BatchMaxWait < 0 || opts.QueueSize < 0:

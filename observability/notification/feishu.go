@@ -65,12 +65,9 @@ func SendFeishu(ctx context.Context, secrets Secrets, cfg *notificationv2beta2.F
 	var hidden secretList
 	var bot, batch func() error
 	if b := r.ChatBot; b != nil {
-		webhook, err := secrets.Value(ctx, b.Webhook)
+		webhook, err := secrets.Required(ctx, b.Webhook, "spec.feishu.chatbot.webhook")
 		if err != nil {
 			return err
-		}
-		if webhook == "" {
-			return &InvalidError{Field: "spec.feishu.chatbot.webhook", Reason: "required"}
 		}
 		secret, err := secrets.Value(ctx, b.Secret)
 		if err != nil {
@@ -91,19 +88,13 @@ func SendFeishu(ctx context.Context, secrets Secrets, cfg *notificationv2beta2.F
 		if cfg == nil {
 			return &InvalidError{Field: "config.spec.feishu", Reason: "required to send to users and departments"}
 		}
-		id, err := secrets.Value(ctx, cfg.AppID)
+		id, err := secrets.Required(ctx, cfg.AppID, "config.spec.feishu.appID")
 		if err != nil {
 			return err
 		}
-		if id == "" {
-			return &InvalidError{Field: "config.spec.feishu.appID", Reason: "required"}
-		}
-		secret, err := secrets.Value(ctx, cfg.AppSecret)
+		secret, err := secrets.Required(ctx, cfg.AppSecret, "config.spec.feishu.appSecret")
 		if err != nil {
 			return err
-		}
-		if secret == "" {
-			return &InvalidError{Field: "config.spec.feishu.appSecret", Reason: "required"}
 		}
 		hidden.add(id, secret)
 		if apiBase == "" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	notificationv2beta2 "github.com/spherekit/spherekit/observability/api/notification/v2beta2"
+	"github.com/spherekit/spherekit/observability/internal/kapi"
 	"github.com/spherekit/spherekit/observability/logscope"
 	"github.com/spherekit/spherekit/observability/logstore"
 	"github.com/spherekit/spherekit/tenancy/authz"
@@ -169,13 +170,8 @@ func (h *History) Query(ctx context.Context, user authz.User, q HistoryQuery) (H
 	if h.opts.Cluster != "" {
 		parts = append(parts, logstore.Equal(logscope.FieldCluster, h.opts.Cluster))
 	}
-	match := func(field string, values []string) logstore.Filter {
-		if len(values) == 0 {
-			return logstore.Everything()
-		}
-		return logstore.Equal(field, values...)
-	}
-	parts = append(parts, match(FieldReceiver, q.Receivers), match(FieldChannel, q.Channels), match(FieldAlertName, q.AlertNames), match(logscope.FieldNamespace, q.Namespaces))
+	parts = append(parts, kapi.Match(logstore.Equal, FieldReceiver, q.Receivers), kapi.Match(logstore.Equal, FieldChannel, q.Channels),
+		kapi.Match(logstore.Equal, FieldAlertName, q.AlertNames), kapi.Match(logstore.Equal, logscope.FieldNamespace, q.Namespaces))
 	if q.Outcome != "" {
 		parts = append(parts, logstore.Equal(FieldOutcome, q.Outcome))
 	}

@@ -42,12 +42,9 @@ func SendPushover(ctx context.Context, secrets Secrets, cfg *notificationv2beta2
 			return &InvalidError{Field: fmt.Sprintf("spec.pushover.profiles[%d].userKey", i), Reason: "required"}
 		}
 	}
-	token, err := secrets.Value(ctx, cfg.PushoverTokenSecret)
+	token, err := secrets.Required(ctx, cfg.PushoverTokenSecret, "config.spec.pushover.pushoverTokenSecret")
 	if err != nil {
 		return err
-	}
-	if token == "" {
-		return &InvalidError{Field: "config.spec.pushover.pushoverTokenSecret", Reason: "required"}
 	}
 	if apiURL == "" {
 		apiURL = PushoverAPIURL

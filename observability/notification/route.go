@@ -24,6 +24,15 @@ const (
 	PolicyRouterOnly RoutePolicy = "RouterOnly"
 )
 
+// checkPolicy refuses a policy that is none of the three, naming field.
+func checkPolicy(p RoutePolicy, field string) error {
+	switch p {
+	case "", PolicyAll, PolicyRouterFirst, PolicyRouterOnly:
+		return nil
+	}
+	return &InvalidError{Field: field, Reason: fmt.Sprintf("%q is not All, RouterFirst or RouterOnly", p)}
+}
+
 // The alert labels routing reads, as KubeSphere's alerting writes them.
 const (
 	LabelNamespace = "namespace"
@@ -96,13 +105,11 @@ type target struct {
 // not select. Disabled receivers, channels and routers are skipped.
 // Deliveries come sorted by receiver and channel, each alert once.
 func Route(alerts []Alert, objs Objects, opts RouteOptions) ([]Delivery, error) {
+	if err := checkPolicy(opts.Policy, "Policy"); err != nil {
+		return nil, err
+	}
 	if opts.Policy == "" {
 		opts.Policy = PolicyAll
-	}
-	switch opts.Policy {
-	case PolicyAll, PolicyRouterFirst, PolicyRouterOnly:
-	default:
-		return nil, &InvalidError{Field: "Policy", Reason: fmt.Sprintf("%q is not All, RouterFirst or RouterOnly", opts.Policy)}
 	}
 	if opts.Tenants == nil && opts.Policy != PolicyRouterOnly {
 		return nil, &InvalidError{Field: "Tenants", Reason: "required unless Policy is RouterOnly"}

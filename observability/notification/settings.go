@@ -39,10 +39,8 @@ type Settings struct {
 func SettingsOf(ctx context.Context, r client.Reader, nm *notificationv2beta2.NotificationManager, namespace string) (Settings, error) {
 	spec := nm.Spec
 	s := Settings{Policy: RoutePolicy(spec.RoutePolicy), GroupLabels: spec.GroupLabels, BatchMaxSize: spec.BatchMaxSize}
-	switch s.Policy {
-	case "", PolicyAll, PolicyRouterFirst, PolicyRouterOnly:
-	default:
-		return Settings{}, &InvalidError{Field: "spec.routePolicy", Reason: fmt.Sprintf("%q is not All, RouterFirst or RouterOnly", s.Policy)}
+	if err := checkPolicy(s.Policy, "spec.routePolicy"); err != nil {
+		return Settings{}, err
 	}
 	if s.BatchMaxSize < 0 {
 		return Settings{}, &InvalidError{Field: "spec.batchMaxSize", Reason: "must not be negative"}

@@ -35,12 +35,9 @@ func SendSlack(ctx context.Context, secrets Secrets, cfg *notificationv2beta2.Sl
 	case r == nil || len(r.Channels) == 0:
 		return &InvalidError{Field: "spec.slack.channels", Reason: "required"}
 	}
-	token, err := secrets.Value(ctx, cfg.SlackTokenSecret)
+	token, err := secrets.Required(ctx, cfg.SlackTokenSecret, "config.spec.slack.slackTokenSecret")
 	if err != nil {
 		return err
-	}
-	if token == "" {
-		return &InvalidError{Field: "config.spec.slack.slackTokenSecret", Reason: "required"}
 	}
 	if apiURL == "" {
 		apiURL = SlackAPIURL

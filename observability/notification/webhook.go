@@ -100,6 +100,16 @@ func (s Secrets) Value(ctx context.Context, c *notificationv2beta2.Credential) (
 // manager's default.
 const DefaultWebhookTimeout = 5 * time.Second
 
+// Required is Value, with an empty value refused as an *InvalidError
+// naming field.
+func (s Secrets) Required(ctx context.Context, c *notificationv2beta2.Credential, field string) (string, error) {
+	v, err := s.Value(ctx, c)
+	if err == nil && v == "" {
+		err = &InvalidError{Field: field, Reason: "required"}
+	}
+	return v, err
+}
+
 // SendWebhook posts data as JSON to the receiver's webhook: its URL, or
 // its Service (scheme://name.namespace.svc:port/path, http and port 80
 // by default), with its bearer token or basic authentication and its TLS

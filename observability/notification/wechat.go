@@ -60,22 +60,16 @@ func SendWeCom(ctx context.Context, secrets Secrets, cfg *notificationv2beta2.We
 	if !apps && (r == nil || r.ChatBot == nil) {
 		return &InvalidError{Field: "spec.wechat", Reason: "one of toUser, toParty, toTag or chatbot is required"}
 	}
-	msgType := "text"
-	if r.TmplType != nil && *r.TmplType != "" {
-		msgType = *r.TmplType
-	}
-	if msgType != "text" && msgType != "markdown" {
-		return &InvalidError{Field: "spec.wechat.tmplType", Reason: fmt.Sprintf("%q is not text or markdown", msgType)}
+	msgType, err := textOrMarkdown(r.TmplType, "spec.wechat.tmplType")
+	if err != nil {
+		return err
 	}
 	var hidden secretList
 	var bot, app func() error
 	if b := r.ChatBot; b != nil {
-		webhook, err := secrets.Value(ctx, b.Webhook)
+		webhook, err := secrets.Required(ctx, b.Webhook, "spec.wechat.chatbot.webhook")
 		if err != nil {
 			return err
-		}
-		if webhook == "" {
-			return &InvalidError{Field: "spec.wechat.chatbot.webhook", Reason: "required"}
 		}
 		hidden.add(webhook)
 		bot = func() error { return sendWeComBot(ctx, b, webhook, msgType, text, timeout) }
@@ -93,12 +87,9 @@ func SendWeCom(ctx context.Context, secrets Secrets, cfg *notificationv2beta2.We
 		if err != nil {
 			return &InvalidError{Field: "config.spec.wechat.wechatApiAgentId", Reason: "not a number", Err: err}
 		}
-		secret, err := secrets.Value(ctx, cfg.WechatApiSecret)
+		secret, err := secrets.Required(ctx, cfg.WechatApiSecret, "config.spec.wechat.wechatApiSecret")
 		if err != nil {
 			return err
-		}
-		if secret == "" {
-			return &InvalidError{Field: "config.spec.wechat.wechatApiSecret", Reason: "required"}
 		}
 		hidden.add(secret)
 		base := cfg.WechatApiUrl
@@ -112,7 +103,7 @@ func SendWeCom(ctx context.Context, secrets Secrets, cfg *notificationv2beta2.We
 			return sendWeComApp(ctx, base, cfg.WechatApiCorpId, secret, agent, r, msgType, text, timeout, &hidden)
 		}
 	}
-	err := joinSends(bot, app)
+	err = joinSends(bot, app)
 	return hidden.redact(err)
 }
 
